@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './units.js';
+export * from './time.js';
+export * from './intensity.js';
+export * from './config.js';
+export * from './logging.js';
+export * from './ids.js';
+export * from './store/schema.js';
+export * from './store/open.js';
+export * from './store/store.js';
+export { migrations } from './store/migrations.js';
