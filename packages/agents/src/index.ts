@@ -1,1 +1,10 @@
-export {};
+export * from './types.js';
+export { tool, toToolDefinition, type ToolSpec } from './tool.js';
+export { ToolExecutor, type PendingToolCall, type RunCallOptions, type ToolExecutorOptions } from './executor/executor.js';
+export { runAgent, toResultContent, type AgentRun, type RunAgentOptions } from './agent.js';
+export { openaiCompatible, type OpenAICompatibleOptions } from './models/openai.js';
+export { anthropic, type AnthropicOptions } from './models/anthropic.js';
+export { modelRetryPolicy, type HttpModelOptions, type ModelRetryOptions } from './models/http.js';
+export { ModelHttpError, ModelStreamError, isRetryableModelError } from './errors.js';
+export { addUsage, costUsd } from './usage.js';
+export { anySignal } from './signals.js';

@@ -41,3 +41,8 @@ export function stepLookup(points: readonly IntensityPoint[], t: number): Intens
   }
   return points[lo] as IntensityPoint;
 }
+
+/** A constant intensity (tests, `--intensity` overrides, libraries that know their figure). */
+export function constantLookup(gPerKwh: number, zone = 'custom', source = 'constant'): IntensityLookup {
+  return { zone, source, at: () => gPerKwh };
+}

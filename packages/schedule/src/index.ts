@@ -1,1 +1,2 @@
-export {};
+export * from './planner/index.js';
+export * from './carbon-aware-run.js';

@@ -76,4 +76,46 @@ export const migrations: Record<string, Migration> = {
       for (const t of ['kv', 'intensity_points', 'samples', 'run_sensors', 'runs']) await db.schema.dropTable(t).execute();
     },
   },
+  '0002_jobs': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('executor', 'text', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('plan', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('planned_start', 'double precision', (c) => c.notNull())
+        .addColumn('created_at', 'double precision', (c) => c.notNull())
+        .addColumn('updated_at', 'double precision', (c) => c.notNull())
+        .addColumn('started_at', 'double precision')
+        .addColumn('ended_at', 'double precision')
+        .addColumn('owner', 'text')
+        .addColumn('lease_until', 'double precision')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('ran_s', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addColumn('resumed_at', 'double precision')
+        .addColumn('pid', 'integer')
+        .addColumn('host', 'text')
+        .addColumn('run_id', 'text')
+        .addColumn('external_id', 'text')
+        .addColumn('exit_code', 'integer')
+        .addColumn('request', 'text')
+        .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema.createIndex('jobs_state_start').on('jobs').columns(['state', 'planned_start']).execute();
+      await db.schema
+        .createTable('job_events')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('t', 'double precision', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema.createIndex('job_events_job_t').on('job_events').columns(['job_id', 't']).execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['job_events', 'jobs']) await db.schema.dropTable(t).execute();
+    },
+  },
 };

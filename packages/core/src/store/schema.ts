@@ -70,12 +70,62 @@ export interface KvTable {
   updated_at: number;
 }
 
+/** Lifecycle of a queued job (see docs/scheduling.md). */
+export type JobState = 'queued' | 'scheduled' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+
+/** The persistent job queue (@verdant/schedule's queue module owns the access code). */
+export interface JobsTable {
+  id: string;
+  name: string;
+  state: JobState;
+  /** 'local' | 'slurm'. */
+  executor: string;
+  /** JSON: argv, cwd, env, duration, window, interruptible, checkpoint signal, thresholds, zone. */
+  spec: string;
+  /** JSON: the plan (planned start, expected emissions, saving). */
+  plan: string;
+  planned_start: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  /** Scheduler instance that holds the job while it runs; null when none does. */
+  owner: string | null;
+  /** The owner's claim expires at this time unless renewed (heartbeat). */
+  lease_until: number | null;
+  /** How many times a process was started for it (1 normally; more after checkpoint restarts). */
+  attempts: number;
+  /** Seconds it has run so far (excludes pauses). */
+  ran_s: number;
+  /** Start of the current running stretch, when running. */
+  resumed_at: number | null;
+  pid: number | null;
+  host: string | null;
+  run_id: string | null;
+  /** The executor's own id (Slurm job id). */
+  external_id: string | null;
+  exit_code: number | null;
+  /** A user request the owner applies: 'cancel' | 'pause' | 'resume'. */
+  request: string | null;
+  /** Why it is in its state, for humans. */
+  message: string;
+}
+
+export interface JobEventsTable {
+  job_id: string;
+  t: number;
+  state: string;
+  message: string;
+}
+
 export interface Database {
   runs: RunsTable;
   run_sensors: RunSensorsTable;
   samples: SamplesTable;
   intensity_points: IntensityPointsTable;
   kv: KvTable;
+  jobs: JobsTable;
+  job_events: JobEventsTable;
 }
 
 export type { Generated };

@@ -133,6 +133,17 @@ export class Store {
     return q.orderBy('t').orderBy('sensor_id').execute();
   }
 
+  /** The latest interval power of each sensor of a run (for live gauges). */
+  async latestPower(runId: string): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('samples as s')
+      .select(['s.sensor_id', 's.power_w'])
+      .where('s.run_id', '=', runId)
+      .where('s.t', '=', (eb) => eb.selectFrom('samples').select((e) => e.fn.max('t').as('mt')).where('run_id', '=', runId))
+      .execute();
+    return new Map(rows.map((r) => [r.sensor_id, r.power_w]));
+  }
+
   /**
    * Appends a batch of samples and, in the same transaction, the run's running totals and heartbeat, so a
    * reader always sees totals that match the samples written.

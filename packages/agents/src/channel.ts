@@ -1,0 +1,58 @@
+/**
+ * A single-consumer async queue: the producer pushes events without waiting, the consumer iterates them in
+ * order. Unconsumed events are buffered (a run's events are few and small).
+ */
+export class EventChannel<T> implements AsyncIterable<T> {
+  private readonly buffer: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private failWaiting: ((error: unknown) => void) | undefined;
+  private closed = false;
+  private error: { value: unknown } | undefined;
+  private iterated = false;
+
+  push(value: T): void {
+    if (this.closed) return;
+    if (this.waiting) this.settle().resolve({ value, done: false });
+    else this.buffer.push(value);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.waiting) this.settle().resolve({ value: undefined, done: true });
+  }
+
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.error = { value: error };
+    this.closed = true;
+    if (this.waiting) this.settle().reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.iterated) throw new Error('the event stream of a run can be iterated only once');
+    this.iterated = true;
+    return {
+      next: () => {
+        if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+        if (this.error) return Promise.reject(this.error.value);
+        if (this.closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise<IteratorResult<T>>((resolve, reject) => {
+          this.waiting = resolve;
+          this.failWaiting = reject;
+        });
+      },
+      return: () => {
+        this.buffer.length = 0;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+
+  private settle() {
+    const resolve = this.waiting!;
+    const reject = this.failWaiting!;
+    this.waiting = undefined;
+    this.failWaiting = undefined;
+    return { resolve, reject };
+  }
+}

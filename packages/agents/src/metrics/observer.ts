@@ -1,0 +1,21 @@
+import type { ToolErrorKind } from '../types.js';
+
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+/** How a call ended: `ok` or the kind of error (see ToolErrorKind). */
+export type CallOutcome = 'ok' | ToolErrorKind;
+
+/**
+ * What the executor reports about each tool call. All methods are synchronous and cheap; an observer must
+ * never throw into the executor.
+ */
+export interface ToolCallObserver {
+  /** The call left the queue and is about to run (first attempt). */
+  callStarted(tool: string): void;
+  /** The call settled, after all retries; `seconds` spans first start to settle. */
+  callFinished(tool: string, outcome: CallOutcome, seconds: number): void;
+  /** The call waited this long for a rate-limit slot (reported once per wait, even when zero is skipped). */
+  rateLimitWaited(tool: string, seconds: number): void;
+  /** The tool's circuit breaker changed state. */
+  breakerStateChanged(tool: string, state: BreakerState): void;
+}

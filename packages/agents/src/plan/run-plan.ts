@@ -1,0 +1,179 @@
+import { invalidInput } from '@verdant/core';
+import { ToolExecutor } from '../executor/executor.js';
+import type { Message, ModelAdapter, Tool, Usage } from '../types.js';
+import { PlanStreamParser, type PlanTask } from './parse.js';
+import { describeResults, joinerPrompt, parseJoinDecision, plannerPrompt } from './prompts.js';
+import { PlanScheduler, type TaskOutcome } from './scheduler.js';
+
+export interface RunPlanOptions {
+  /** Writes the plan and, as the joiner, the answer. */
+  model: ModelAdapter;
+  /** The tools a plan may call; ignored when `executor` is given. */
+  tools?: readonly Tool[];
+  /** Runs the tasks under each tool's limits (share one to share limits and metrics with other runs). */
+  executor?: ToolExecutor;
+  /** The conversation so far; the last user message is the question. */
+  messages: Message[];
+  /** Extra plans the joiner may ask for after the first (default 2). */
+  maxReplans?: number;
+  signal?: AbortSignal;
+  /** Called for every event, in order. */
+  onEvent?: (event: PlanEvent) => void;
+}
+
+export type PlanEvent =
+  | { type: 'round-start'; round: number }
+  | { type: 'plan-delta'; round: number; text: string }
+  /** A task line completed in the model's stream (it starts as soon as its dependencies are done). */
+  | { type: 'task-parsed'; round: number; task: PlanTask }
+  | { type: 'task-start'; round: number; id: number; tool: string; args: Record<string, unknown> }
+  | { type: 'task-end'; round: number; outcome: TaskOutcome }
+  | { type: 'plan-end'; round: number; planText: string }
+  | { type: 'join'; round: number; decision: 'finish' | 'replan'; text: string }
+  | { type: 'finish'; result: PlanResult };
+
+export interface PlanRound {
+  round: number;
+  planText: string;
+  tasks: TaskOutcome[];
+  joinerText: string;
+  decision: 'finish' | 'replan';
+}
+
+export type PlanFinishReason = 'answer' | 'max-replans';
+
+export interface PlanResult {
+  /** The joiner's final answer (or, when replans ran out, its last reason). */
+  text: string;
+  rounds: PlanRound[];
+  /** The input messages plus one assistant message with the answer. */
+  messages: Message[];
+  usage: Usage;
+  finishReason: PlanFinishReason;
+}
+
+/**
+ * LLMCompiler-style plan mode: the model streams a numbered plan of tool calls, each task runs the moment
+ * its `$N` inputs exist (while the plan is still streaming), then a joiner call either answers or asks for
+ * a new plan (at most `maxReplans` times) that sees every earlier result.
+ */
+export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
+  const maxReplans = options.maxReplans ?? 2;
+  if (!Number.isInteger(maxReplans) || maxReplans < 0) {
+    throw invalidInput('maxReplans', `must be a whole number >= 0, got ${maxReplans}`, 'use 0 to forbid replanning');
+  }
+  if (!options.executor && !options.tools) throw invalidInput('tools', 'no tools given', 'pass tools: [...] or an executor');
+  const executor = options.executor ?? new ToolExecutor(options.tools!, options.signal ? { signal: options.signal } : {});
+  const emit = options.onEvent ?? (() => {});
+  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  const rounds: PlanRound[] = [];
+  const earlier = new Map<number, TaskOutcome>();
+
+  for (let round = 1; ; round++) {
+    emit({ type: 'round-start', round });
+    const canReplan = round <= maxReplans;
+    const { planText, tasks } = await planAndExecute(round, options, executor, earlier, usage, emit);
+    for (const outcome of tasks) earlier.set(outcome.id, outcome);
+
+    const joinerText = await complete(options.model, joinMessages(options.messages, rounds, planText, tasks, canReplan), usage, options.signal);
+    const decision = parseJoinDecision(joinerText);
+    const finishing = decision.action === 'finish' || !canReplan;
+    rounds.push({ round, planText, tasks, joinerText, decision: decision.action });
+    emit({ type: 'join', round, decision: decision.action, text: joinerText });
+    if (finishing) {
+      const text = decision.action === 'finish' ? decision.answer : decision.reason;
+      const result: PlanResult = {
+        text,
+        rounds,
+        messages: [...options.messages, { role: 'assistant', content: text }],
+        usage,
+        finishReason: decision.action === 'finish' ? 'answer' : 'max-replans',
+      };
+      emit({ type: 'finish', result });
+      return result;
+    }
+  }
+}
+
+async function planAndExecute(
+  round: number,
+  options: RunPlanOptions,
+  executor: ToolExecutor,
+  earlier: ReadonlyMap<number, TaskOutcome>,
+  usage: Usage,
+  emit: (event: PlanEvent) => void,
+): Promise<{ planText: string; tasks: TaskOutcome[] }> {
+  const firstTaskId = Math.max(0, ...earlier.keys()) + 1;
+  const parser = new PlanStreamParser(earlier.keys());
+  const scheduler = new PlanScheduler({
+    earlier,
+    ...(options.signal ? { signal: options.signal } : {}),
+    invoke: async (task, args, signal) => {
+      const result = await executor.run({ id: `plan-${round}-${task.id}`, name: task.tool, args }, { signal });
+      if (result.ok) return result.output;
+      throw new Error(`${result.error.kind}: ${result.error.message}`);
+    },
+    onEvent: (e) => emit(e.type === 'task-start' ? { ...e, round } : { type: 'task-end', round, outcome: e.outcome }),
+  });
+  const accept = (tasks: PlanTask[]) => {
+    for (const task of tasks) {
+      emit({ type: 'task-parsed', round, task });
+      scheduler.add(task);
+    }
+  };
+
+  const messages: Message[] = [
+    { role: 'system', content: plannerPrompt(executor.definitions, firstTaskId, earlier.size > 0) },
+    ...options.messages.filter((m) => m.role !== 'system'),
+  ];
+  if (earlier.size > 0) messages.push({ role: 'user', content: `Results so far:\n${describeResults([...earlier.values()])}` });
+
+  let planText = '';
+  try {
+    for await (const event of options.model.stream({ messages, ...(options.signal ? { signal: options.signal } : {}) })) {
+      if (event.type === 'text-delta') {
+        planText += event.text;
+        emit({ type: 'plan-delta', round, text: event.text });
+        if (!parser.complete) accept(parser.push(event.text));
+      } else if (event.type === 'usage') {
+        addUsage(usage, event.usage);
+      }
+    }
+    accept(parser.end());
+  } catch (error) {
+    // Tasks already started finish (or see the abort) before the error surfaces: nothing runs unobserved.
+    scheduler.close();
+    await scheduler.done();
+    throw error;
+  }
+  scheduler.close();
+  const tasks = await scheduler.done();
+  emit({ type: 'plan-end', round, planText });
+  return { planText, tasks };
+}
+
+function joinMessages(input: Message[], rounds: PlanRound[], planText: string, tasks: TaskOutcome[], canReplan: boolean): Message[] {
+  const question = input.filter((m) => m.role !== 'system');
+  const history = rounds.map((r) => `Plan ${r.round} results:\n${describeResults(r.tasks)}\nJoiner: ${r.joinerText}`).join('\n\n');
+  const current = tasks.length > 0 ? describeResults(tasks) : `(the plan had no tasks)\n${planText}`;
+  return [
+    { role: 'system', content: joinerPrompt(canReplan) },
+    ...question,
+    { role: 'user', content: `${history ? `${history}\n\n` : ''}Latest plan results:\n${current}` },
+  ];
+}
+
+/** Streams a plain-text completion and returns its text. */
+async function complete(model: ModelAdapter, messages: Message[], usage: Usage, signal: AbortSignal | undefined): Promise<string> {
+  let text = '';
+  for await (const event of model.stream({ messages, ...(signal ? { signal } : {}) })) {
+    if (event.type === 'text-delta') text += event.text;
+    else if (event.type === 'usage') addUsage(usage, event.usage);
+  }
+  return text;
+}
+
+function addUsage(total: Usage, add: Usage): void {
+  total.inputTokens += add.inputTokens;
+  total.outputTokens += add.outputTokens;
+}

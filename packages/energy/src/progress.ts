@@ -1,0 +1,79 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/**
+ * The progress channel: Verdant passes VERDANT_PROGRESS_FILE to the command, which appends one JSON
+ * object per line, e.g. {"progress":0.25} or {"step":250,"total":1000}. A file (not a socket) works from
+ * any language, survives the command's forks, and needs no client library.
+ */
+export const PROGRESS_ENV = 'VERDANT_PROGRESS_FILE';
+
+export interface ProgressUpdate {
+  /** Fraction done, 0..1. */
+  fraction: number;
+  t: number;
+  message?: string;
+}
+
+/** Parses one line; returns undefined for lines that carry no usable progress. */
+export function parseProgressLine(line: string, t: number): ProgressUpdate | undefined {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  const o = obj as Record<string, unknown>;
+  let fraction: number | undefined;
+  if (typeof o.progress === 'number') fraction = o.progress;
+  else if (typeof o.step === 'number' && typeof o.total === 'number' && o.total > 0) fraction = o.step / o.total;
+  else if (typeof o.epoch === 'number' && typeof o.epochs === 'number' && o.epochs > 0) fraction = o.epoch / o.epochs;
+  if (fraction === undefined || !Number.isFinite(fraction)) return undefined;
+  return { fraction: Math.min(1, Math.max(0, fraction)), t, ...(typeof o.message === 'string' ? { message: o.message } : {}) };
+}
+
+/** Reads what the command appended since the last poll. */
+export class ProgressReader {
+  private offset = 0;
+  private partial = '';
+  private handle: FileHandle | undefined;
+
+  constructor(readonly path: string) {}
+
+  async poll(t: number): Promise<ProgressUpdate | undefined> {
+    try {
+      this.handle ??= await open(this.path, 'r');
+    } catch {
+      return undefined; // the command has not reported yet
+    }
+    const buf = Buffer.alloc(64 * 1024);
+    let latest: ProgressUpdate | undefined;
+    for (;;) {
+      const { bytesRead } = await this.handle.read(buf, 0, buf.length, this.offset);
+      if (bytesRead === 0) break;
+      this.offset += bytesRead;
+      const text = this.partial + buf.subarray(0, bytesRead).toString('utf8');
+      const lines = text.split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) latest = parseProgressLine(line, t) ?? latest;
+    }
+    return latest;
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+  }
+}
+
+/**
+ * Node API for a measured program: `reportProgress(0.5)` or `reportProgress({ step, total })`.
+ * A no-op when the program is not running under `verdant run`.
+ */
+export async function reportProgress(p: number | { step: number; total: number; message?: string }): Promise<void> {
+  const path = process.env[PROGRESS_ENV];
+  if (!path) return;
+  const { appendFile } = await import('node:fs/promises');
+  const line = typeof p === 'number' ? { progress: p } : p;
+  await appendFile(path, `${JSON.stringify(line)}\n`);
+}

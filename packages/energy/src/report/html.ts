@@ -1,0 +1,100 @@
+import { joulesToWh, toIso, type SampleRow } from '@verdant/core';
+import type { RunSummary } from '../summary.js';
+import { renderSvg } from './chart.js';
+
+const esc = (s: unknown): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** At most this many points per sensor in the chart; longer runs are averaged into buckets. */
+const MAX_POINTS = 2000;
+
+function downsample(samples: SampleRow[]): Array<{ time: string; sensor: string; power_w: number }> {
+  const bySensor = new Map<string, SampleRow[]>();
+  for (const s of samples) {
+    const list = bySensor.get(s.sensor_id) ?? [];
+    list.push(s);
+    bySensor.set(s.sensor_id, list);
+  }
+  const out: Array<{ time: string; sensor: string; power_w: number }> = [];
+  for (const [sensor, list] of bySensor) {
+    const bucket = Math.max(1, Math.ceil(list.length / MAX_POINTS));
+    for (let i = 0; i < list.length; i += bucket) {
+      const chunk = list.slice(i, i + bucket);
+      const e = chunk.reduce((a, x) => a + x.energy_j, 0);
+      const dt = chunk.reduce((a, x) => a + x.dt, 0);
+      out.push({ time: toIso(chunk[chunk.length - 1]!.t), sensor, power_w: dt > 0 ? e / dt : 0 });
+    }
+  }
+  return out;
+}
+
+/**
+ * One self-contained HTML file: power over time per sensor (an inline SVG), the energy and emissions
+ * breakdown, and the method behind every figure. No scripts, no external assets.
+ */
+export async function renderRunReport(summary: RunSummary, samples: SampleRow[]): Promise<string> {
+  const data = downsample(samples);
+  const chart = data.length
+    ? await renderSvg({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        width: 760,
+        height: 280,
+        data: { values: data },
+        mark: { type: 'line', interpolate: 'step-before' },
+        encoding: {
+          x: { field: 'time', type: 'temporal', title: 'time (UTC)' },
+          y: { field: 'power_w', type: 'quantitative', title: 'power (W)' },
+          color: { field: 'sensor', type: 'nominal', title: 'sensor' },
+        },
+      })
+    : '<p>No samples were recorded.</p>';
+  const intensitySvg = samples.length
+    ? await renderSvg({
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        width: 760,
+        height: 140,
+        data: { values: samples.filter((s, i, a) => i === 0 || s.t !== a[i - 1]!.t).map((s) => ({ time: toIso(s.t), g: s.intensity_g_per_kwh })) },
+        mark: { type: 'line', interpolate: 'step-before', color: '#2f7d32' },
+        encoding: {
+          x: { field: 'time', type: 'temporal', title: 'time (UTC)' },
+          y: { field: 'g', type: 'quantitative', title: 'gCO2e/kWh' },
+        },
+      })
+    : '';
+  const rows = summary.sensors
+    .map(
+      (s) => `<tr><td>${esc(s.id)}</td><td>${esc(s.kind)}</td><td>${esc(s.method)}${s.estimate ? ' <em>(estimate)</em>' : ''}</td>
+<td class="n">${joulesToWh(s.energy_j).toFixed(4)}</td><td class="n">${s.energy_j.toFixed(1)}</td><td class="n">${s.emissions_g.toFixed(4)}</td><td>${esc(s.description)}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Verdant run ${esc(summary.run_id)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:880px;color:#1b1b1b}
+h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;margin:1rem 0}
+td,th{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}.n{text-align:right;font-variant-numeric:tabular-nums}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}dt{color:#555}
+</style></head><body>
+<h1>Run ${esc(summary.name)} <small>${esc(summary.run_id)}</small></h1>
+<dl>
+<dt>Status</dt><dd>${esc(summary.status)}${summary.exit_code !== null ? ` (exit ${summary.exit_code})` : ''}</dd>
+<dt>Command</dt><dd><code>${esc(summary.command.join(' '))}</code></dd>
+<dt>Started</dt><dd>${esc(summary.started_at)} — ${esc(summary.ended_at ?? 'still running')} (${summary.duration_s.toFixed(1)} s)</dd>
+<dt>Energy</dt><dd>${joulesToWh(summary.energy_j).toFixed(4)} Wh (${summary.energy_j.toFixed(1)} J) — sum of the sensors below × PUE ${summary.pue}</dd>
+<dt>Emissions</dt><dd>${summary.emissions_g.toFixed(4)} gCO2e — each interval's energy × the grid intensity in force at that time</dd>
+<dt>Intensity</dt><dd>${summary.intensity_g_per_kwh.toFixed(1)} gCO2e/kWh energy-weighted mean; zone ${esc(summary.zone)}, source ${esc(summary.intensity_source)}</dd>
+</dl>
+<h2>Power over time</h2>
+${chart}
+<h2>Grid intensity</h2>
+${intensitySvg}
+<h2>Breakdown by sensor</h2>
+<table><thead><tr><th>Sensor</th><th>Kind</th><th>Method</th><th class="n">Wh</th><th class="n">J</th><th class="n">gCO2e</th><th>Notes</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<p>Sensor energies are device energy; the run's total applies PUE. Methods marked <em>estimate</em> are modelled, not measured.
+Generated by Verdant.</p>
+</body></html>
+`;
+}

@@ -1,0 +1,93 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nowS } from '@verdant/core';
+import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
+
+/** Top-level powercap zones: "intel-rapl:0" (package) and "intel-rapl:0:1" (subzone). AMD CPUs use the same driver. */
+const ZONE = /^(intel-rapl|amd-rapl):(\d+)(?::(\d+))?$/;
+
+export const RAPL_PERMISSION_FIX =
+  'grant read access: sudo chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj /sys/class/powercap/intel-rapl:*:*/energy_uj ' +
+  '(lost at reboot; to keep it, a udev rule or a systemd-tmpfiles line that sets the mode or a group on those files)';
+
+interface RaplZone {
+  dir: string;
+  id: string;
+  kind: 'cpu' | 'dram';
+  name: string;
+  maxRangeUj: number;
+}
+
+/**
+ * CPU package and DRAM energy from the Linux powercap RAPL counters (µJ, wrapping at
+ * max_energy_range_uj). Core, uncore and psys zones are left out: they overlap the package, and
+ * summing them with it would count the same joules twice.
+ */
+export class RaplProvider implements SensorProvider {
+  readonly name = 'rapl';
+
+  async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
+    const base = join(ctx.sysfsRoot, 'class', 'powercap');
+    const entries = await readdir(base).catch(() => [] as string[]);
+    const zones: RaplZone[] = [];
+    let denied = 0;
+    for (const entry of entries.sort()) {
+      const m = ZONE.exec(entry);
+      if (!m) continue;
+      const dir = join(base, entry);
+      const name = (await readFile(join(dir, 'name'), 'utf8').catch(() => '')).trim();
+      const socket = m[2]!;
+      const kind = m[3] === undefined && /^package-\d+$/.test(name) ? 'cpu' : m[3] !== undefined && name === 'dram' ? 'dram' : undefined;
+      if (!kind) continue;
+      try {
+        await readFile(join(dir, 'energy_uj'), 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM') denied++;
+        continue;
+      }
+      const maxRangeUj = Number((await readFile(join(dir, 'max_energy_range_uj'), 'utf8').catch(() => '')).trim());
+      zones.push({
+        dir,
+        id: kind === 'cpu' ? `cpu:${name}` : `dram:${socket}`,
+        kind,
+        name,
+        maxRangeUj: Number.isFinite(maxRangeUj) && maxRangeUj > 0 ? maxRangeUj : 2 ** 32,
+      });
+    }
+    if (denied > 0) {
+      ctx.warn(`RAPL energy counters exist but are not readable (root-only since 2020): ${RAPL_PERMISSION_FIX}; using the CPU/RAM models instead`);
+      // A partial view (say DRAM readable, package not) would mix measured and modelled CPU: use none.
+      return [];
+    }
+    const seen = new Set<string>();
+    return zones.filter((z) => !seen.has(z.id) && seen.add(z.id)).map((z) => new RaplSensor(z));
+  }
+}
+
+class RaplSensor implements EnergySensor {
+  readonly id: string;
+  readonly kind: 'cpu' | 'dram';
+  readonly method = 'rapl';
+  readonly estimate = false;
+  readonly description: string;
+  private lastUj: number | undefined;
+  private totalUj = 0;
+
+  constructor(private readonly zone: RaplZone) {
+    this.id = zone.id;
+    this.kind = zone.kind;
+    this.description = `RAPL ${zone.name} domain (whole ${zone.kind === 'cpu' ? 'socket' : 'DRAM of the socket'}, all processes)`;
+  }
+
+  async read(): Promise<SensorReading> {
+    const raw = Number((await readFile(join(this.zone.dir, 'energy_uj'), 'utf8')).trim());
+    const t = nowS();
+    if (!Number.isFinite(raw)) throw new Error(`${this.id}: unreadable energy_uj`);
+    if (this.lastUj !== undefined) {
+      // The counter wraps to 0 after max_energy_range_uj (a few minutes at high power on big sockets).
+      this.totalUj += raw >= this.lastUj ? raw - this.lastUj : this.zone.maxRangeUj - this.lastUj + raw;
+    }
+    this.lastUj = raw;
+    return { t, energyJ: this.totalUj / 1e6 };
+  }
+}

@@ -1,0 +1,93 @@
+import { J_PER_KWH, toIso, type RunRow, type Store } from '@verdant/core';
+
+export interface SensorSummary {
+  id: string;
+  kind: string;
+  method: string;
+  /** Device energy (no PUE), J. */
+  energy_j: number;
+  emissions_g: number;
+  estimate: boolean;
+  description: string;
+}
+
+/** The one JSON shape of a run: printed by `verdant run --json` and `verdant runs show --json`, served by the API. */
+export interface RunSummary {
+  run_id: string;
+  name: string;
+  status: string;
+  exit_code: number | null;
+  command: string[];
+  cwd: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_s: number;
+  /** Facility energy (sensors x PUE), J. */
+  energy_j: number;
+  energy_kwh: number;
+  emissions_g: number;
+  /** Energy-weighted mean intensity over the run, gCO2e/kWh. */
+  intensity_g_per_kwh: number;
+  zone: string;
+  intensity_source: string;
+  pue: number;
+  interval_s: number;
+  host: string;
+  pid: number | null;
+  child_pid: number | null;
+  sensors: SensorSummary[];
+  meta: Record<string, unknown>;
+}
+
+export async function summarizeRun(store: Store, runId: string): Promise<RunSummary | undefined> {
+  const row = await store.getRun(runId);
+  if (!row) return undefined;
+  const totals = await store.sensorTotals(runId);
+  return toSummary(
+    row,
+    totals.map((t) => ({
+      id: t.sensor_id,
+      kind: t.kind,
+      method: t.method,
+      energy_j: t.energy_j,
+      emissions_g: t.emissions_g,
+      estimate: t.estimate,
+      description: t.description,
+    })),
+  );
+}
+
+export function toSummary(row: RunRow, sensors: SensorSummary[]): RunSummary {
+  const end = row.ended_at ?? row.heartbeat_at;
+  const kwh = row.energy_j / J_PER_KWH;
+  let meta: Record<string, unknown> = {};
+  try {
+    meta = JSON.parse(row.meta) as Record<string, unknown>;
+  } catch {
+    meta = {};
+  }
+  return {
+    run_id: row.id,
+    name: row.name,
+    status: row.status,
+    exit_code: row.exit_code,
+    command: JSON.parse(row.command) as string[],
+    cwd: row.cwd,
+    started_at: toIso(row.started_at),
+    ended_at: row.ended_at === null ? null : toIso(row.ended_at),
+    duration_s: Math.max(0, end - row.started_at),
+    energy_j: row.energy_j,
+    energy_kwh: kwh,
+    emissions_g: row.emissions_g,
+    intensity_g_per_kwh: kwh > 0 ? row.emissions_g / kwh : 0,
+    zone: row.zone,
+    intensity_source: row.intensity_source,
+    pue: row.pue,
+    interval_s: row.interval_s,
+    host: row.host,
+    pid: row.pid,
+    child_pid: row.child_pid,
+    sensors,
+    meta,
+  };
+}

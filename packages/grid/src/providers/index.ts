@@ -1,0 +1,10 @@
+export * from './errors.js';
+export { Redactor } from './redact.js';
+export { parseRetryAfter } from './http.js';
+export * from './resilience.js';
+export * from './live.js';
+export * from './electricitymaps.js';
+export * from './watttime.js';
+export * from './ukgrid.js';
+export * from './fallback.js';
+export * from './factory.js';

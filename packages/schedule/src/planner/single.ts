@@ -1,0 +1,38 @@
+import { buildSignals } from './objective.js';
+import { bestChunkedSchedule } from './interruptible.js';
+import { bestContiguousStart } from './contiguous.js';
+import { reportPlan } from './report.js';
+import { intensityCurve, requireCoverage, type StepCurve } from './series.js';
+import { normalizeJob } from './validate.js';
+import type { Chunk, IntensityPoint, JobPlan, JobSpec, PlanOptions } from './types.js';
+
+/**
+ * Plans one job on one zone's intensity series (any fixed resolution; epoch seconds throughout).
+ * Non-interruptible: the optimal start in continuous time. Interruptible: the optimal chunk set on the slot grid
+ * (exact DP), or the best single run if that is cheaper. Throws VerdantError on bad input.
+ */
+export function planJob(job: JobSpec, series: readonly IntensityPoint[], options: PlanOptions = {}): JobPlan {
+  const curve = intensityCurve(series);
+  return planJobOnCurve(job, curve, series[0]!.zone, options);
+}
+
+/** As planJob, with the series already validated (planAcrossZones and the simulator reuse curves). */
+export function planJobOnCurve(spec: JobSpec, curve: StepCurve, zone: string, options: PlanOptions = {}): JobPlan {
+  const job = normalizeJob(spec);
+  requireCoverage(curve, job.earliestStart, job.deadline);
+  const objective = options.objective ?? 'carbon';
+  const signals = buildSignals(curve, objective, options.prices, job.earliestStart, job.deadline);
+  const single = bestContiguousStart(signals.weight, job.durationS, job.earliestStart, job.deadline);
+  let chunks: Chunk[] = [{ start: single.start, end: single.start + job.durationS }];
+  if (job.interruptible) {
+    const chunked = bestChunkedSchedule(signals.weight, {
+      durationS: job.durationS,
+      from: job.earliestStart,
+      to: job.deadline,
+      minChunkS: job.minChunkS,
+      pauseOverheadS: job.pauseOverheadS,
+    });
+    if (chunked && chunked.cost < single.cost - 1e-9 * Math.abs(single.cost)) chunks = chunked.chunks;
+  }
+  return reportPlan(job, zone, chunks, signals, objective);
+}

@@ -1,0 +1,225 @@
+import { ExitCode, VerdantError, newId, nowS, type Database, type JobState, type JobsTable, type Store } from '@verdant/core';
+import { sql, type Kysely, type Updateable } from 'kysely';
+import { ACTIVE_STATES, TERMINAL_STATES, WAITING_STATES, toRecord, type JobPlanSummary, type JobRecord, type PendingRequest } from './record.js';
+import type { JobRequest } from './request.js';
+
+export interface JobEvent {
+  t: number;
+  state: JobState;
+  message: string;
+}
+
+/** Only rows still matching these conditions are changed; the caller learns whether it won. */
+export interface Guard {
+  states?: readonly JobState[];
+  /** The row's owner must equal this (null: no owner). */
+  owner?: string | null;
+}
+
+/**
+ * The persistent job queue over the store's Kysely instance (SQLite or PostgreSQL). Every state change is a
+ * conditional UPDATE guarded by the expected state and owner, so two schedulers (or a scheduler and a
+ * `verdant jobs cancel`) never both win the same transition; each change is logged in job_events.
+ */
+export class JobQueue {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  static of(store: Store): JobQueue {
+    return new JobQueue(store.db);
+  }
+
+  async add(spec: JobRequest, plan: JobPlanSummary, options: { id?: string; externalId?: string; now?: number; message?: string } = {}): Promise<JobRecord> {
+    const now = options.now ?? nowS();
+    const row: JobsTable = {
+      id: options.id ?? newId('j'),
+      name: spec.name,
+      state: 'scheduled',
+      executor: spec.executor,
+      spec: JSON.stringify(spec),
+      plan: JSON.stringify(plan),
+      planned_start: plan.plannedStart,
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      ended_at: null,
+      owner: null,
+      lease_until: null,
+      attempts: 0,
+      ran_s: 0,
+      resumed_at: null,
+      pid: null,
+      host: null,
+      run_id: null,
+      external_id: options.externalId ?? null,
+      exit_code: null,
+      request: null,
+      message: options.message ?? `planned to start at ${new Date(plan.plannedStart * 1000).toISOString()}`,
+    };
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('jobs').values(row).execute();
+      await tx.insertInto('job_events').values({ job_id: row.id, t: now, state: row.state, message: row.message }).execute();
+    });
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** The job, or a VerdantError naming `field` when there is none. */
+  async require(idOrPrefix: string, field = 'job'): Promise<JobRecord> {
+    const job = await this.get(await this.resolveId(idOrPrefix, field));
+    if (!job) throw notFound(idOrPrefix, field);
+    return job;
+  }
+
+  /** A full id or a unique prefix, as `git` resolves commits. */
+  async resolveId(idOrPrefix: string, field = 'job'): Promise<string> {
+    const exact = await this.db.selectFrom('jobs').select('id').where('id', '=', idOrPrefix).executeTakeFirst();
+    if (exact) return exact.id;
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where(sql<string>`substr(id, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
+      .limit(2)
+      .execute();
+    if (rows.length === 1) return rows[0]!.id;
+    if (rows.length === 0) throw notFound(idOrPrefix, field);
+    throw new VerdantError(`job id prefix ${idOrPrefix} is ambiguous`, { field, fix: 'pass more characters of the id', exitCode: ExitCode.usage });
+  }
+
+  async list(options: { states?: readonly JobState[]; executor?: string; limit?: number } = {}): Promise<JobRecord[]> {
+    let q = this.db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 100);
+    if (options.states?.length) q = q.where('state', 'in', [...options.states]);
+    if (options.executor) q = q.where('executor', '=', options.executor);
+    return (await q.execute()).map(toRecord);
+  }
+
+  async events(id: string): Promise<JobEvent[]> {
+    const rows = await this.db.selectFrom('job_events').select(['t', 'state', 'message']).where('job_id', '=', id).orderBy('t').execute();
+    return rows.map((r) => ({ t: Number(r.t), state: r.state as JobState, message: r.message }));
+  }
+
+  /**
+   * Applies `patch` if the row still matches `guard`; logs an event when the state or message changes.
+   * Returns whether this caller's update won.
+   */
+  async update(id: string, guard: Guard, patch: Updateable<JobsTable>, now = nowS()): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      let q = tx
+        .updateTable('jobs')
+        .set({ ...patch, updated_at: now })
+        .where('id', '=', id);
+      if (guard.states) q = q.where('state', 'in', [...guard.states]);
+      if (guard.owner === null) q = q.where('owner', 'is', null);
+      else if (guard.owner !== undefined) q = q.where('owner', '=', guard.owner);
+      const res = await q.executeTakeFirst();
+      const won = Number(res.numUpdatedRows) === 1;
+      if (won && (patch.state !== undefined || patch.message !== undefined)) {
+        const row = await tx.selectFrom('jobs').select(['state', 'message']).where('id', '=', id).executeTakeFirstOrThrow();
+        await tx.insertInto('job_events').values({ job_id: id, t: now, state: row.state, message: row.message }).execute();
+      }
+      return won;
+    });
+  }
+
+  /** Local jobs whose planned start has come, oldest plan first; not yet owned. */
+  async due(now: number, executor = 'local', limit = 10): Promise<JobRecord[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('state', 'in', [...WAITING_STATES])
+      .where('executor', '=', executor)
+      .where('owner', 'is', null)
+      .where('planned_start', '<=', now)
+      .orderBy('planned_start')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Claims a waiting job for `owner`: one atomic UPDATE from queued/scheduled with no owner to running with
+   * this owner and a lease. Only one claimant can win, so a job is never started twice.
+   */
+  async claim(job: JobRecord, owner: string, host: string, now: number, leaseS: number): Promise<boolean> {
+    return this.update(
+      job.id,
+      { states: WAITING_STATES, owner: null },
+      {
+        state: 'running',
+        owner,
+        host,
+        lease_until: now + leaseS,
+        started_at: now,
+        resumed_at: now,
+        attempts: job.attempts + 1,
+        message: `started by ${owner}`,
+      },
+      now,
+    );
+  }
+
+  /** Heartbeat: extends the lease on every job `owner` holds. */
+  async renew(owner: string, now: number, leaseS: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ lease_until: now + leaseS }).where('owner', '=', owner).where('state', 'in', [...ACTIVE_STATES]).execute();
+  }
+
+  /** Jobs held by `owner`. */
+  async owned(owner: string): Promise<JobRecord[]> {
+    return (await this.db.selectFrom('jobs').selectAll().where('owner', '=', owner).execute()).map(toRecord);
+  }
+
+  /** Active local jobs whose owner stopped renewing its lease (crashed or killed scheduler). */
+  async orphans(now: number, executor = 'local'): Promise<JobRecord[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('state', 'in', [...ACTIVE_STATES])
+      .where('executor', '=', executor)
+      .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_until', '<', now)]))
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  /** Takes over an orphan: wins only if the old owner still holds it and its lease is still expired. */
+  async adopt(job: JobRecord, owner: string, now: number, leaseS: number, message: string): Promise<boolean> {
+    let q = this.db
+      .updateTable('jobs')
+      .set({ owner, lease_until: now + leaseS, updated_at: now, message })
+      .where('id', '=', job.id)
+      .where('state', '=', job.state);
+    q = job.owner === null ? q.where('owner', 'is', null) : q.where('owner', '=', job.owner).where('lease_until', '<', now);
+    const res = await q.executeTakeFirst();
+    const won = Number(res.numUpdatedRows) === 1;
+    if (won) await this.db.insertInto('job_events').values({ job_id: job.id, t: now, state: job.state, message }).execute();
+    return won;
+  }
+
+  /**
+   * Cancels a job: a waiting one at once; an active one by asking its owner (it stops the process at its
+   * next tick). Returns the job as it now stands.
+   */
+  async cancel(idOrPrefix: string, now = nowS()): Promise<JobRecord> {
+    const job = await this.require(idOrPrefix);
+    if (TERMINAL_STATES.includes(job.state)) {
+      throw new VerdantError(`job ${job.id} already ended (${job.state})`, { field: 'job', exitCode: ExitCode.usage });
+    }
+    if (WAITING_STATES.includes(job.state) && job.executor === 'local') {
+      const won = await this.update(job.id, { states: WAITING_STATES, owner: null }, { state: 'cancelled', ended_at: now, message: 'cancelled before it started' }, now);
+      if (won) return (await this.get(job.id))!;
+    }
+    await this.request(job.id, 'cancel', now);
+    return (await this.get(job.id))!;
+  }
+
+  /** Records a request for the job's owner (cancel, hold, resume). */
+  async request(id: string, request: PendingRequest, now = nowS()): Promise<boolean> {
+    return this.update(id, { states: [...WAITING_STATES, ...ACTIVE_STATES] }, { request, message: `${request} requested` }, now);
+  }
+}
+
+function notFound(idOrPrefix: string, field: string): VerdantError {
+  return new VerdantError(`no job with id ${idOrPrefix}`, { field, fix: 'list jobs with `verdant jobs list`', exitCode: ExitCode.usage });
+}

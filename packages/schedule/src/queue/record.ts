@@ -1,0 +1,91 @@
+import type { JobState, JobsTable } from '@verdant/core';
+import type { JobRequest } from './request.js';
+
+/** The plan recorded with a job: when it starts and what that is expected to save against starting now. */
+export interface JobPlanSummary {
+  plannedStart: number;
+  plannedEnd: number;
+  zone: string;
+  /** Intensity source the plan used, or "none" when no series covered the window. */
+  source: string;
+  /** Mean intensity over the planned run and over a run starting at the earliest start, gCO2e/kWh. */
+  meanIntensityG?: number;
+  baselineIntensityG?: number;
+  /** With a power estimate: expected emissions of the plan, of starting now, and the saving, g CO2e. */
+  emissionsG?: number;
+  baselineEmissionsG?: number;
+  savingG?: number;
+  /** 1 - plan/baseline, 0..1. */
+  savingFraction?: number;
+  note?: string;
+}
+
+/** A user request the job's owner applies at its next tick. 'hold' stays until a 'resume'. */
+export type PendingRequest = 'cancel' | 'hold' | 'resume';
+
+export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+export const ACTIVE_STATES: readonly JobState[] = ['running', 'paused'];
+export const WAITING_STATES: readonly JobState[] = ['queued', 'scheduled'];
+
+/** A job as the library, CLI and API see it (camelCase, JSON decoded). */
+export interface JobRecord {
+  id: string;
+  name: string;
+  state: JobState;
+  executor: 'local' | 'slurm';
+  spec: JobRequest;
+  plan: JobPlanSummary;
+  plannedStart: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  owner: string | null;
+  leaseUntil: number | null;
+  attempts: number;
+  ranS: number;
+  resumedAt: number | null;
+  pid: number | null;
+  host: string | null;
+  runId: string | null;
+  externalId: string | null;
+  exitCode: number | null;
+  pendingRequest: PendingRequest | null;
+  message: string;
+}
+
+export function toRecord(row: JobsTable): JobRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    executor: row.executor as JobRecord['executor'],
+    spec: JSON.parse(row.spec) as JobRequest,
+    plan: JSON.parse(row.plan) as JobPlanSummary,
+    plannedStart: Number(row.planned_start),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: num(row.started_at),
+    endedAt: num(row.ended_at),
+    owner: row.owner,
+    leaseUntil: num(row.lease_until),
+    attempts: Number(row.attempts),
+    ranS: Number(row.ran_s),
+    resumedAt: num(row.resumed_at),
+    pid: num(row.pid),
+    host: row.host,
+    runId: row.run_id,
+    externalId: row.external_id,
+    exitCode: num(row.exit_code),
+    pendingRequest: row.request as PendingRequest | null,
+    message: row.message,
+  };
+}
+
+const num = (v: number | null): number | null => (v === null ? null : Number(v));
+
+/** Running seconds the job still needs: its estimate less what it has run (never negative). */
+export function remainingS(job: JobRecord, now: number): number {
+  const current = job.state === 'running' && job.resumedAt !== null ? now - job.resumedAt : 0;
+  return Math.max(0, job.spec.durationS - job.ranS - current);
+}

@@ -1,0 +1,77 @@
+import { constants as osConstants } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { validate } from '@verdant/core';
+import { z } from 'zod';
+
+/** Signals a job may declare for checkpointing: not SIGKILL/SIGSTOP (uncatchable), not SIGCONT. */
+const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP', 'SIGCONT']);
+
+const signalName = z
+  .string()
+  .transform((s) => (s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`))
+  .refine((s) => s in osConstants.signals && !UNCATCHABLE.has(s), {
+    message: 'must be a catchable signal name such as SIGUSR1, SIGTERM or SIGINT (SIGKILL, SIGSTOP and SIGCONT cannot be handled)',
+  });
+
+/**
+ * What a user submits: the command and its constraints. Times are epoch seconds, durations seconds,
+ * intensities gCO2e/kWh, power W. Stored as JSON in the job row.
+ */
+export const jobRequestSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    argv: z.array(z.string()).min(1, 'give the command after --, e.g. verdant submit -- python train.py'),
+    cwd: z.string().refine(isAbsolute, 'must be an absolute directory'),
+    /** Extra environment for the command (stored in the queue: do not put secrets here). */
+    env: z.record(z.string(), z.string()).default({}),
+    zone: z.string().min(1),
+    executor: z.enum(['local', 'slurm']).default('local'),
+    /** Estimated running time. */
+    durationS: z.number().positive(),
+    earliestStart: z.number().nonnegative(),
+    deadline: z.number().positive().optional(),
+    /** May be paused by the carbon policy. */
+    interruptible: z.boolean().default(false),
+    /**
+     * Checkpoint-and-exit signal. Without one a pause is SIGSTOP/SIGCONT of the process tree; with one the
+     * job is sent this signal, must save its state and exit, and is started again to resume.
+     */
+    checkpointSignal: signalName.optional(),
+    pauseAboveG: z.number().nonnegative().optional(),
+    resumeBelowG: z.number().nonnegative().optional(),
+    /** Average power while running, W; only used for the emission estimates of the plan. */
+    powerW: z.number().nonnegative().optional(),
+    /** stdout and stderr of the job; default `<cwd>/verdant-<job id>.out`. */
+    outputPath: z.string().refine(isAbsolute, 'must be an absolute path').optional(),
+    /** Slurm partition (Slurm executor only). */
+    partition: z.string().min(1).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.pauseAboveG === undefined) !== (r.resumeBelowG === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [r.pauseAboveG === undefined ? 'pauseAboveG' : 'resumeBelowG'], message: 'give both --pause-above and --resume-below' });
+    } else if (r.pauseAboveG !== undefined && r.resumeBelowG !== undefined && !(r.pauseAboveG > r.resumeBelowG)) {
+      ctx.addIssue({ code: 'custom', path: ['resumeBelowG'], message: `must be below pauseAboveG (${r.pauseAboveG}) so the policy does not flap` });
+    }
+    if (r.pauseAboveG !== undefined && !r.interruptible) {
+      ctx.addIssue({ code: 'custom', path: ['interruptible'], message: 'pause thresholds need an interruptible job: add --interruptible' });
+    }
+    if (r.checkpointSignal !== undefined && !r.interruptible) {
+      ctx.addIssue({ code: 'custom', path: ['interruptible'], message: 'a checkpoint signal needs an interruptible job: add --interruptible' });
+    }
+    if (r.deadline !== undefined && r.deadline < r.earliestStart + r.durationS) {
+      ctx.addIssue({ code: 'custom', path: ['deadline'], message: 'is earlier than the earliest start plus the duration' });
+    }
+  });
+
+export type JobRequest = z.output<typeof jobRequestSchema>;
+export type JobRequestInput = z.input<typeof jobRequestSchema>;
+
+/** Validates a request; errors name the field (prefixed, e.g. "body.durationS"). */
+export function parseJobRequest(input: unknown, fieldPrefix = ''): JobRequest {
+  return validate(jobRequestSchema, input, fieldPrefix);
+}
+
+/** Whether the request carries carbon thresholds (so the policy applies to it). */
+export function hasThresholds(r: JobRequest): r is JobRequest & { pauseAboveG: number; resumeBelowG: number } {
+  return r.pauseAboveG !== undefined && r.resumeBelowG !== undefined;
+}

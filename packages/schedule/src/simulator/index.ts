@@ -1,0 +1,11 @@
+export { simulate, type Scenario, type SimulationOptions, type SimulationResult, type SimulationRow, type SimulationTrace } from './simulate.js';
+export { replay, type ReplayTotals, type JobDecision } from './replay.js';
+export { periodicJobs, periodicStarts, mlJobs, DEFAULT_ML, DEFAULT_PERIODIC, type SimJob, type PeriodicWorkload, type MlWorkload } from './workloads.js';
+export { deadlineFor, describeDeadline, DEFAULT_OFFICE_HOURS, type DeadlinePolicy, type OfficeHours } from './deadlines.js';
+export { LocalCalendar, type LocalParts } from './calendar.js';
+export { noisyForecast } from './noise.js';
+export { createRng, type Rng } from './prng.js';
+export { spread, type Spread } from './stats.js';
+export { formatTable, toCsv } from './report.js';
+export { renderSavingsSvg, savingsChartSpec } from './chart.js';
+export { SHIPPED_YEARS, SHIPPED_ZONES, ZONE_TIME_ZONES, timeZoneOf } from './zones.js';

@@ -1,0 +1,33 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { isVerdantError, type Store } from '@verdant/core';
+import { assertTokenForHost, bearerAuth } from './auth.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { runRoutes } from './routes/runs.js';
+
+export interface ServerOptions {
+  store: Store;
+  /** Host the server will listen on; decides whether a token is mandatory. */
+  host?: string;
+  token?: string;
+  extraRegistries?: Registry[];
+  logger?: boolean;
+}
+
+/** Builds the HTTP API (routes registered as plugins; the caller listens). */
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  assertTokenForHost(opts.host ?? '127.0.0.1', opts.token);
+  const app = Fastify({ logger: opts.logger ?? false });
+  app.setErrorHandler((err, _req, reply) => {
+    if (isVerdantError(err)) return reply.code(400).send(err.toJSON());
+    const e = err as { validation?: unknown; statusCode?: number; message: string };
+    if (e.validation) return reply.code(400).send({ error: e.message, fix: 'see the API reference in docs/api.md' });
+    return reply.code(e.statusCode ?? 500).send({ error: e.message });
+  });
+  if (opts.token) bearerAuth(app, opts.token);
+  await app.register(healthRoutes, { store: opts.store });
+  await app.register(runRoutes, { store: opts.store });
+  await app.register(metricsRoutes, { store: opts.store, ...(opts.extraRegistries ? { extraRegistries: opts.extraRegistries } : {}) });
+  return app;
+}

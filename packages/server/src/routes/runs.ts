@@ -1,0 +1,54 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { VerdantError, toIso, type Store } from '@verdant/core';
+import { summarizeRun } from '@verdant/energy';
+
+const listQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+    status: { type: 'string', enum: ['running', 'paused', 'succeeded', 'failed', 'stopped', 'interrupted'] },
+  },
+  additionalProperties: false,
+} as const;
+
+export const runRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
+  app.get<{ Querystring: { limit: number; status?: 'running' }; }>('/api/runs', { schema: { querystring: listQuery } }, async (req) => {
+    const rows = await store.listRuns({ limit: req.query.limit, ...(req.query.status ? { status: req.query.status } : {}) });
+    return {
+      runs: rows.map((r) => ({
+        run_id: r.id,
+        name: r.name,
+        status: r.status,
+        started_at: toIso(r.started_at),
+        ended_at: r.ended_at === null ? null : toIso(r.ended_at),
+        duration_s: (r.ended_at ?? r.heartbeat_at) - r.started_at,
+        energy_j: r.energy_j,
+        emissions_g: r.emissions_g,
+        zone: r.zone,
+        exit_code: r.exit_code,
+      })),
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
+    let id: string;
+    try {
+      id = await store.resolveRunId(req.params.id);
+    } catch (e) {
+      if (e instanceof VerdantError) return reply.code(404).send({ error: e.message, field: 'id' });
+      throw e;
+    }
+    return summarizeRun(store, id);
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id/samples', async (req, reply) => {
+    let id: string;
+    try {
+      id = await store.resolveRunId(req.params.id);
+    } catch (e) {
+      if (e instanceof VerdantError) return reply.code(404).send({ error: e.message, field: 'id' });
+      throw e;
+    }
+    return { run_id: id, samples: await store.samples(id) };
+  });
+};
