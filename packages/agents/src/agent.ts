@@ -2,6 +2,7 @@ import { invalidInput, type Logger } from '@verdant/core';
 import { EventChannel } from './channel.js';
 import { ModelStreamError } from './errors.js';
 import { ToolExecutor } from './executor/executor.js';
+import type { ToolCallObserver } from './metrics/observer.js';
 import { anySignal } from './signals.js';
 import type {
   AgentEvent,
@@ -41,6 +42,8 @@ export interface RunAgentOptions {
    */
   maxStepAttempts?: number;
   logger?: Logger;
+  /** Told about every tool call (e.g. `createAgentMetrics().observer`). */
+  observer?: ToolCallObserver;
 }
 
 /** A running agent: iterate it (or `.events`) for events in completion order, or await `.result`. */
@@ -61,7 +64,12 @@ export function runAgent(options: RunAgentOptions): AgentRun {
     throw invalidInput('maxStepAttempts', `must be a whole number >= 1, got ${maxStepAttempts}`);
   }
   if (options.messages.length === 0) throw invalidInput('messages', 'is empty', 'start the conversation with at least one user message');
-  const executor = new ToolExecutor(options.tools ?? [], { concurrency: options.concurrency, signal: options.signal, logger: options.logger });
+  const executor = new ToolExecutor(options.tools ?? [], {
+    concurrency: options.concurrency,
+    signal: options.signal,
+    logger: options.logger,
+    observer: options.observer,
+  });
 
   const channel = new EventChannel<AgentEvent>();
   const loop = new AgentLoop(options, executor, maxSteps, maxStepAttempts, (e) => channel.push(e));

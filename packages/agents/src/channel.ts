@@ -42,6 +42,8 @@ export class EventChannel<T> implements AsyncIterable<T> {
         });
       },
       return: () => {
+        // The consumer left: stop buffering events nobody will read.
+        this.closed = true;
         this.buffer.length = 0;
         return Promise.resolve({ value: undefined, done: true });
       },

@@ -8,3 +8,12 @@ export { modelRetryPolicy, type HttpModelOptions, type ModelRetryOptions } from 
 export { ModelHttpError, ModelStreamError, isRetryableModelError } from './errors.js';
 export { addUsage, costUsd } from './usage.js';
 export { anySignal } from './signals.js';
+export { runPlan, type RunPlanOptions, type PlanEvent, type PlanResult, type PlanRound, type PlanFinishReason } from './plan/run-plan.js';
+export { PlanStreamParser, parsePlanLine, substituteReferences, JOIN_TOOL, type PlanTask } from './plan/parse.js';
+export { PlanScheduler, type PlanSchedulerOptions, type SchedulerEvent, type TaskInvoker, type TaskOutcome, type TaskSuccess, type TaskFailure } from './plan/scheduler.js';
+export { criticalPathMs, type TimedTask } from './plan/critical-path.js';
+export { RedisRateLimiter, type RedisRateLimiterOptions, type RateGrant, type RateQuota } from './redis/rate-limiter.js';
+export { createAgentMetrics, BREAKER_STATE_VALUE, type AgentMetrics } from './metrics/prometheus.js';
+export type { ToolCallObserver, BreakerState, CallOutcome } from './metrics/observer.js';
+export { runDemo, formatModeLine, DEMO_MODES, type DemoMode, type DemoModeReport, type DemoReport, type RunDemoOptions } from './demo/run-demo.js';
+export { startScriptedServer, type Script, type ScriptedPiece, type ScriptedReply, type ScriptedRequest, type ScriptedServer } from './demo/scripted-server.js';

@@ -1,8 +1,9 @@
-/** One signal that fires when any of the given ones fires (undefined entries are ignored). */
+/**
+ * A new signal that fires when any of the given ones fires (undefined entries are ignored). Always a fresh
+ * signal, so the listeners one call attaches stay on its own signal, not on the run's shared one.
+ */
 export function anySignal(...signals: Array<AbortSignal | undefined>): AbortSignal {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 1) return present[0]!;
-  return AbortSignal.any(present);
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }
 
 /** The error an aborted operation rejects with: the signal's reason, or a DOMException AbortError. */

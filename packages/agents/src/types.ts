@@ -140,8 +140,9 @@ export interface ModelRequest {
 
 /**
  * The normalized stream every adapter emits. `tool-call-complete` fires the moment a call's arguments
- * are complete in the stream (OpenAI: the next index starts or the stream ends; Anthropic:
- * content_block_stop), so callers can dispatch it before the message ends.
+ * are complete in the stream (OpenAI: they parse as a JSON object, or the next index starts, or the
+ * message finishes; Anthropic: content_block_stop), so callers can dispatch it before the message ends.
+ * `usage` carries the response's cumulative usage: the last one counts.
  */
 export type ModelEvent =
   | { type: 'text-delta'; text: string }

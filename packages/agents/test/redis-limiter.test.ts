@@ -5,7 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { VerdantError } from '@verdant/core';
 import { serviceUrl } from '@verdant/core/testing';
+import { z } from 'zod';
 import { RedisRateLimiter } from '../src/redis/rate-limiter.js';
+import { ToolExecutor } from '../src/executor/executor.js';
+import { createAgentMetrics } from '../src/metrics/prometheus.js';
+import { tool } from '../src/tool.js';
 
 const url = serviceUrl('redis');
 const CHILD = fileURLToPath(new URL('./fixtures/redis-limiter-child.mjs', import.meta.url));
@@ -112,6 +116,43 @@ describe.skipIf(!url)('RedisRateLimiter (real redis-server)', () => {
     setTimeout(() => controller.abort(new Error('user cancelled')), 20);
     await expect(waiting).rejects.toThrow('user cancelled');
     await limiter.close();
+  });
+
+  it('is a tool limit store: two executors with their own tool objects share one quota through it', async () => {
+    const limiter = new RedisRateLimiter({ redis: url!, prefix: `test:${randomUUID()}:` });
+    const grants: number[] = [];
+    const store = {
+      acquire: async (key: string, signal?: AbortSignal, quota?: { limit: number; intervalMs: number }) => {
+        const grant = await limiter.acquire(key, signal, quota);
+        grants.push(grant.grantedAtMs);
+        return grant;
+      },
+    };
+    const calls: string[] = [];
+    const makeTool = () =>
+      tool({
+        name: 'provider',
+        description: 'a provider with a shared quota',
+        input: z.object({ i: z.number() }),
+        limits: { rate: { limit: 2, intervalMs: 100, store, key: 'provider-x' } },
+        execute: ({ i }) => {
+          calls.push(String(i));
+          return i;
+        },
+      });
+    const metrics = createAgentMetrics();
+    const executors = [new ToolExecutor([makeTool()], { observer: metrics.observer }), new ToolExecutor([makeTool()])];
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => executors[i % 2]!.run({ id: `c${i}`, name: 'provider', args: { i } })),
+    );
+    await limiter.close();
+
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(calls).toHaveLength(6);
+    expect(grants).toHaveLength(6);
+    expect(busiestWindow(grants, 100)).toBe(2);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/verdant_agent_tool_rate_limit_waits_total\{tool="provider"\} [1-3]\n/);
   });
 
   it('names the field and the fix for a bad quota', () => {

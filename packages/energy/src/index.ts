@@ -1,4 +1,5 @@
 export * from './sensor.js';
+export * from './sensors/index.js';
 export * from './integrate.js';
 export * from './tracker.js';
 export * from './progress.js';

@@ -1,1 +1,32 @@
 export * from './provider.js';
+// Static yearly averages (@tgwf/co2)
+export { StaticProvider, staticLookup, staticZoneInfos, type StaticOptions } from './static/static-provider.js';
+export { matchStaticZone, staticFigure, type StaticMatch, type StaticFigure } from './static/resolve-static.js';
+export { ISO2_TO_ISO3, ISO3_TO_ISO2, countryName } from './static/iso-countries.js';
+// Trace files
+export { loadTrace, parseTrace } from './trace/load-trace.js';
+export { TraceProvider, traceLookup, type TraceProviderOptions } from './trace/trace-provider.js';
+export { shippedTracePath, shippedTraces, type ShippedTrace } from './trace/shipped.js';
+export { parseTraceTime } from './trace/time-cell.js';
+export type { IntensityTrace, LoadTraceOptions, TraceFormat, TraceGap } from './trace/types.js';
+// Zones and cloud regions
+export { listZones, resolveZone } from './zones/list-zones.js';
+export { resolveIntensity, DEFAULT_ZONE, type ResolveIntensityOptions, type ResolvedIntensity } from './zones/resolve-intensity.js';
+export {
+  cloudRegions,
+  listCloudRegions,
+  lookupCloudRegion,
+  normalizeCloudRegionId,
+  isCloudRegionId,
+  CLOUD_PROVIDERS,
+  type CloudRegion,
+  type CloudProvider,
+} from './zones/cloud-regions.js';
+export { closestMatches, editDistance } from './zones/suggest.js';
+export { gridDataDir } from './zones/data-dir.js';
+// Forecasts from history
+export * from './forecast/index.js';
+// Live HTTP providers and the fallback chain
+export * from './providers/index.js';
+// Queries with provenance and trace specs, shared by the CLI and the server
+export * from './service/index.js';

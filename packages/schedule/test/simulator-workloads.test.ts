@@ -56,7 +56,7 @@ describe('periodic workload', () => {
     const starts = periodicStarts({ timeOfDayS: HOUR, durationS: 1800, periodS: 86400 }, madrid, from, to);
     expect(starts).toHaveLength(365);
     expect(starts[0]).toBe(iso('2022-01-01T00:00Z')); // 01:00 CET
-    expect(starts[200]).toBe(iso('2022-07-20T23:00Z')); // 01:00 CEST on 21 July
+    expect(starts[200]).toBe(iso('2022-07-19T23:00Z')); // 01:00 CEST on 20 July, day 201
     for (const t of starts) expect(madrid.parts(t)).toMatchObject({ hour: 1, minute: 0 });
   });
 

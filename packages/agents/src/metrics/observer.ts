@@ -12,9 +12,12 @@ export type CallOutcome = 'ok' | ToolErrorKind;
 export interface ToolCallObserver {
   /** The call left the queue and is about to run (first attempt). */
   callStarted(tool: string): void;
-  /** The call settled, after all retries; `seconds` spans first start to settle. */
-  callFinished(tool: string, outcome: CallOutcome, seconds: number): void;
-  /** The call waited this long for a rate-limit slot (reported once per wait, even when zero is skipped). */
+  /**
+   * The call settled, after all retries; `seconds` spans first start to settle. `started` is false for calls
+   * rejected before running (unknown tool, invalid arguments, cancelled in the queue).
+   */
+  callFinished(tool: string, outcome: CallOutcome, seconds: number, started: boolean): void;
+  /** The call waited this long for a rate-limit slot (once per attempt that went through the limit). */
   rateLimitWaited(tool: string, seconds: number): void;
   /** The tool's circuit breaker changed state. */
   breakerStateChanged(tool: string, state: BreakerState): void;

@@ -7,6 +7,9 @@ export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'h
 /** Tool latencies span cached lookups (ms) to slow web calls (tens of seconds). */
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** Shorter rate-limit waits are not counted as waits. */
+const MIN_WAIT_S = 0.001;
+
 export interface AgentMetrics {
   /** The registry holding the series; `verdant serve` merges it into /metrics. */
   readonly registry: Registry;
@@ -75,14 +78,17 @@ export function createAgentMetrics(registry: Registry = new Registry()): AgentMe
     callStarted(tool) {
       inFlight.inc({ tool });
     },
-    callFinished(tool, outcome: CallOutcome, seconds) {
-      inFlight.dec({ tool });
-      callDuration.observe({ tool, outcome }, seconds);
+    callFinished(tool, outcome: CallOutcome, seconds, started) {
+      if (started) {
+        inFlight.dec({ tool });
+        callDuration.observe({ tool, outcome }, seconds);
+      }
       callsTotal.inc({ tool, outcome });
       if (outcome !== 'ok') errorsTotal.inc({ tool, kind: outcome });
     },
     rateLimitWaited(tool, seconds) {
-      if (seconds <= 0) return;
+      // Under a millisecond is the cost of passing through the gate, not a wait for the quota.
+      if (seconds < MIN_WAIT_S) return;
       rateLimitWaitsTotal.inc({ tool });
       rateLimitWaitSeconds.inc({ tool }, seconds);
     },

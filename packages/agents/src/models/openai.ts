@@ -97,8 +97,8 @@ interface OpenCall {
 }
 
 /**
- * Chat Completions chunks -> normalized events. A call's arguments are complete when a later index starts,
- * when a finish_reason arrives, or when the stream ends.
+ * Chat Completions chunks -> normalized events. A call's arguments are complete as soon as they form a JSON
+ * object, and at the latest when a later index starts, a finish_reason arrives or the stream ends.
  */
 async function* decodeChatStream(messages: AsyncIterable<EventSourceMessage>): AsyncGenerator<ModelEvent> {
   const calls = new Map<number, OpenCall>();
@@ -135,9 +135,11 @@ async function* decodeChatStream(messages: AsyncIterable<EventSourceMessage>): A
           yield { type: 'tool-call-start', index: call.index, id: call.id, name: call.name };
         }
         const argsDelta = fragment.function?.arguments;
-        if (argsDelta) {
+        if (argsDelta && !call.done) {
           call.args += argsDelta;
           yield { type: 'tool-call-delta', index: call.index, id: call.id, argsDelta };
+          // A JSON object that parses is complete: nothing but whitespace may follow its closing brace.
+          if (call.args.trimEnd().endsWith('}') && isJsonObject(call.args)) yield* complete((c) => c === call);
         }
       }
       if (choice.finish_reason) {
@@ -152,6 +154,15 @@ async function* decodeChatStream(messages: AsyncIterable<EventSourceMessage>): A
   yield* complete(() => true);
   if (usage) yield { type: 'usage', usage };
   yield { type: 'finish', reason: finish ?? 'stop' };
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 function mapFinishReason(reason: string): FinishReason {

@@ -63,7 +63,8 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
     throw invalidInput('maxReplans', `must be a whole number >= 0, got ${maxReplans}`, 'use 0 to forbid replanning');
   }
   if (!options.executor && !options.tools) throw invalidInput('tools', 'no tools given', 'pass tools: [...] or an executor');
-  const executor = options.executor ?? new ToolExecutor(options.tools!, options.signal ? { signal: options.signal } : {});
+  // The scheduler passes options.signal to every task, so the executor needs none of its own.
+  const executor = options.executor ?? new ToolExecutor(options.tools!);
   const emit = options.onEvent ?? (() => {});
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   const rounds: PlanRound[] = [];
@@ -109,7 +110,7 @@ async function planAndExecute(
     earlier,
     ...(options.signal ? { signal: options.signal } : {}),
     invoke: async (task, args, signal) => {
-      const result = await executor.run({ id: `plan-${round}-${task.id}`, name: task.tool, args }, { signal });
+      const result = await executor.run({ id: `plan-${round}-${task.id}`, name: task.tool, args }, signal ? { signal } : {});
       if (result.ok) return result.output;
       throw new Error(`${result.error.kind}: ${result.error.message}`);
     },

@@ -1,7 +1,10 @@
 import { JOIN_TOOL, type PlanTask, substituteReferences } from './parse.js';
 
-/** Runs one task's tool with its references already replaced by results. */
-export type TaskInvoker = (task: PlanTask, args: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>;
+/**
+ * Runs one task's tool with its references already replaced by results. `signal` is the scheduler's (when it
+ * has one); an invoker that attaches listeners per call should derive its own signal from it (the executor does).
+ */
+export type TaskInvoker = (task: PlanTask, args: Record<string, unknown>, signal: AbortSignal | undefined) => Promise<unknown>;
 
 interface OutcomeBase {
   readonly id: number;
@@ -51,7 +54,7 @@ export class PlanScheduler {
   private readonly dependents = new Map<number, number[]>();
   private readonly known = new Set<number>();
   private readonly added: number[] = [];
-  private readonly controller = new AbortController();
+  private abortedWith: { reason: unknown } | undefined;
   private running = 0;
   private closed = false;
   private settle!: () => void;
@@ -84,7 +87,7 @@ export class PlanScheduler {
     this.known.add(task.id);
     this.added.push(task.id);
     if (task.error) return this.fail(task, task.error);
-    if (this.controller.signal.aborted) return this.fail(task, abortMessage(this.controller.signal.reason));
+    if (this.abortedWith) return this.fail(task, abortMessage(this.abortedWith.reason));
     let remaining = 0;
     for (const dep of task.deps) {
       const outcome = this.outcomes.get(dep);
@@ -113,7 +116,8 @@ export class PlanScheduler {
   }
 
   private abort(reason: unknown): void {
-    this.controller.abort(reason);
+    if (this.abortedWith) return;
+    this.abortedWith = { reason };
     const message = abortMessage(reason);
     for (const { task } of [...this.waiting.values()]) {
       if (this.waiting.delete(task.id)) this.fail(task, message);
@@ -127,7 +131,7 @@ export class PlanScheduler {
     const startedMs = performance.now();
     let pending: Promise<unknown>;
     try {
-      pending = this.options.invoke(task, args, this.controller.signal);
+      pending = this.options.invoke(task, args, this.options.signal);
     } catch (e) {
       pending = Promise.reject(e);
     }

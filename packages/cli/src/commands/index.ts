@@ -1,15 +1,19 @@
 import type { Command } from 'commander';
+import { register as agent } from './agent.js';
 import { register as estimate } from './estimate.js';
 import { register as report } from './report.js';
 import { register as run } from './run.js';
 import { register as runs } from './runs.js';
 import { register as serve } from './serve.js';
+import { register as simulate } from './simulate.js';
 
 /** Every CLI command registers itself here (one import + one call per command module). */
 export function registerAll(program: Command): void {
+  agent(program);
   run(program);
   runs(program);
   report(program);
   estimate(program);
   serve(program);
+  simulate(program);
 }

@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
-  ExitCode,
   formatDuration,
   invalidInput,
   joulesToWh,
@@ -25,7 +24,6 @@ import {
   type TrackerSnapshot,
 } from '@verdant/energy';
 import { resolveIntensity } from '@verdant/grid';
-import { carbonAwareController } from '@verdant/schedule';
 import { action, parseOption, printJson, setExitCode, withStore } from '../shared.js';
 
 interface RunOptions {
@@ -138,7 +136,7 @@ export function register(program: Command): void {
             warn: (m) => warnings.push(m),
           });
           for (const w of warnings) notice(w);
-          const controller: PauseController | undefined = carbon ? carbonAwareController(carbon) : undefined;
+          const controller: PauseController | undefined = carbon ? (await import('@verdant/schedule')).carbonAwareController(carbon) : undefined;
           const pushgateway = o.pushgateway ? new PushgatewayReporter(o.pushgateway, o.name ?? argv[0]!, lookup.zone, (e) => notice(`pushgateway: ${e.message}`)) : undefined;
           const run = await runCommand({
             argv,
@@ -198,5 +196,4 @@ export function register(program: Command): void {
         });
       }),
     );
-  void ExitCode;
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { invalidInput } from '@verdant/core';
-import { buildServer } from '@verdant/server';
 import { action } from '../shared.js';
 import { Store } from '@verdant/core';
 
@@ -17,6 +16,7 @@ export function register(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidInput('--port', `must be 0-65535, got ${o.port}`);
         const token = o.token ?? process.env.VERDANT_API_TOKEN;
         const store = await Store.open();
+        const { buildServer } = await import('@verdant/server');
         const app = await buildServer({ store, host: o.host, ...(token ? { token } : {}) });
         const address = await app.listen({ host: o.host, port });
         process.stderr.write(`verdant: serving ${store.location} on ${address} (GET /api/runs, /metrics, /healthz)\n`);

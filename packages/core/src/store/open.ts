@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { readEnv, type VerdantEnv } from '../config.js';
 import { ExitCode, VerdantError } from '../errors.js';
 import { migrations } from './migrations.js';
@@ -29,12 +29,14 @@ export interface OpenOptions {
   env?: VerdantEnv;
 }
 
-export function connect(options: OpenOptions = {}): Connection {
+export async function connect(options: OpenOptions = {}): Promise<Connection> {
   const env = options.env ?? readEnv();
   const url = options.url ?? env.databaseUrl;
   if (url && /^postgres(ql)?:/.test(url)) {
     // Doubles come back as strings for numeric/bigint only; our columns are double precision and integer.
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    // Loaded only for PostgreSQL: the embedded default should not pay for the driver at start-up.
+    const { default: pgLib } = await import('pg');
+    const pool = new pgLib.Pool({ connectionString: url, max: 4 });
     pool.on('error', () => undefined); // an idle client's error must not crash the tracker
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { dialect: 'postgres', db, pool, location: redactUrl(url) };

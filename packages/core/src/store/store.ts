@@ -33,7 +33,7 @@ export class Store {
   private constructor(private readonly conn: Connection) {}
 
   static async open(options: OpenOptions = {}): Promise<Store> {
-    const conn = connect(options);
+    const conn = await connect(options);
     try {
       await migrate(conn);
     } catch (e) {

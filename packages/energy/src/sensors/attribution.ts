@@ -9,14 +9,20 @@ export interface GpuProcess {
 export const GPU_SHARE_RULE =
   "shared GPUs: the run's share is its processes' share of GPU memory held by compute processes " +
   '(by process count when the driver reports no memory); an idle GPU counts wholly to the run; a GPU ' +
-  'used only by others counts 0';
+  'used only by others counts 0; processes whose pid is not in our procfs (another pid namespace) are not counted';
 
 /**
  * Fraction of a GPU's energy charged to the run whose process tree is `runPids`.
  * Memory held is the one per-process figure every driver reports, and it tracks who keeps the device
  * busy and who blocks others from it; the count fallback keeps the rule defined without it.
  */
-export function runShareOfGpu(processes: readonly GpuProcess[], runPids: ReadonlySet<number> | undefined): number {
+export function runShareOfGpu(
+  all: readonly GpuProcess[],
+  runPids: ReadonlySet<number> | undefined,
+  /** Every pid in our procfs. In a container the driver reports host pids, which can be attributed to no one. */
+  visiblePids?: ReadonlySet<number>,
+): number {
+  const processes = visiblePids ? all.filter((p) => visiblePids.has(p.pid)) : all;
   if (runPids === undefined || processes.length === 0) return 1;
   const ours = processes.filter((p) => runPids.has(p.pid));
   if (ours.length === 0) return 0;

@@ -34,7 +34,7 @@ export class HlSmiProvider implements SensorProvider {
               id: `hpu:${key}`,
               kind: 'accelerator',
               method: 'hl-smi-power',
-              description: `Intel Gaudi ${d.name ?? ''}, power.draw from hl-smi; the whole device is charged to the run`.replace('  ', ' '),
+              description: `Intel Gaudi ${d.name ?? key}, power.draw from hl-smi; the whole device is charged to the run`,
               key,
               counter: false,
               sample,

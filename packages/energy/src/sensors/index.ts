@@ -87,13 +87,40 @@ export async function discoverSensors(ctx: DiscoveryContext, options: DiscoverOp
     tryProviders('gaudi', [new HlSmiProvider()]),
     tryProviders('rapl', [new RaplProvider()]),
   ]);
-  const measured = [...fakes, ...measuredGroups.flat()];
+  const measured = uniqueIds([...fakes, ...measuredGroups.flat()], ctx);
   const models: EnergySensor[] = [];
   if (!measured.some((s) => s.kind === 'cpu')) models.push(...(await tryProviders('cpu-model', [new TdpModelProvider()])));
   if (!measured.some((s) => s.kind === 'dram')) {
     models.push(...(await tryProviders('ram-model', [new RamModelProvider(options.ram ?? 'installed')])));
   }
   return [...measured, ...models];
+}
+
+/** Two vendors can both number their GPUs from 0 (a mixed node): later duplicates get their method appended. */
+function uniqueIds(sensors: EnergySensor[], ctx: DiscoveryContext): EnergySensor[] {
+  const seen = new Set<string>();
+  return sensors.map((s) => {
+    if (!seen.has(s.id)) {
+      seen.add(s.id);
+      return s;
+    }
+    const id = `${s.id}:${s.method}`;
+    seen.add(id);
+    ctx.warn(`two sensors are called ${s.id}; the ${s.method} one is reported as ${id}`);
+    return renamed(s, id);
+  });
+}
+
+function renamed(sensor: EnergySensor, id: string): EnergySensor {
+  return {
+    id,
+    kind: sensor.kind,
+    method: sensor.method,
+    description: sensor.description,
+    estimate: sensor.estimate,
+    read: () => sensor.read(),
+    ...(sensor.close ? { close: () => sensor.close!() } : {}),
+  };
 }
 
 function familyFilter(options: DiscoverOptions): (family: SensorFamily, provider: string) => boolean {

@@ -1,7 +1,7 @@
 import { nowS } from '@verdant/core';
 import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
 import { GPU_SHARE_RULE, runShareOfGpu, type GpuProcess } from './attribution.js';
-import { runPidsReader } from './run-pids.js';
+import { runPidsReader, type RunProcesses } from './run-pids.js';
 import { csvRows, numberField, runTool, sharedQuery, ToolMissing } from './tool.js';
 import { visibleGpus } from './visible-devices.js';
 
@@ -77,7 +77,7 @@ class NvidiaSmiSensor implements EnergySensor {
     private readonly gpu: SmiGpu,
     private readonly gpus: () => Promise<SmiGpu[]>,
     private readonly apps: () => Promise<Map<string, GpuProcess[]>>,
-    private readonly runPids: () => Promise<Set<number> | undefined>,
+    private readonly runPids: () => Promise<RunProcesses | undefined>,
   ) {
     this.id = `gpu:${gpu.index}`;
     this.description = `${gpu.name} (${gpu.uuid}), power.draw from nvidia-smi; ${GPU_SHARE_RULE}`;
@@ -88,7 +88,7 @@ class NvidiaSmiSensor implements EnergySensor {
     const t = nowS();
     const powerW = gpus.find((g) => g.uuid === this.gpu.uuid)?.powerW;
     if (powerW === undefined) throw new Error(`${this.id}: nvidia-smi no longer reports this GPU's power`);
-    const share = pids === undefined ? 1 : runShareOfGpu((await this.apps()).get(this.gpu.uuid) ?? [], pids);
+    const share = pids === undefined ? 1 : runShareOfGpu((await this.apps()).get(this.gpu.uuid) ?? [], pids.run, pids.visible);
     return { t, powerW: powerW * share };
   }
 }

@@ -2,7 +2,7 @@ import { nowS } from '@verdant/core';
 import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
 import { AttributedCounter, GPU_SHARE_RULE, runShareOfGpu } from './attribution.js';
 import { openNvml, type NvmlLibrary } from './nvml-library.js';
-import { runPidsReader } from './run-pids.js';
+import { runPidsReader, type RunProcesses } from './run-pids.js';
 import { visibleGpus } from './visible-devices.js';
 
 /** The driver's soname; VERDANT_NVML_LIBRARY overrides it (unusual installs, and tests). */
@@ -78,7 +78,7 @@ class NvmlSensor implements EnergySensor {
     private readonly session: NvmlSession,
     private readonly device: { index: number; handle: unknown; uuid: string; name: string },
     private readonly counter: boolean,
-    private readonly runPids: () => Promise<Set<number> | undefined>,
+    private readonly runPids: () => Promise<RunProcesses | undefined>,
   ) {
     this.id = `gpu:${device.index}`;
     this.method = counter ? 'nvml-energy-counter' : 'nvml-power';
@@ -91,7 +91,7 @@ class NvmlSensor implements EnergySensor {
     const { lib } = this.session;
     const h = this.device.handle;
     const t = nowS();
-    const share = pids === undefined ? 1 : runShareOfGpu(lib.computeProcesses(h), pids);
+    const share = pids === undefined ? 1 : runShareOfGpu(lib.computeProcesses(h), pids.run, pids.visible);
     if (this.counter) {
       const mj = lib.totalEnergyMj(h);
       if (mj === undefined) throw new Error(`${this.id}: NVML energy counter stopped answering`);

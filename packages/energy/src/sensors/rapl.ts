@@ -26,6 +26,9 @@ interface RaplZone {
 export class RaplProvider implements SensorProvider {
   readonly name = 'rapl';
 
+  /** `readText` is the file reader (a seam for tests running as root, where EACCES cannot happen). */
+  constructor(private readonly readText: (path: string) => Promise<string> = (path) => readFile(path, 'utf8')) {}
+
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
     const base = join(ctx.sysfsRoot, 'class', 'powercap');
     const entries = await readdir(base).catch(() => [] as string[]);
@@ -35,17 +38,18 @@ export class RaplProvider implements SensorProvider {
       const m = ZONE.exec(entry);
       if (!m) continue;
       const dir = join(base, entry);
-      const name = (await readFile(join(dir, 'name'), 'utf8').catch(() => '')).trim();
+      const name = (await this.readText(join(dir, 'name')).catch(() => '')).trim();
       const socket = m[2]!;
-      const kind = m[3] === undefined && /^package-\d+$/.test(name) ? 'cpu' : m[3] !== undefined && name === 'dram' ? 'dram' : undefined;
+      // Multi-die parts name their top-level zones "package-0-die-1".
+      const kind = m[3] === undefined && /^package-\d+(-die-\d+)?$/.test(name) ? 'cpu' : m[3] !== undefined && name === 'dram' ? 'dram' : undefined;
       if (!kind) continue;
       try {
-        await readFile(join(dir, 'energy_uj'), 'utf8');
+        await this.readText(join(dir, 'energy_uj'));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM') denied++;
         continue;
       }
-      const maxRangeUj = Number((await readFile(join(dir, 'max_energy_range_uj'), 'utf8').catch(() => '')).trim());
+      const maxRangeUj = Number((await this.readText(join(dir, 'max_energy_range_uj')).catch(() => '')).trim());
       zones.push({
         dir,
         id: kind === 'cpu' ? `cpu:${name}` : `dram:${socket}`,
@@ -60,7 +64,7 @@ export class RaplProvider implements SensorProvider {
       return [];
     }
     const seen = new Set<string>();
-    return zones.filter((z) => !seen.has(z.id) && seen.add(z.id)).map((z) => new RaplSensor(z));
+    return zones.filter((z) => !seen.has(z.id) && seen.add(z.id)).map((z) => new RaplSensor(z, this.readText));
   }
 }
 
@@ -73,14 +77,17 @@ class RaplSensor implements EnergySensor {
   private lastUj: number | undefined;
   private totalUj = 0;
 
-  constructor(private readonly zone: RaplZone) {
+  constructor(
+    private readonly zone: RaplZone,
+    private readonly readText: (path: string) => Promise<string>,
+  ) {
     this.id = zone.id;
     this.kind = zone.kind;
     this.description = `RAPL ${zone.name} domain (whole ${zone.kind === 'cpu' ? 'socket' : 'DRAM of the socket'}, all processes)`;
   }
 
   async read(): Promise<SensorReading> {
-    const raw = Number((await readFile(join(this.zone.dir, 'energy_uj'), 'utf8')).trim());
+    const raw = Number((await this.readText(join(this.zone.dir, 'energy_uj'))).trim());
     const t = nowS();
     if (!Number.isFinite(raw)) throw new Error(`${this.id}: unreadable energy_uj`);
     if (this.lastUj !== undefined) {

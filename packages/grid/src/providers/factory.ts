@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { ExitCode, VerdantError, type Logger, type Store } from '@verdant/core';
-import type { IntensityProvider } from '../provider.js';
 import { StaticProvider } from '../static/static-provider.js';
 import { ElectricityMapsProvider } from './electricitymaps.js';
-import { FallbackChain, type FallbackChainOptions, type ForecastModel } from './fallback.js';
+import { FallbackChain, type FallbackChainOptions } from './fallback.js';
 import type { LiveProvider } from './live.js';
 import type { ResilienceOptions } from './resilience.js';
 import { UkGridProvider } from './ukgrid.js';
@@ -108,8 +107,6 @@ export function providerFromEnv(env: NodeJS.ProcessEnv = process.env, store?: St
     static: options.static ?? new StaticProvider(options.now ? { clock: options.now } : {}),
   });
 }
-
-export type { ForecastModel, IntensityProvider };
 
 function envUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const v = env[name]?.trim();

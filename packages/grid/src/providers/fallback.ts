@@ -1,6 +1,8 @@
 import { ExitCode, VerdantError, nowS, type IntensityPoint, type IntensitySignal, type Logger, type Store } from '@verdant/core';
 import type { IntensityProvider, IntensityQueryOptions, ZoneInfo } from '../provider.js';
+import { SEASONAL_SOURCE, forecast as seasonalForecast } from '../forecast/index.js';
 import { ProviderError } from './errors.js';
+import { modelHistory } from './model-input.js';
 import { isLiveProvider } from './live.js';
 
 /** Where an answer came from, best first. */
@@ -29,23 +31,27 @@ export interface IntensityAnswer {
 /** A point as the chain's IntensityProvider methods return it: the point plus its answer's provenance. */
 export type ChainPoint = IntensityPoint & { link: ChainLink; ageS: number | null };
 
-/** A statistical forecast from history (the grid forecast package's model, or any other). */
-export type ForecastModel = (history: IntensityPoint[], horizonS: number, context: { zone: string; now: number }) => IntensityPoint[] | Promise<IntensityPoint[]>;
+/**
+ * A statistical forecast: points for `horizonS` after the end of `history` (sorted, one resolution).
+ * The grid package's seasonal `forecast` is the default; `Forecaster`s from its evaluation fit too.
+ */
+export type ForecastModel = (history: readonly IntensityPoint[], horizonS: number) => IntensityPoint[] | Promise<IntensityPoint[]>;
 
 export interface FallbackChainOptions {
   /** Live providers in order of preference; ones with handles(zone) are skipped for zones they do not serve. */
   live: IntensityProvider[];
   /** Cache of every live answer and the model's history. Without it the chain is live, then static. */
   store?: Store;
-  model?: ForecastModel;
-  /** Name reported for model answers. Default "model". */
+  /** Default: the seasonal regression (`forecast` in the grid package); null: no model link. */
+  model?: ForecastModel | null;
+  /** Name reported for model answers. Default "model:seasonal" (or "model" for a custom model). */
   modelName?: string;
   static?: IntensityProvider;
   /** Cached values older than this (measured: end of interval; forecasts: generation time) are not used. Default 6 h. */
   maxCacheAgeS?: number;
   /** History fed to the model. Default 14 days. */
   modelHistoryS?: number;
-  /** Fewer cached points than this and the model is not tried. Default 24. */
+  /** Fewer cached points than this and the model is not tried (the model has its own minimum too). Default 12. */
   minModelPoints?: number;
   logger?: Logger;
   now?: () => number;
@@ -69,7 +75,7 @@ export class FallbackChain implements IntensityProvider {
     this.now = options.now ?? nowS;
     this.maxCacheAgeS = options.maxCacheAgeS ?? 6 * 3600;
     this.modelHistoryS = options.modelHistoryS ?? 14 * 86400;
-    this.minModelPoints = options.minModelPoints ?? 24;
+    this.minModelPoints = options.minModelPoints ?? 12;
   }
 
   /** Zones any link knows; a live provider that cannot list them is skipped. */
@@ -198,17 +204,20 @@ export class FallbackChain implements IntensityProvider {
   }
 
   private modelLink(zone: string, signal: IntensitySignal, horizonS: number, pick: (points: IntensityPoint[], now: number) => IntensityPoint[]): Link {
+    const model = this.options.model === undefined ? seasonalForecast : this.options.model;
     return {
       link: 'model',
-      provider: this.options.modelName ?? 'model',
+      provider: this.options.modelName ?? (this.options.model === undefined ? SEASONAL_SOURCE : 'model'),
       run: async () => {
-        const model = this.options.model;
         if (!model) throw new Error('no forecast model configured');
         const store = this.requireStore();
         const now = this.now();
-        const history = await store.getIntensity(zone, now - this.modelHistoryS, now, { signal, forecasts: false });
+        const history = modelHistory(await store.getIntensity(zone, now - this.modelHistoryS, now, { signal, forecasts: false }));
         if (history.length < this.minModelPoints) throw new Error(`${history.length} cached points, the model needs ${this.minModelPoints}`);
-        const points = pick(await model(history.map(stripFetchedAt), horizonS, { zone, now }), now);
+        // The model forecasts from the end of its history, which may lie before now: stretch the horizon.
+        const last = history.at(-1)!;
+        const span = Math.max(horizonS, now + horizonS - (last.t + last.resolutionS));
+        const points = pick(await model(history.map(stripFetchedAt), span), now);
         if (points.length === 0) throw new Error('the model returned no points for the period');
         return { points, ageS: Math.max(0, now - Math.max(...history.map((h) => h.fetchedAt))) };
       },

@@ -35,7 +35,8 @@ export function matchStaticZone(input: string, field = '--region'): StaticMatch 
   if (record) return { zone: record.zone, record };
   const subzone = /^([A-Z]{2})-[A-Z0-9-]+$/.exec(id);
   const country = subzone ? zones.get(subzone[1] as string) : undefined;
-  if (country) return { zone: id, record: country, countryFallback: true };
+  // Only real countries stand in for subzones: "EU-X" must not become the EU aggregate.
+  if (country?.country) return { zone: id, record: country, countryFallback: true };
   const close = closestMatches(id, [...zones.keys(), ...aliases.keys()]);
   throw invalidInput(
     field,

@@ -36,7 +36,7 @@ export function parseTrace(text: string, opts: LoadTraceOptions & { name: string
   let read: { zone?: string; samples: RawSample[] };
   if (format === 'json') read = readJsonTrace(text, { ...ctx, unit: 'entry' });
   else {
-    const { rows, unterminatedQuoteLine } = parseCsv(text);
+    const { rows, unterminatedQuoteLine } = parseCsv(text, { comments: true });
     if (unterminatedQuoteLine !== undefined) throw traceError(ctx, unterminatedQuoteLine, 'a quoted cell is not closed on this line');
     read = format === 'electricitymaps' ? readEmPortalCsv(rows, ctx, opts.emissions ?? 'lifecycle') : readPlainCsv(rows, ctx);
   }
@@ -52,7 +52,7 @@ export function parseTrace(text: string, opts: LoadTraceOptions & { name: string
 function detectFormat(text: string, opts: LoadTraceOptions & { name: string }): TraceFormat {
   if (opts.format && opts.format !== 'auto') return opts.format;
   if (/\.json$/i.test(opts.name) || /^\uFEFF?\s*[[{]/.test(text)) return 'json';
-  const header = parseCsv(text.slice(0, 4096).split(/\r?\n/).find((l) => l.trim() !== '') ?? '').rows[0];
+  const header = parseCsv(text.slice(0, 4096), { comments: true }).rows[0];
   return header && isEmPortalHeader(header.cells) ? 'electricitymaps' : 'csv';
 }
 

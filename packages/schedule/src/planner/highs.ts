@@ -2,8 +2,9 @@ import * as highsModule from 'highs';
 import type { Highs } from 'highs';
 
 // The package ships CommonJS typings for an ES module build: its default export is the loader at run time.
-type Loader = (typeof highsModule)['default'];
-const highsLoader = ((highsModule as unknown as { default?: Loader }).default ?? highsModule) as Loader;
+type Loader = () => Promise<Highs>;
+const mod = highsModule as unknown as { default?: Loader | { default?: Loader } };
+const highsLoader = (typeof mod.default === 'function' ? mod.default : mod.default?.default) as Loader;
 
 let loading: Promise<Highs> | undefined;
 

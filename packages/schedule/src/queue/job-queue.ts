@@ -14,6 +14,8 @@ export interface Guard {
   states?: readonly JobState[];
   /** The row's owner must equal this (null: no owner). */
   owner?: string | null;
+  /** The row's lease must have expired before this time (taking over from a dead owner). */
+  leaseBefore?: number;
 }
 
 /**
@@ -55,10 +57,8 @@ export class JobQueue {
       request: null,
       message: options.message ?? `planned to start at ${new Date(plan.plannedStart * 1000).toISOString()}`,
     };
-    await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('jobs').values(row).execute();
-      await tx.insertInto('job_events').values({ job_id: row.id, t: now, state: row.state, message: row.message }).execute();
-    });
+    await this.db.insertInto('jobs').values(row).execute();
+    await this.logEvent(row.id, now, row.state, row.message);
     return toRecord(row);
   }
 
@@ -106,22 +106,27 @@ export class JobQueue {
    * Returns whether this caller's update won.
    */
   async update(id: string, guard: Guard, patch: Updateable<JobsTable>, now = nowS()): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      let q = tx
-        .updateTable('jobs')
-        .set({ ...patch, updated_at: now })
-        .where('id', '=', id);
-      if (guard.states) q = q.where('state', 'in', [...guard.states]);
-      if (guard.owner === null) q = q.where('owner', 'is', null);
-      else if (guard.owner !== undefined) q = q.where('owner', '=', guard.owner);
-      const res = await q.executeTakeFirst();
-      const won = Number(res.numUpdatedRows) === 1;
-      if (won && (patch.state !== undefined || patch.message !== undefined)) {
-        const row = await tx.selectFrom('jobs').select(['state', 'message']).where('id', '=', id).executeTakeFirstOrThrow();
-        await tx.insertInto('job_events').values({ job_id: id, t: now, state: row.state, message: row.message }).execute();
-      }
-      return won;
-    });
+    // One statement, no transaction: the conditional UPDATE is the atomic step, and no lock is held across
+    // an await (SQLite writers in other processes only wait for this one statement).
+    let q = this.db
+      .updateTable('jobs')
+      .set({ ...patch, updated_at: now })
+      .where('id', '=', id);
+    if (guard.states) q = q.where('state', 'in', [...guard.states]);
+    if (guard.owner === null) q = q.where('owner', 'is', null);
+    else if (guard.owner !== undefined) q = q.where('owner', '=', guard.owner);
+    if (guard.leaseBefore !== undefined) q = q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', guard.leaseBefore!)]));
+    const res = await q.executeTakeFirst();
+    const won = Number(res.numUpdatedRows) === 1;
+    if (won && (patch.state !== undefined || patch.message !== undefined)) {
+      const state = patch.state ?? (await this.db.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirst())?.state;
+      if (state) await this.logEvent(id, now, state, patch.message ?? '');
+    }
+    return won;
+  }
+
+  private async logEvent(jobId: string, t: number, state: JobState, message: string): Promise<void> {
+    await this.db.insertInto('job_events').values({ job_id: jobId, t, state, message }).execute();
   }
 
   /** Local jobs whose planned start has come, oldest plan first; not yet owned. */
@@ -193,7 +198,7 @@ export class JobQueue {
     q = job.owner === null ? q.where('owner', 'is', null) : q.where('owner', '=', job.owner).where('lease_until', '<', now);
     const res = await q.executeTakeFirst();
     const won = Number(res.numUpdatedRows) === 1;
-    if (won) await this.db.insertInto('job_events').values({ job_id: job.id, t: now, state: job.state, message }).execute();
+    if (won) await this.logEvent(job.id, now, job.state, message);
     return won;
   }
 

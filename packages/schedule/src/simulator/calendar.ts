@@ -10,8 +10,6 @@ export interface LocalParts {
   weekday: number;
 }
 
-const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
-
 /**
  * Converts between epoch seconds and local wall-clock time in an IANA time zone (DST included), with
  * Intl so no tz database has to ship. Office hours and "daily at 01:00" are local notions; traces are UTC.
@@ -30,32 +28,48 @@ export class LocalCalendar {
         hour: 'numeric',
         minute: 'numeric',
         second: 'numeric',
-        weekday: 'short',
       });
-    } catch (e) {
+    } catch {
       throw invalidInput('--time-zone', `unknown time zone "${timeZone}"`, 'use an IANA name such as Europe/Madrid or UTC');
     }
   }
 
+  /** Offset at the start of each UTC day and each quarter hour asked about, from Intl (the slow part). */
+  private readonly offsets = new Map<number, number>();
+
   parts(tS: number): LocalParts & { second: number } {
-    const out: Record<string, string> = {};
-    for (const p of this.fmt.formatToParts(new Date(tS * 1000))) out[p.type] = p.value;
+    const d = new Date((tS + this.offsetS(tS)) * 1000);
     return {
-      year: Number(out.year),
-      month: Number(out.month),
-      day: Number(out.day),
-      hour: Number(out.hour),
-      minute: Number(out.minute),
-      second: Number(out.second),
-      weekday: WEEKDAYS[out.weekday as string] as number,
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      weekday: (d.getUTCDay() + 6) % 7,
     };
   }
 
-  /** Local time minus UTC at tS, seconds. */
+  /**
+   * Local time minus UTC at tS, seconds. Offsets change on quarter-hour boundaries in every modern zone and
+   * at most a few times a year, so a day whose start and end agree needs no finer look.
+   */
   offsetS(tS: number): number {
-    const p = this.parts(Math.floor(tS));
-    const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) / 1000;
-    return asUtc - Math.floor(tS);
+    const day = Math.floor(tS / 86400) * 86400;
+    const atStart = this.offsetAt(day);
+    if (this.offsetAt(day + 86400) === atStart) return atStart;
+    return this.offsetAt(Math.floor(tS / 900) * 900);
+  }
+
+  private offsetAt(t: number): number {
+    let off = this.offsets.get(t);
+    if (off === undefined) {
+      const p: Record<string, string> = {};
+      for (const part of this.fmt.formatToParts(new Date(t * 1000))) p[part.type] = part.value;
+      off = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) / 1000 - t;
+      this.offsets.set(t, off);
+    }
+    return off;
   }
 
   /** Epoch seconds of a local wall-clock time (month 1-12; day may overflow, Date.UTC normalises it). */

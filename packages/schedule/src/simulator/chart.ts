@@ -13,6 +13,7 @@ export function savingsChartSpec(rows: readonly SimulationRow[], title: string):
     low: r.savingsPctMin,
     high: r.savingsPctMax,
   }));
+  const panels = new Set(values.map((v) => v.panel)).size;
   const x = { field: 'zone', type: 'nominal', title: null } as const;
   const xOffset = { field: 'year', type: 'nominal' } as const;
   return {
@@ -21,7 +22,8 @@ export function savingsChartSpec(rows: readonly SimulationRow[], title: string):
     data: { values },
     facet: { column: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(values.map((v) => v.panel))] } },
     spec: {
-      width: 180,
+      // Keep the whole chart within about 1,400 px however many panels there are.
+      width: Math.round(Math.max(90, Math.min(180, 1400 / panels))),
       height: 220,
       layer: [
         {

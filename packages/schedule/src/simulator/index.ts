@@ -9,3 +9,5 @@ export { spread, type Spread } from './stats.js';
 export { formatTable, toCsv } from './report.js';
 export { renderSavingsSvg, savingsChartSpec } from './chart.js';
 export { SHIPPED_YEARS, SHIPPED_ZONES, ZONE_TIME_ZONES, timeZoneOf } from './zones.js';
+export { runSimulation, type SimulationRequest } from './study.js';
+export { loadSimulationTrace, loadShippedTrace, curveOfTrace, type TraceFileOptions } from './traces.js';

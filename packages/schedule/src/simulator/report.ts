@@ -8,7 +8,7 @@ function columnOf(r: SimulationRow, showNoise: boolean): string {
 }
 
 const cell = (r: SimulationRow): string =>
-  r.runs > 1 ? `${r.savingsPct.toFixed(1)}% ±${r.savingsPctStd.toFixed(1)}` : `${r.savingsPct.toFixed(1)}%`;
+  r.runs > 1 ? `${r.savingsPct.toFixed(1)}% ±${r.savingsPctStd.toFixed(2)}` : `${r.savingsPct.toFixed(1)}%`;
 
 /**
  * A plain-text table: one line per zone and year, one column per variant (and noise level), savings against

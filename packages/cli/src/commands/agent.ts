@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { invalidInput } from '@verdant/core';
+import { DEMO_MODES, runDemo, type DemoMode } from '@verdant/agents';
+import { action, printJson } from '../shared.js';
+
+export function register(program: Command): void {
+  const agent = program.command('agent').description('LLM tool-call orchestration');
+
+  agent
+    .command('demo')
+    .description('Run one research task sequentially, in parallel, with eager dispatch and in plan mode against a bundled scripted model; print wall times and the critical-path bound')
+    .option('--mode <mode>', `one of ${DEMO_MODES.join(', ')}, all`, 'all')
+    .option('--seed <n>', 'seed of the simulated tool latencies', '1')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { mode: string; seed: string; json?: boolean }) => {
+        if (o.mode !== 'all' && !(DEMO_MODES as readonly string[]).includes(o.mode)) {
+          throw invalidInput('--mode', `unknown mode "${o.mode}"`, `use one of: ${DEMO_MODES.join(', ')}, all`);
+        }
+        const seed = Number(o.seed);
+        if (!Number.isInteger(seed)) throw invalidInput('--seed', `must be a whole number, got ${o.seed}`);
+        const report = await runDemo({
+          mode: o.mode as DemoMode | 'all',
+          seed,
+          ...(o.json ? {} : { print: (line: string) => process.stdout.write(`${line}\n`) }),
+        });
+        if (o.json) {
+          printJson({
+            question: report.question,
+            critical_path_ms: report.criticalPathMs,
+            serial_tool_ms: report.serialToolMs,
+            modes: report.modes.map((m) => ({
+              mode: m.mode,
+              wall_ms: m.wallMs,
+              ratio_to_critical_path: m.ratioToCriticalPath,
+              tool_calls: m.toolCalls,
+              max_concurrent_calls: m.maxConcurrentCalls,
+              calls_overlapping_model: m.callsOverlappingModel,
+              answer: m.answer,
+            })),
+          });
+        }
+      }),
+    );
+}

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AmdSmiProvider, HlSmiProvider, parseAmdSmi, parseRocmSmi, RocmSmiProvider } from '../../src/sensors/index.js';
+import type { EnergySensor } from '../../src/sensor.js';
+import { bin, cleanupTemp, context, sleep, tempDir } from './helpers.js';
+
+afterEach(cleanupTemp);
+
+/**
+ * Average power of a counter sensor over 2.5 s of real time (the fake's counter follows a known power).
+ * The window is long enough that jitter in process start-up (tens of ms under load) stays well under 2%.
+ */
+async function measuredPower(sensor: EnergySensor): Promise<number> {
+  const a = await sensor.read();
+  await sleep(2500);
+  const b = await sensor.read();
+  return (b.energyJ! - a.energyJ!) / (b.t - a.t);
+}
+
+describe('hl-smi (Intel Gaudi)', () => {
+  it('reads each HPU board power in query mode', async () => {
+    const ctx = context({ bins: [bin('gaudi')] });
+    const sensors = await new HlSmiProvider().discover(ctx);
+    expect(sensors.map((s) => [s.id, s.kind, s.method])).toEqual([
+      ['hpu:0', 'accelerator', 'hl-smi-power'],
+      ['hpu:1', 'accelerator', 'hl-smi-power'],
+    ]);
+    expect(sensors[0]!.description).toMatch(/HL-225/);
+    expect((await sensors[1]!.read()).powerW).toBe(410);
+  });
+
+  it('is absent without hl-smi', async () => {
+    expect(await new HlSmiProvider().discover(context({ bins: [] }))).toEqual([]);
+  });
+});
+
+describe('amd-smi', () => {
+  it('parses value/unit objects, bare numbers, N/A and the gpu_data wrapper', () => {
+    const current = parseAmdSmi(
+      JSON.stringify([{ gpu: 0, power: { socket_power: { value: 143, unit: 'W' } }, energy: { total_energy_consumption: { value: 2.5, unit: 'kJ' } } }]),
+    );
+    expect(current.get('0')).toEqual({ powerW: 143, energyJ: 2500 });
+    const old = parseAmdSmi(JSON.stringify([{ gpu: 1, power: { current_socket_power: 'N/A', average_socket_power: 88 } }]));
+    expect(old.get('1')).toEqual({ powerW: 88, energyJ: undefined });
+    const wrapped = parseAmdSmi(JSON.stringify({ gpu_data: [{ gpu: 2, power: { socket_power: { value: 'N/A', unit: 'W' } } }] }));
+    expect(wrapped.get('2')).toEqual({ powerW: undefined, energyJ: undefined });
+  });
+
+  it('uses the energy counter, which matches the true power within 2%', async () => {
+    const ctx = context({ bins: [bin('amd')], env: { FAKE_START_FILE: join(tempDir(), 'start') } });
+    const sensors = await new AmdSmiProvider().discover(ctx);
+    expect(sensors.map((s) => [s.id, s.kind, s.method])).toEqual([
+      ['gpu:0', 'gpu', 'amd-smi-energy-counter'],
+      ['gpu:1', 'gpu', 'amd-smi-energy-counter'],
+    ]);
+    const [p0, p1] = await Promise.all(sensors.map(measuredPower));
+    expect(Math.abs(p0! - 300) / 300).toBeLessThan(0.02);
+    expect(Math.abs(p1! - 550) / 550).toBeLessThan(0.02);
+  });
+
+  it('falls back to power on releases without --energy', async () => {
+    const ctx = context({ bins: [bin('amd')], env: { FAKE_AMD_SMI_OLD: '1' } });
+    const sensors = await new AmdSmiProvider().discover(ctx);
+    expect(sensors.map((s) => s.method)).toEqual(['amd-smi-power', 'amd-smi-power']);
+    expect((await sensors[0]!.read()).powerW).toBe(300);
+  });
+});
+
+describe('rocm-smi', () => {
+  it('parses both power key spellings and the accumulated-energy counter', () => {
+    const m = parseRocmSmi(
+      JSON.stringify({
+        card0: { 'Average Graphics Package Power (W)': '35.0', 'Accumulated Energy (uJ)': '1500000.0' },
+        card1: { 'Current Socket Graphics Package Power (W)': 'N/A' },
+        system: { 'Driver version': '6.7.0' },
+      }),
+    );
+    expect(m.get('0')).toEqual({ powerW: 35, energyJ: 1.5 });
+    expect(m.get('1')).toEqual({ powerW: undefined, energyJ: undefined });
+    expect(m.has('system')).toBe(false);
+  });
+
+  it('uses the counter where a card has one and power elsewhere', async () => {
+    const ctx = context({ bins: [bin('rocm')], env: { FAKE_START_FILE: join(tempDir(), 'start') } });
+    const [card0, card1] = await new RocmSmiProvider().discover(ctx);
+    expect([card0!.method, card1!.method]).toEqual(['rocm-smi-energy-counter', 'rocm-smi-power']);
+    expect((await card1!.read()).powerW).toBe(450);
+    const p = await measuredPower(card0!);
+    expect(Math.abs(p - 200) / 200).toBeLessThan(0.02);
+  });
+});

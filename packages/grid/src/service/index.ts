@@ -1,0 +1,2 @@
+export { queryIntensityAt, queryHistory, queryForecast, querySeries, type QueryAnswer, type QueryOptions } from './intensity-query.js';
+export { loadTraceSpecs, traceProviderFromSpecs, type TraceSpecOptions } from './trace-specs.js';

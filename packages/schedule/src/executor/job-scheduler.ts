@@ -1,0 +1,393 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { nowS, pidAlive, toIso, type Store } from '@verdant/core';
+import { decideWithReason } from '../policy/decide.js';
+import { JobQueue, type Guard } from '../queue/job-queue.js';
+import { remainingS, type JobRecord } from '../queue/record.js';
+import { hasThresholds } from '../queue/request.js';
+import type { IntensitySource } from './intensity-source.js';
+import { exitStatus, ProcessRunner } from './process-runner.js';
+import type { JobRunner, RunExit, RunningJob } from './runner.js';
+
+export interface JobSchedulerOptions {
+  store: Store;
+  /** Starts processes; default a plain child process (the CLI's serve passes the tracked runner). */
+  runner?: JobRunner;
+  /** Intensity for the pause policy; without one, thresholds are not applied (the job just runs). */
+  intensity?: IntensitySource;
+  /** This scheduler's name in the queue's owner column; default host:pid:random. */
+  owner?: string;
+  /** Seconds between passes (claim, policy, heartbeat). Default 5. */
+  tickS?: number;
+  /** A claim expires this long after the last heartbeat. Default 30 s (several ticks). */
+  leaseS?: number;
+  /** SIGTERM-to-SIGKILL grace when cancelling, s. Default 10. */
+  stopGraceS?: number;
+  /** How long a job has to save and exit after its checkpoint signal before it is stopped, s. Default 120. */
+  checkpointGraceS?: number;
+  /** Every state change, for logs. */
+  onEvent?: (event: { jobId: string; state: string; message: string }) => void;
+  clock?: () => number;
+}
+
+export interface StopOptions {
+  /**
+   * Leave every job and process exactly as it is and stop heartbeating, as a crash would; another scheduler
+   * recovers the jobs once the lease runs out.
+   */
+  abandon?: boolean;
+  /** Longest wait for running jobs to finish before they are stopped, s. Default: until they finish. */
+  drainS?: number;
+}
+
+interface Live {
+  proc?: RunningJob;
+  /** Pid of a process a dead scheduler left running: watched until it exits, not controlled. */
+  watchPid?: number;
+  checkpointing?: boolean;
+  cancelling?: boolean;
+  checkpointTimer?: NodeJS.Timeout;
+}
+
+/**
+ * The local scheduler loop: claims due jobs atomically, runs them, pauses and resumes them by the carbon
+ * policy, applies user requests (cancel, hold, resume), heartbeats its claims, and recovers jobs whose
+ * scheduler died (see docs/scheduling.md for the recovery rules).
+ */
+export class JobScheduler {
+  readonly owner: string;
+  private readonly queue: JobQueue;
+  private readonly runner: JobRunner;
+  private readonly host = hostname();
+  private readonly tickS: number;
+  private readonly leaseS: number;
+  private readonly clock: () => number;
+  private readonly live = new Map<string, Live>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private draining = false;
+  /** Set by an abandoning stop: every callback becomes a no-op, as if the process had died. */
+  private halted = false;
+
+  constructor(private readonly opts: JobSchedulerOptions) {
+    this.queue = JobQueue.of(opts.store);
+    this.runner = opts.runner ?? new ProcessRunner();
+    this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.tickS = opts.tickS ?? 5;
+    this.leaseS = opts.leaseS ?? 30;
+    this.clock = opts.clock ?? nowS;
+  }
+
+  /** Starts the loop (first pass at once). */
+  start(): void {
+    if (this.timer || this.halted) return;
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.tickS * 1000);
+    this.timer.unref();
+  }
+
+  /**
+   * Stops claiming jobs. Checkpointable jobs are sent their checkpoint signal and handed back to the queue;
+   * other running jobs are waited for (heartbeats continue) up to drainS, then stopped and marked failed.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (options.abandon) {
+      this.halted = true;
+      if (this.timer) clearInterval(this.timer);
+      this.timer = undefined;
+      for (const l of this.live.values()) if (l.checkpointTimer) clearTimeout(l.checkpointTimer);
+      return;
+    }
+    this.draining = true;
+    await this.ticking;
+    for (const [id, l] of this.live) {
+      const job = await this.queue.get(id);
+      if (job?.spec.checkpointSignal && l.proc && !l.checkpointing) await this.pauseJob(job, l, 'the scheduler is stopping');
+    }
+    const deadline = options.drainS === undefined ? Infinity : this.clock() + options.drainS;
+    while ([...this.live.values()].some((l) => l.proc || l.watchPid)) {
+      if (this.clock() >= deadline) {
+        for (const [id, l] of this.live) {
+          if (!l.proc) continue;
+          l.cancelling = true;
+          await this.queue.update(id, { owner: this.owner }, { message: 'stopping: the scheduler shut down' });
+          await l.proc.stop(this.opts.stopGraceS ?? 10);
+        }
+        await Promise.all([...this.live.values()].map((l) => l.proc?.done));
+        break;
+      }
+      await sleep(Math.min(500, this.tickS * 1000));
+      if (!this.timer) await this.tick();
+    }
+    await this.ticking;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    // Paused checkpointed jobs have no process: hand them back for the next scheduler to adopt.
+    for (const id of this.live.keys()) {
+      await this.queue.update(id, { owner: this.owner, states: ['paused'] }, { owner: null, lease_until: null, message: 'checkpointed; released by a stopping scheduler' });
+    }
+    this.live.clear();
+    this.halted = true;
+  }
+
+  /** One pass; passes never overlap. Public so `serve` and tests can drive it deterministically. */
+  tick(): Promise<void> {
+    if (this.halted) return Promise.resolve();
+    this.ticking ??= this.pass().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async pass(): Promise<void> {
+    const now = this.clock();
+    await this.queue.renew(this.owner, now, this.leaseS);
+    await this.recover(now);
+    await this.checkWatched();
+    await this.applyRequestsAndPolicy(now);
+    if (!this.draining) await this.startDue(now);
+  }
+
+  // ---- starting ----
+
+  private async startDue(now: number): Promise<void> {
+    for (const job of await this.queue.due(now)) {
+      if (this.halted || this.draining) return;
+      if (job.pendingRequest === 'hold') continue;
+      if (job.pendingRequest === 'cancel') {
+        await this.queue.update(job.id, { states: ['queued', 'scheduled'], owner: null }, { state: 'cancelled', ended_at: now, request: null, message: 'cancelled before it started' });
+        continue;
+      }
+      if (!(await this.queue.claim(job, this.owner, this.host, now, this.leaseS))) continue; // another scheduler won
+      const l: Live = {};
+      this.live.set(job.id, l);
+      await this.launch(job, l, false);
+    }
+  }
+
+  private async launch(job: JobRecord, l: Live, resumed: boolean): Promise<void> {
+    const attempt = job.attempts + 1; // the claim (or this restart) counts it
+    const env: Record<string, string> = {
+      ...job.spec.env,
+      VERDANT_JOB_ID: job.id,
+      VERDANT_JOB_ATTEMPT: String(attempt),
+      ...(job.spec.checkpointSignal ? { VERDANT_CHECKPOINT_SIGNAL: job.spec.checkpointSignal } : {}),
+      ...(resumed ? { VERDANT_JOB_RESUMED: '1' } : {}),
+    };
+    try {
+      l.proc = await this.runner.start({
+        jobId: job.id,
+        name: job.name,
+        argv: job.spec.argv,
+        cwd: job.spec.cwd,
+        env,
+        zone: job.spec.zone,
+        outputPath: job.spec.outputPath ?? join(job.spec.cwd, `verdant-${job.id}.out`),
+      });
+    } catch (e) {
+      if (this.halted) return;
+      this.live.delete(job.id);
+      const now = this.clock();
+      await this.transition(job.id, { state: 'failed', ended_at: now, exit_code: 127, owner: null, lease_until: null, pid: null, message: `cannot start ${job.spec.argv[0]}: ${(e as Error).message}` }, now);
+      return;
+    }
+    if (this.halted) return;
+    const proc = l.proc;
+    await this.queue.update(job.id, { owner: this.owner }, { pid: proc.pid, run_id: proc.runId ?? null, ...(resumed ? { attempts: job.attempts + 1 } : {}) });
+    void proc.done.then((exit) => this.onExit(job.id, proc, exit)).catch((e) => this.emit(job.id, 'error', `scheduler error: ${(e as Error).message}`));
+  }
+
+  private async onExit(id: string, proc: RunningJob, exit: RunExit): Promise<void> {
+    if (this.halted) return;
+    const l = this.live.get(id);
+    if (!l || l.proc !== proc) return;
+    l.proc = undefined;
+    if (l.checkpointTimer) clearTimeout(l.checkpointTimer);
+    const job = await this.queue.get(id);
+    if (!job) return;
+    const now = this.clock();
+    const ranS = job.ranS + (job.resumedAt !== null ? now - job.resumedAt : 0);
+    const code = exitStatus(exit);
+    const common = { ran_s: ranS, resumed_at: null, pid: null, exit_code: code };
+    if (l.cancelling) {
+      this.live.delete(id);
+      const why = job.pendingRequest === 'cancel' ? 'cancelled by request' : 'stopped: the scheduler shut down';
+      await this.transition(id, { ...common, state: job.pendingRequest === 'cancel' ? 'cancelled' : 'failed', request: null, ended_at: now, owner: null, lease_until: null, message: why }, now);
+    } else if (l.checkpointing) {
+      l.checkpointing = false;
+      if (exit.signal && exit.signal === job.spec.checkpointSignal) {
+        this.live.delete(id);
+        await this.transition(id, { ...common, state: 'failed', ended_at: now, owner: null, lease_until: null, message: `the job did not handle its checkpoint signal ${exit.signal} (it must save its state and exit)` }, now);
+      } else {
+        await this.transition(id, { ...common, state: 'paused', message: `checkpointed (exit ${code}); restarts from its checkpoint when resumed` }, now);
+      }
+    } else {
+      this.live.delete(id);
+      await this.transition(id, { ...common, state: code === 0 ? 'succeeded' : 'failed', ended_at: now, owner: null, lease_until: null, message: code === 0 ? 'exited 0' : `exited ${code}` }, now);
+    }
+  }
+
+  // ---- requests and policy ----
+
+  private async applyRequestsAndPolicy(now: number): Promise<void> {
+    for (const job of await this.queue.owned(this.owner)) {
+      const l = this.live.get(job.id);
+      if (!l || l.watchPid !== undefined || l.cancelling || l.checkpointing) continue;
+      if (job.pendingRequest === 'cancel') {
+        l.cancelling = true;
+        if (l.proc) await l.proc.stop(this.opts.stopGraceS ?? 10);
+        else {
+          this.live.delete(job.id);
+          await this.transition(job.id, { state: 'cancelled', request: null, ended_at: now, owner: null, lease_until: null, message: 'cancelled by request' }, now);
+        }
+        continue;
+      }
+      if (job.pendingRequest === 'hold') {
+        if (job.state === 'running') await this.pauseJob(job, l, 'held by request');
+        continue;
+      }
+      if (job.pendingRequest === 'resume') {
+        await this.queue.update(job.id, { owner: this.owner }, { request: null }, now);
+        if (job.state === 'paused') await this.resumeJob(job, l, 'resumed by request', now);
+        continue;
+      }
+      await this.applyPolicy(job, l, now);
+    }
+  }
+
+  private async applyPolicy(job: JobRecord, l: Live, now: number): Promise<void> {
+    if (!hasThresholds(job.spec)) {
+      // A checkpointed job without thresholds (paused by a stopping scheduler) simply continues.
+      if (job.state === 'paused') await this.resumeJob(job, l, 'continuing after a scheduler restart', now);
+      return;
+    }
+    const source = this.opts.intensity;
+    if (!source) {
+      if (job.state === 'paused') await this.resumeJob(job, l, 'no intensity source: cannot apply thresholds', now);
+      return;
+    }
+    let intensity: number;
+    try {
+      intensity = await source.current(job.spec.zone, now);
+    } catch {
+      return; // keep the current state until intensity is known again
+    }
+    const policyState = job.state === 'paused' ? 'paused' : 'running';
+    const restartCost = job.spec.checkpointSignal ? this.tickS : 0;
+    const d = decideWithReason(policyState, intensity, now, job.spec.deadline, remainingS(job, now), {
+      pauseAboveG: job.spec.pauseAboveG,
+      resumeBelowG: job.spec.resumeBelowG,
+      marginS: 2 * this.tickS + restartCost,
+    });
+    const g = intensity.toFixed(0);
+    if (policyState === 'running' && d.action === 'pause') await this.pauseJob(job, l, `intensity ${g} > ${job.spec.pauseAboveG} g/kWh`);
+    else if (policyState === 'paused' && d.action === 'resume') {
+      await this.resumeJob(job, l, d.reason === 'deadline' ? `deadline: ${Math.round(d.slackS)} s of slack left` : `intensity ${g} < ${job.spec.resumeBelowG} g/kWh`, now);
+    }
+  }
+
+  private async pauseJob(job: JobRecord, l: Live, why: string): Promise<void> {
+    if (!l.proc) return;
+    const now = this.clock();
+    const sig = job.spec.checkpointSignal as NodeJS.Signals | undefined;
+    if (sig) {
+      l.checkpointing = true;
+      l.proc.signal(sig);
+      const proc = l.proc;
+      l.checkpointTimer = setTimeout(() => void proc.stop(this.opts.stopGraceS ?? 10), (this.opts.checkpointGraceS ?? 120) * 1000);
+      l.checkpointTimer.unref();
+      await this.queue.update(job.id, { owner: this.owner }, { message: `checkpointing (${why}): sent ${sig}` }, now);
+      this.emit(job.id, job.state, `checkpointing (${why}): sent ${sig}`);
+      return;
+    }
+    await l.proc.pause();
+    const ranS = job.ranS + (job.resumedAt !== null ? now - job.resumedAt : 0);
+    await this.transition(job.id, { state: 'paused', ran_s: ranS, resumed_at: null, message: `paused: ${why}` }, now);
+  }
+
+  private async resumeJob(job: JobRecord, l: Live, why: string, now: number): Promise<void> {
+    if (l.proc) {
+      await l.proc.resume();
+      await this.transition(job.id, { state: 'running', resumed_at: now, message: `resumed: ${why}` }, now);
+      return;
+    }
+    // Checkpointed: start it again; the job resumes from its own checkpoint. Not while shutting down.
+    if (this.draining) return;
+    await this.transition(job.id, { state: 'running', resumed_at: now, message: `restarting from checkpoint: ${why}` }, now);
+    await this.launch(job, l, true);
+  }
+
+  // ---- recovery ----
+
+  /**
+   * Jobs whose owner stopped heartbeating. A live process on this host is adopted and watched until it ends.
+   * Once the process is gone (or was never started): a job with a checkpoint signal is adopted as paused and
+   * restarted from its checkpoint; any other job is marked failed ("interrupted"), never run twice.
+   */
+  private async recover(now: number): Promise<void> {
+    for (const job of await this.queue.orphans(now)) {
+      if (job.owner === this.owner) continue;
+      const local = job.host === this.host;
+      const alive = local && job.pid !== null && pidAlive(job.pid);
+      if (alive) {
+        if (await this.queue.adopt(job, this.owner, now, this.leaseS, `adopted from ${job.owner}: watching pid ${job.pid} it left running`)) {
+          this.live.set(job.id, { watchPid: job.pid! });
+        }
+        continue;
+      }
+      const gone = job.pid === null || local;
+      if (gone && job.spec.checkpointSignal) {
+        if (await this.queue.adopt(job, this.owner, now, this.leaseS, `adopted from ${job.owner ?? 'a stopped scheduler'}`)) {
+          this.live.set(job.id, {});
+          await this.markCheckpointed(job.id, now);
+        }
+        continue;
+      }
+      const where = gone ? '' : ` on ${job.host} (its process cannot be checked from here)`;
+      await this.failInterrupted(job, now, where, { owner: job.owner, states: [job.state], leaseBefore: now });
+    }
+  }
+
+  private async checkWatched(): Promise<void> {
+    for (const [id, l] of this.live) {
+      if (l.watchPid === undefined || pidAlive(l.watchPid)) continue;
+      const job = await this.queue.get(id);
+      if (!job) continue;
+      const now = this.clock();
+      if (job.spec.checkpointSignal) {
+        l.watchPid = undefined;
+        await this.markCheckpointed(id, now);
+      } else {
+        this.live.delete(id);
+        await this.failInterrupted(job, now, '', { owner: this.owner });
+      }
+    }
+  }
+
+  /** A restartable job whose process is gone: paused with no process, restarted by the policy or at once. */
+  private async markCheckpointed(id: string, now: number): Promise<void> {
+    const job = await this.queue.get(id);
+    if (!job) return;
+    const ranS = job.ranS + (job.state === 'running' && job.resumedAt !== null ? now - job.resumedAt : 0);
+    await this.transition(id, { state: 'paused', pid: null, ran_s: ranS, resumed_at: null, message: 'interrupted with its scheduler; restarts from its checkpoint' }, now);
+  }
+
+  private async failInterrupted(job: JobRecord, now: number, where: string, guard: Guard): Promise<void> {
+    const message = `interrupted: the scheduler running it (${job.owner ?? 'unknown'}) stopped at about ${toIso(job.leaseUntil ?? now)}${where}; outcome unknown, not restarted (it declares no checkpoint signal)`;
+    const won = await this.queue.update(job.id, guard, { state: 'failed', ended_at: now, owner: null, lease_until: null, pid: null, message }, now);
+    if (won) this.emit(job.id, 'failed', message);
+  }
+
+  // ---- helpers ----
+
+  private async transition(id: string, patch: Parameters<JobQueue['update']>[2], now: number): Promise<void> {
+    if (this.halted) return;
+    const won = await this.queue.update(id, { owner: this.owner }, patch, now);
+    if (won && patch.state !== undefined) this.emit(id, patch.state as string, String(patch.message ?? ''));
+  }
+
+  private emit(jobId: string, state: string, message: string): void {
+    this.opts.onEvent?.({ jobId, state, message });
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

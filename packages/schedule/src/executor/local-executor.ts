@@ -1,0 +1,63 @@
+import { ExitCode, VerdantError, type Store } from '@verdant/core';
+import { JobQueue } from '../queue/job-queue.js';
+import type { JobPlanSummary, JobRecord } from '../queue/record.js';
+import type { JobRequest } from '../queue/request.js';
+import type { Executor, JobHandle, JobStatus } from './types.js';
+
+export function toStatus(job: JobRecord): JobStatus {
+  return {
+    id: job.id,
+    state: job.state,
+    plannedStart: job.plannedStart,
+    startedAt: job.startedAt,
+    endedAt: job.endedAt,
+    exitCode: job.exitCode,
+    message: job.message,
+    externalId: job.externalId,
+    runId: job.runId,
+  };
+}
+
+/**
+ * Local jobs live in the queue; a JobScheduler (started by `verdant serve`) runs them. Pause, resume and
+ * cancel are requests the owning scheduler applies at its next tick, so they work from any process.
+ */
+export class LocalExecutor implements Executor {
+  readonly queue: JobQueue;
+
+  constructor(store: Store) {
+    this.queue = JobQueue.of(store);
+  }
+
+  async submit(job: JobRequest, plan: JobPlanSummary): Promise<JobHandle> {
+    const rec = await this.queue.add({ ...job, executor: 'local' }, plan);
+    return { id: rec.id, executor: 'local', plannedStart: rec.plannedStart };
+  }
+
+  /** Holds the job: a running one is paused (and stays paused whatever the intensity), a waiting one is not started. */
+  async pause(id: string): Promise<void> {
+    const job = await this.queue.require(id);
+    this.requireNotEnded(job);
+    await this.queue.request(job.id, 'hold');
+  }
+
+  async resume(id: string): Promise<void> {
+    const job = await this.queue.require(id);
+    this.requireNotEnded(job);
+    await this.queue.request(job.id, 'resume');
+  }
+
+  async cancel(id: string): Promise<void> {
+    await this.queue.cancel(id);
+  }
+
+  async status(id: string): Promise<JobStatus> {
+    return toStatus(await this.queue.require(id));
+  }
+
+  private requireNotEnded(job: JobRecord): void {
+    if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') {
+      throw new VerdantError(`job ${job.id} already ended (${job.state})`, { field: 'job', exitCode: ExitCode.usage });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { isVerdantError, type IntensityPoint } from '@verdant/core';
+import { planJob } from '../planner/index.js';
+import type { JobPlanSummary } from '../queue/record.js';
+import type { JobRequest } from '../queue/request.js';
+import type { IntensitySource } from './intensity-source.js';
+
+/** Without a deadline the planner looks this far past the earliest start for a cleaner window. */
+export const DEFAULT_PLAN_HORIZON_S = 24 * 3600;
+/** Nominal power used to rank windows when the user gave none; emissions are then not reported. */
+const NOMINAL_POWER_W = 1000;
+
+/**
+ * Plans when a submitted job should start: the planner's best contiguous window between the earliest start
+ * and the deadline (or the default horizon), over the part of the window the series covers. With no usable
+ * series the job starts at its earliest start, and the plan says why.
+ */
+export async function planSubmission(spec: JobRequest, source: IntensitySource | undefined, now: number): Promise<JobPlanSummary> {
+  const earliest = Math.max(spec.earliestStart, now);
+  const windowEnd = spec.deadline ?? earliest + DEFAULT_PLAN_HORIZON_S + spec.durationS;
+  const asap = (note: string): JobPlanSummary => ({ plannedStart: earliest, plannedEnd: earliest + spec.durationS, zone: spec.zone, source: 'none', note });
+  if (!source) return asap('no intensity source: starts at the earliest start');
+  let points: IntensityPoint[];
+  try {
+    points = await source.series(spec.zone, earliest, windowEnd);
+  } catch (e) {
+    return asap(`no intensity series for ${spec.zone} (${(e as Error).message}): starts at the earliest start`);
+  }
+  if (points.length === 0 || points[0]!.t > earliest) return asap(`the intensity series does not cover ${spec.zone} from the earliest start: starts then`);
+  const last = points[points.length - 1]!;
+  const end = Math.min(windowEnd, last.t + last.resolutionS);
+  if (end < earliest + spec.durationS) return asap('the intensity series ends before the job could finish: starts at the earliest start');
+  try {
+    const plan = planJob(
+      { durationS: spec.durationS, earliestStart: earliest, deadline: end, powerW: spec.powerW ?? NOMINAL_POWER_W, interruptible: false },
+      points,
+    );
+    const kwh = plan.energyJ / 3.6e6;
+    const summary: JobPlanSummary = {
+      plannedStart: plan.start,
+      plannedEnd: plan.end,
+      zone: spec.zone,
+      source: points[0]!.source || source.name,
+      ...(kwh > 0 ? { meanIntensityG: plan.emissionsG / kwh, baselineIntensityG: plan.baselineEmissionsG / kwh } : {}),
+      savingFraction: plan.savingFraction,
+    };
+    if (spec.powerW !== undefined) {
+      summary.emissionsG = plan.emissionsG;
+      summary.baselineEmissionsG = plan.baselineEmissionsG;
+      summary.savingG = plan.savingG;
+    }
+    return summary;
+  } catch (e) {
+    if (isVerdantError(e)) return asap(`cannot plan over the series (${e.describe()}): starts at the earliest start`);
+    throw e;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './request.js';
+export * from './record.js';
+export * from './job-queue.js';

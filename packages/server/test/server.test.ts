@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store, constantLookup } from '@verdant/core';
+import { Tracker, renderRunReport, summarizeRun, type EnergySensor } from '@verdant/energy';
+import { buildServer } from '../src/index.js';
+
+let store: Store;
+let runId: string;
+
+beforeAll(async () => {
+  store = await Store.open({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-srv-')), 'v.db')}` });
+  let t = 100;
+  const sensor: EnergySensor = { id: 'gpu:0', kind: 'gpu', method: 'fixture', description: 'A100', estimate: false, read: async () => ({ t, energyJ: 200 * t }) };
+  const tracker = new Tracker({ name: 'train', sensors: [sensor], lookup: constantLookup(300, 'DE'), store, intervalS: 3600 });
+  await tracker.start();
+  for (let i = 0; i < 5; i++) {
+    t += 1;
+    await tracker.tick();
+  }
+  await tracker.stop('succeeded', 0);
+  runId = tracker.runId;
+});
+afterAll(async () => store.close());
+
+describe('HTTP API', () => {
+  it('serves health, runs and one run with the same shape as the CLI', async () => {
+    const app = await buildServer({ store });
+    expect((await app.inject('/healthz')).json()).toMatchObject({ status: 'ok', store: 'sqlite' });
+    const list = (await app.inject('/api/runs')).json();
+    expect(list.runs[0]).toMatchObject({ run_id: runId, name: 'train', status: 'succeeded' });
+    const one = (await app.inject(`/api/runs/${runId}`)).json();
+    expect(one).toEqual(JSON.parse(JSON.stringify(await summarizeRun(store, runId))));
+    expect((await app.inject('/api/runs/r_missing')).statusCode).toBe(404);
+    expect((await app.inject('/api/runs?limit=0')).statusCode).toBe(400);
+    await app.close();
+  });
+
+  it('exposes Prometheus counters and gauges labelled by run and sensor', async () => {
+    const app = await buildServer({ store });
+    const res = await app.inject('/metrics');
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    const text = res.body;
+    expect(text).toMatch(/# TYPE verdant_energy_joules_total counter/);
+    expect(text).toContain(`verdant_energy_joules_total{run="${runId}",name="train",sensor="gpu:0"} 1000`);
+    expect(text).toMatch(new RegExp(`verdant_emissions_grams_total\\{run="${runId}",name="train",sensor="gpu:0"\\} 0\\.0833`));
+    expect(text).toMatch(/# TYPE verdant_power_watts gauge/);
+    expect(text).toContain(`verdant_grid_intensity_grams_per_kwh{run="${runId}",name="train",zone="DE"} 300`);
+    await app.close();
+  });
+
+  it('requires a bearer token beyond loopback, and checks it', async () => {
+    await expect(buildServer({ store, host: '0.0.0.0' })).rejects.toThrow(/token is required/);
+    const app = await buildServer({ store, host: '0.0.0.0', token: 's3cret' });
+    expect((await app.inject('/api/runs')).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer wrong!' } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+    await app.close();
+  });
+});
+
+describe('HTML report', () => {
+  it('is one self-contained file with a power chart, the breakdown and each method', async () => {
+    const html = await renderRunReport((await summarizeRun(store, runId))!, await store.samples(runId));
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).toContain('gpu:0');
+    expect(html).toContain('fixture');
+    expect(html).not.toMatch(/<script|src="http/);
+  });
+});
