@@ -82,6 +82,27 @@ describe('ToolExecutor', () => {
     expect(calls).toBe(2);
   });
 
+  it('lets a trial call through once half-open and closes the circuit when it succeeds', async () => {
+    let healthy = false;
+    const svc = tool({
+      name: 'svc',
+      description: '',
+      input: z.object({}),
+      limits: { circuitBreaker: { threshold: 1, halfOpenAfterMs: 40 } },
+      execute: () => {
+        if (!healthy) throw new Error('down');
+        return 'up';
+      },
+    });
+    const ex = new ToolExecutor([svc]);
+    expect(errorOf(await ex.run({ id: '1', name: 'svc', args: {} }))?.kind).toBe('execution');
+    expect(errorOf(await ex.run({ id: '2', name: 'svc', args: {} }))?.kind).toBe('circuit-open');
+    healthy = true;
+    await sleep(60);
+    expect(await ex.run({ id: '3', name: 'svc', args: {} })).toMatchObject({ ok: true, output: 'up' });
+    expect(await ex.run({ id: '4', name: 'svc', args: {} })).toMatchObject({ ok: true, output: 'up' });
+  });
+
   it('never runs more than 2 at once nor starts more than 5 per second under those limits', async () => {
     const spans: Array<{ start: number; end: number }> = [];
     let running = 0;

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { ToolExecutor } from '../src/executor/executor.js';
 import { createAgentMetrics } from '../src/metrics/prometheus.js';
 import { tool } from '../src/tool.js';
+import { runPlan } from '../src/plan/run-plan.js';
+import { openaiCompatible } from '../src/models/openai.js';
+import { startScriptedServer } from '../src/demo/scripted-server.js';
 
 /** The value of one series in the exposition text, e.g. series(text, 'x_total{tool="a"}'). */
 function series(text: string, name: string): number | undefined {
@@ -98,5 +101,24 @@ describe('createAgentMetrics', () => {
     expect(series(text, 'verdant_agent_tool_call_duration_seconds_bucket{le="0.1",tool="x",outcome="ok"}')).toBe(0);
     expect(series(text, 'verdant_agent_tool_circuit_breaker_state{tool="x"}')).toBe(1);
     expect(series(await b.registry.metrics(), 'verdant_agent_tool_calls_total{tool="x",outcome="ok"}')).toBeUndefined();
+  });
+
+  it('counts plan-mode tasks when runPlan is given the observer', async () => {
+    const metrics = createAgentMetrics();
+    const server = await startScriptedServer((request) =>
+      String(request.messages[0]?.content).startsWith('You are a planner')
+        ? { pieces: [{ text: '1. echo({"text": "a"})\n2. echo({"text": "$1b"})\n3. echo({"text": 7})\njoin()\n' }] }
+        : { pieces: [{ text: 'Action: Finish(ab)' }] },
+    );
+    try {
+      const model = openaiCompatible({ baseUrl: server.baseUrl, model: 'scripted' });
+      const result = await runPlan({ model, tools: tools().list, messages: [{ role: 'user', content: 'x' }], observer: metrics.observer });
+      expect(result.text).toBe('ab');
+    } finally {
+      await server.close();
+    }
+    const text = await metrics.registry.metrics();
+    expect(series(text, 'verdant_agent_tool_calls_total{tool="echo",outcome="ok"}')).toBe(2);
+    expect(series(text, 'verdant_agent_tool_calls_total{tool="echo",outcome="validation"}')).toBe(1);
   });
 });

@@ -93,12 +93,12 @@ function bruteChunked(values: number[], dur: number, minChunk: number, overhead:
 describe('interruptible jobs', () => {
   it('the DP is optimal against enumeration on small random instances', () => {
     const rand = rng(42);
-    for (let trial = 0; trial < 80; trial++) {
+    for (let trial = 0; trial < 100; trial++) {
       const n = 4 + Math.floor(rand() * 8);
       const values = Array.from({ length: n }, () => Math.round(rand() * 400));
       const dur = Math.round(H * (0.5 + rand() * (n / 2)));
       const minChunk = [0, 1800, H, 2 * H][Math.floor(rand() * 4)]!;
-      const overhead = [0, 300, 900][Math.floor(rand() * 3)]!;
+      const overhead = [0, 300, 900, 5400][Math.floor(rand() * 4)]!;
       const curve = intensityCurve(series(values));
       const got = bestChunkedSchedule(curve, { durationS: dur, from: T0, to: T0 + n * H, minChunkS: minChunk, pauseOverheadS: overhead });
       const want = bruteChunked(values, dur, minChunk, overhead);
@@ -141,6 +141,14 @@ describe('interruptible jobs', () => {
     expect(plan.emissionsG).toBeCloseTo(920, 6);
     const free = planJob({ ...job, interruptible: { minChunkS: 0, pauseOverheadS: 0 } }, pts);
     expect(free.emissionsG).toBeCloseTo(30, 6);
+  });
+  it('lines chunks up with the series steps when the earliest start falls between them', () => {
+    const pts = series([900, 10, 10, 900, 10, 10]);
+    const job = { durationS: 3 * H, earliestStart: T0 + 1200, deadline: T0 + 6 * H, powerW: 1000, interruptible: { minChunkS: H, pauseOverheadS: 0 } };
+    const plan = planJob(job, pts);
+    // Only the three clean hours, whole: a grid anchored at 00:20 would straddle the dirty ones.
+    expect(plan.emissionsG).toBeCloseTo(30, 9);
+    for (const c of plan.chunks) expect([(c.start - T0) % H, (c.end - T0) % H]).toEqual([0, 0]);
   });
 });
 

@@ -1,10 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { isVerdantError, type Store } from '@verdant/core';
+import { providerFromEnv, type IntensityProvider } from '@verdant/grid';
 import { assertTokenForHost, bearerAuth } from './auth.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { runRoutes } from './routes/runs.js';
+import { carbonAwareRoutes } from './routes/carbon-aware.js';
+import { planRoutes } from './routes/plan.js';
 
 export interface ServerOptions {
   store: Store;
@@ -13,6 +17,8 @@ export interface ServerOptions {
   token?: string;
   extraRegistries?: Registry[];
   logger?: boolean;
+  /** Carbon-intensity source for the Carbon Aware SDK routes and /api/plan. Default: the env-configured fallback chain over the store. */
+  intensity?: IntensityProvider;
 }
 
 /** Builds the HTTP API (routes registered as plugins; the caller listens). */
@@ -28,6 +34,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (opts.token) bearerAuth(app, opts.token);
   await app.register(healthRoutes, { store: opts.store });
   await app.register(runRoutes, { store: opts.store });
+  await app.register(jobRoutes, { store: opts.store });
+  const intensity = opts.intensity ?? providerFromEnv(process.env, opts.store);
+  await app.register(carbonAwareRoutes, { intensity });
+  await app.register(planRoutes, { intensity });
   await app.register(metricsRoutes, { store: opts.store, ...(opts.extraRegistries ? { extraRegistries: opts.extraRegistries } : {}) });
   return app;
 }

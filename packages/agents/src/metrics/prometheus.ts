@@ -13,7 +13,7 @@ const MIN_WAIT_S = 0.001;
 export interface AgentMetrics {
   /** The registry holding the series; `verdant serve` merges it into /metrics. */
   readonly registry: Registry;
-  /** Pass to the executor (`createExecutor({ observer })`) so it reports every call. */
+  /** Pass as `observer` to runAgent, runPlan or `new ToolExecutor(tools, { observer })`. */
   readonly observer: ToolCallObserver;
   readonly callDuration: Histogram<'tool' | 'outcome'>;
   readonly callsTotal: Counter<'tool' | 'outcome'>;

@@ -1,5 +1,6 @@
 import { invalidInput } from '@verdant/core';
 import { ToolExecutor } from '../executor/executor.js';
+import type { ToolCallObserver } from '../metrics/observer.js';
 import type { Message, ModelAdapter, Tool, Usage } from '../types.js';
 import { PlanStreamParser, type PlanTask } from './parse.js';
 import { describeResults, joinerPrompt, parseJoinDecision, plannerPrompt } from './prompts.js';
@@ -12,6 +13,8 @@ export interface RunPlanOptions {
   tools?: readonly Tool[];
   /** Runs the tasks under each tool's limits (share one to share limits and metrics with other runs). */
   executor?: ToolExecutor;
+  /** Told about every tool call (e.g. `createAgentMetrics().observer`); ignored when `executor` is given. */
+  observer?: ToolCallObserver;
   /** The conversation so far; the last user message is the question. */
   messages: Message[];
   /** Extra plans the joiner may ask for after the first (default 2). */
@@ -64,7 +67,7 @@ export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
   }
   if (!options.executor && !options.tools) throw invalidInput('tools', 'no tools given', 'pass tools: [...] or an executor');
   // The scheduler passes options.signal to every task, so the executor needs none of its own.
-  const executor = options.executor ?? new ToolExecutor(options.tools!);
+  const executor = options.executor ?? new ToolExecutor(options.tools!, options.observer ? { observer: options.observer } : {});
   const emit = options.onEvent ?? (() => {});
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   const rounds: PlanRound[] = [];

@@ -45,6 +45,10 @@ export class TdpModelSensor implements EnergySensor {
 
   async read(): Promise<SensorReading> {
     const now = await this.sample();
+    if (this.last && this.last.mode === 'machine' && now.mode === 'tree') {
+      // The run's pid has just appeared: every CPU second of its tree was spent since the previous read.
+      this.last = { ...now, wallS: this.last.wallS, busy: 0 };
+    }
     if (this.last && this.last.mode === now.mode) {
       const wall = now.wallS - this.last.wallS;
       const capacity = now.mode === 'tree' ? wall * this.cpus : now.total - this.last.total;
@@ -52,7 +56,6 @@ export class TdpModelSensor implements EnergySensor {
       const share = capacity > 0 ? Math.min(1, used / capacity) : 0;
       this.energyJ += share * this.tdpW * Math.max(0, wall);
     }
-    // A change of mode (the run's pid appears) restarts the baseline: the two counters are not comparable.
     // A drop (a descendant exited unwaited by the tree) counts 0 and re-bases, so later growth still counts.
     this.last = now;
     return { t: now.wallS, energyJ: this.energyJ };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -43,10 +44,19 @@ export function parseProcStat(text: string): ProcStat | undefined {
   };
 }
 
-/** Reads /proc/<pid>/stat; undefined when the process has gone (a normal race while scanning). */
+/**
+ * Reads /proc/<pid>/stat; undefined when the process has gone (a normal race while scanning). Read
+ * synchronously on purpose: procfs files are generated in memory and never block, and one sync read costs a
+ * fraction of the four thread-pool round trips of fs.promises.readFile — this runs for every process of the
+ * tree at every sample, and is most of the tracker's own CPU time.
+ */
 export async function readProcStat(procfsRoot: string, pid: number): Promise<ProcStat | undefined> {
+  return readProcStatSync(procfsRoot, pid);
+}
+
+function readProcStatSync(procfsRoot: string, pid: number): ProcStat | undefined {
   try {
-    return parseProcStat(await readFile(join(procfsRoot, String(pid), 'stat'), 'utf8'));
+    return parseProcStat(readFileSync(join(procfsRoot, String(pid), 'stat'), 'utf8'));
   } catch {
     return undefined;
   }
@@ -60,8 +70,34 @@ export async function listProcesses(procfsRoot: string): Promise<ProcStat[]> {
   return stats.filter((s): s is ProcStat => s !== undefined);
 }
 
+/**
+ * How long a scan of every process stays good for finding the tree's members. Between scans only the
+ * known members are re-read: a child born meanwhile is found at the next scan with all its CPU time (utime
+ * counts from its birth), and one that exits meanwhile lands in its parent's cutime, so nothing is lost.
+ */
+export const TREE_RESCAN_S = 5;
+const treeCache = new Map<string, { at: number; pids: number[] }>();
+
 /** The root process and all its descendants (root first); [] when the root has exited. */
 export async function processTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
+  const key = `${procfsRoot}\0${rootPid}`;
+  const cached = treeCache.get(key);
+  const now = performance.now() / 1000;
+  if (cached && now - cached.at < TREE_RESCAN_S) {
+    const tree: ProcStat[] = [];
+    for (const pid of cached.pids) {
+      const st = readProcStatSync(procfsRoot, pid);
+      if (st) tree.push(st);
+    }
+    if (tree[0]?.pid === rootPid) return tree;
+  }
+  const tree = await scanTree(procfsRoot, rootPid);
+  if (tree.length) treeCache.set(key, { at: now, pids: tree.map((p) => p.pid) });
+  else treeCache.delete(key);
+  return tree;
+}
+
+async function scanTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
   const all = await listProcesses(procfsRoot);
   const byParent = new Map<number, ProcStat[]>();
   for (const p of all) {

@@ -61,6 +61,28 @@ describe('tdp-model CPU sensor', () => {
     const b = await sensor!.read();
     expect(b.energyJ).toBeCloseTo(0.25 * 540 * (b.t - a.t), 6);
   });
+
+  it('charges all CPU time of a run tree that appears between two reads', async () => {
+    const proc = copyFixture('procfs-basic');
+    const ctx = context({ procfs: proc });
+    const [sensor] = await new TdpModelProvider().discover(ctx);
+    await sensor!.read(); // machine mode: no run yet
+    await sleep(2000);
+    ctx.setRoot(100); // the command starts; its tree has used 730 ticks = 7.3 CPU-seconds since
+    expect((await sensor!.read()).energyJ).toBeCloseTo(7.3 * 135, 6);
+  });
+
+  it('counts nothing for the interval in which the tree shrinks, then counts again', async () => {
+    const proc = copyFixture('procfs-basic');
+    const [sensor] = await new TdpModelProvider().discover(context({ procfs: proc, rootPid: 100 }));
+    await sensor!.read();
+    await sleep(300);
+    setCpuTicks(proc, 101, { utime: 0, stime: 0 }); // -2.5 CPU-s: a worker's time left the tree
+    expect((await sensor!.read()).energyJ).toBe(0);
+    await sleep(300);
+    setCpuTicks(proc, 101, { utime: 100 }); // +1 CPU-s
+    expect((await sensor!.read()).energyJ).toBeCloseTo(135, 6);
+  });
 });
 
 describe('ram-model sensor', () => {

@@ -1,2 +1,3 @@
 export { queryIntensityAt, queryHistory, queryForecast, querySeries, type QueryAnswer, type QueryOptions } from './intensity-query.js';
 export { loadTraceSpecs, traceProviderFromSpecs, type TraceSpecOptions } from './trace-specs.js';
+export { resolveLocation } from './resolve-location.js';

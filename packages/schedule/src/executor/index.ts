@@ -10,3 +10,4 @@ export * from './slurm/commands.js';
 export * from './slurm/state.js';
 export * from './slurm/client.js';
 export * from './slurm/slurm-executor.js';
+export * from './cancel.js';

@@ -9,6 +9,7 @@ import { hasThresholds } from '../queue/request.js';
 import type { IntensitySource } from './intensity-source.js';
 import { exitStatus, ProcessRunner } from './process-runner.js';
 import type { JobRunner, RunExit, RunningJob } from './runner.js';
+import type { SlurmExecutor } from './slurm/slurm-executor.js';
 
 export interface JobSchedulerOptions {
   store: Store;
@@ -29,6 +30,8 @@ export interface JobSchedulerOptions {
   /** Every state change, for logs. */
   onEvent?: (event: { jobId: string; state: string; message: string }) => void;
   clock?: () => number;
+  /** Also follow Slurm jobs each pass: refresh their state and apply the carbon policy (suspend/resume). */
+  slurm?: SlurmExecutor;
 }
 
 export interface StopOptions {
@@ -145,6 +148,7 @@ export class JobScheduler {
     await this.checkWatched();
     await this.applyRequestsAndPolicy(now);
     if (!this.draining) await this.startDue(now);
+    if (this.opts.slurm) await this.opts.slurm.tick(this.opts.intensity, now).catch((e) => this.emit('slurm', 'error', (e as Error).message));
   }
 
   // ---- starting ----

@@ -11,7 +11,7 @@ export interface ChunkedProblem {
 }
 
 /** Refuse DP tables larger than this many states (the window is too long for its resolution). */
-const MAX_DP_STATES = 30_000_000;
+const MAX_DP_STATES = 20_000_000;
 
 /**
  * Exact minimum-cost chunked schedule on the slot grid anchored at `from` (slot i = [from + i*res, ...),
@@ -33,7 +33,11 @@ export function bestChunkedSchedule(weight: StepCurve, p: ChunkedProblem): { chu
 
   const c = Math.ceil(p.minChunkS / res - 1e-9); // whole slots a non-final chunk needs
   const lc = Math.max(1, c);
-  const kMax = Math.max(1, Math.floor((n + 1) / (Math.max(1, c) + 1)));
+  // Chunks need a gap between them, and each takes >= m1 whole slots while the running time grows only by the
+  // overhead per chunk: k * m1 * res <= durationS + (k - 1) * overhead + res bounds k when m1 * res > overhead.
+  const m1 = Math.max(1, c);
+  let kMax = Math.max(1, Math.floor((n + 1) / (m1 + 1)));
+  if (m1 * res > p.pauseOverheadS) kMax = Math.max(1, Math.min(kMax, Math.floor((p.durationS - p.pauseOverheadS + res) / (m1 * res - p.pauseOverheadS) + 1e-9)));
   const sMax = Math.min(n, Math.max(0, Math.ceil((p.durationS + (kMax - 1) * p.pauseOverheadS) / res - 1e-9) - 1));
   const dimL = lc + 1;
   const dimK = kMax + 1;

@@ -89,3 +89,48 @@ export function remainingS(job: JobRecord, now: number): number {
   const current = job.state === 'running' && job.resumedAt !== null ? now - job.resumedAt : 0;
   return Math.max(0, job.spec.durationS - job.ranS - current);
 }
+
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t * 1000).toISOString());
+
+/** The JSON shape of a job for `--json` and the HTTP API (snake_case, ISO times; env values omitted). */
+export function jobToJson(job: JobRecord): Record<string, unknown> {
+  const { env, ...spec } = job.spec;
+  return {
+    job_id: job.id,
+    name: job.name,
+    state: job.state,
+    executor: job.executor,
+    external_id: job.externalId,
+    planned_start: iso(job.plannedStart),
+    created_at: iso(job.createdAt),
+    started_at: iso(job.startedAt),
+    ended_at: iso(job.endedAt),
+    exit_code: job.exitCode,
+    attempts: job.attempts,
+    ran_s: job.ranS,
+    run_id: job.runId,
+    pid: job.pid,
+    host: job.host,
+    owner: job.owner,
+    pending_request: job.pendingRequest,
+    message: job.message,
+    spec: { ...spec, env_keys: Object.keys(env ?? {}) },
+    plan: planToJson(job.plan),
+  };
+}
+
+export function planToJson(plan: JobPlanSummary): Record<string, unknown> {
+  return {
+    planned_start: iso(plan.plannedStart),
+    planned_end: iso(plan.plannedEnd),
+    zone: plan.zone,
+    source: plan.source,
+    mean_intensity_g_per_kwh: plan.meanIntensityG ?? null,
+    baseline_intensity_g_per_kwh: plan.baselineIntensityG ?? null,
+    emissions_g: plan.emissionsG ?? null,
+    baseline_emissions_g: plan.baselineEmissionsG ?? null,
+    saving_g: plan.savingG ?? null,
+    saving_fraction: plan.savingFraction ?? null,
+    ...(plan.note ? { note: plan.note } : {}),
+  };
+}

@@ -50,7 +50,7 @@ export const jobRequestSchema = z
     if ((r.pauseAboveG === undefined) !== (r.resumeBelowG === undefined)) {
       ctx.addIssue({ code: 'custom', path: [r.pauseAboveG === undefined ? 'pauseAboveG' : 'resumeBelowG'], message: 'give both --pause-above and --resume-below' });
     } else if (r.pauseAboveG !== undefined && r.resumeBelowG !== undefined && !(r.pauseAboveG > r.resumeBelowG)) {
-      ctx.addIssue({ code: 'custom', path: ['resumeBelowG'], message: `must be below pauseAboveG (${r.pauseAboveG}) so the policy does not flap` });
+      ctx.addIssue({ code: 'custom', path: ['resumeBelowG'], message: `must be below the pause threshold (${r.pauseAboveG} g/kWh) so the policy does not flap` });
     }
     if (r.pauseAboveG !== undefined && !r.interruptible) {
       ctx.addIssue({ code: 'custom', path: ['interruptible'], message: 'pause thresholds need an interruptible job: add --interruptible' });
