@@ -12,21 +12,76 @@ export function abortReason(signal: AbortSignal): Error {
   return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
-/** Resolves with the promise, or rejects as soon as the signal fires (the work itself is not stopped). */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+/**
+ * The cancellation of one operation under up to two parent signals (e.g. an executor's and a call's): the
+ * cheap per-call counterpart of `anySignal`. Nothing is allocated or registered until a signal or a race is
+ * asked for (most calls of a fast tool need neither), the signal it hands out is its own (listeners a tool
+ * attaches never pile up on a long-lived parent), and `dispose()` takes its listeners off the parents once
+ * the operation has settled.
+ */
+export class LinkedAbort {
+  private controller: AbortController | undefined;
+  private rejectRace: ((reason: Error) => void) | undefined;
+  private listening = false;
+
+  constructor(
+    private readonly first: AbortSignal | undefined,
+    private readonly second: AbortSignal | undefined,
+  ) {}
+
+  /** Whether a parent has fired. */
+  get aborted(): boolean {
+    return this.fired() !== undefined;
+  }
+
+  /** A signal that fires with the first parent's reason; made on first use. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      const fired = this.fired();
+      if (fired) this.controller.abort(fired.reason);
+      else this.listen();
+    }
+    return this.controller.signal;
+  }
+
+  /** Settles like the promise, or rejects as soon as a parent fires (the work itself is not stopped). */
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (!this.first && !this.second) return promise;
+    const fired = this.fired();
+    if (fired) return Promise.reject(abortReason(fired));
+    this.listen();
+    return new Promise<T>((resolve, reject) => {
+      this.rejectRace = reject;
+      promise.then(resolve, reject);
+    });
+  }
+
+  /** Takes the listeners off the parents; call it once the operation has settled. */
+  dispose(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    this.first?.removeEventListener('abort', this);
+    this.second?.removeEventListener('abort', this);
+  }
+
+  /** EventListener interface: a parent fired. An object listener saves a closure per operation. */
+  handleEvent(event: Event): void {
+    const parent = event.target as AbortSignal;
+    this.dispose();
+    this.controller?.abort(parent.reason);
+    this.rejectRace?.(abortReason(parent));
+  }
+
+  private fired(): AbortSignal | undefined {
+    if (this.first?.aborted) return this.first;
+    return this.second?.aborted ? this.second : undefined;
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    this.first?.addEventListener('abort', this);
+    this.second?.addEventListener('abort', this);
+  }
 }

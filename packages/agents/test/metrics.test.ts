@@ -112,7 +112,7 @@ describe('createAgentMetrics', () => {
     );
     try {
       const model = openaiCompatible({ baseUrl: server.baseUrl, model: 'scripted' });
-      const result = await runPlan({ model, tools: tools().list, messages: [{ role: 'user', content: 'x' }], observer: metrics.observer });
+      const result = await runPlan({ model, tools: tools().list, messages: [{ role: 'user', content: 'x' }], observer: metrics.observer }).result;
       expect(result.text).toBe('ab');
     } finally {
       await server.close();

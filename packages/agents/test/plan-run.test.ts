@@ -62,7 +62,10 @@ describe('runPlan over the OpenAI streaming protocol', () => {
         : { pieces: [{ text: 'Thought: enough.\nAction: Finish(Heat pumps move heat.)' }], usage: { promptTokens: 200, completionTokens: 10 } },
     );
 
-    const result = await runPlan({ model: m, tools: tools(log), messages: [{ role: 'user', content: 'What do heat pumps do?' }], onEvent: (e) => events.push(e) });
+    const run = runPlan({ model: m, tools: tools(log), messages: [{ role: 'user', content: 'What do heat pumps do?' }] });
+    for await (const event of run) events.push(event);
+    const result = await run.result;
+    expect(events.at(-1)).toEqual({ type: 'finish', result });
 
     expect(result.finishReason).toBe('answer');
     expect(result.text).toBe('Heat pumps move heat.');
@@ -96,7 +99,9 @@ describe('runPlan over the OpenAI streaming protocol', () => {
       return { pieces: [{ text: 'Action: Finish(Got it: contents of https://example.test/a)' }] };
     });
 
-    const result = await runPlan({ model: m, tools: tools(log), messages: [{ role: 'user', content: 'Read a' }], maxReplans: 1 });
+    const seen: string[] = [];
+    const result = await runPlan({ model: m, tools: tools(log), messages: [{ role: 'user', content: 'Read a' }], maxReplans: 1, onEvent: (e) => seen.push(e.type) }).result;
+    expect(seen.filter((t) => t === 'round-start' || t === 'join' || t === 'finish')).toEqual(['round-start', 'join', 'round-start', 'join', 'finish']);
 
     expect(result.finishReason).toBe('answer');
     expect(result.rounds.map((r) => r.decision)).toEqual(['replan', 'finish']);
@@ -111,8 +116,18 @@ describe('runPlan over the OpenAI streaming protocol', () => {
     const m = await model((request) =>
       isPlanner(request) ? { pieces: [{ text: '1. search({"q": "x"})\njoin()\n' }] } : { pieces: [{ text: 'Action: Replan(need more)' }] },
     );
-    const result = await runPlan({ model: m, tools: tools([]), messages: [{ role: 'user', content: 'x' }], maxReplans: 0 });
+    const result = await runPlan({
+      model: m,
+      tools: tools([]),
+      messages: [{ role: 'system', content: 'Answer in French.' }, { role: 'user', content: 'x' }],
+      maxReplans: 0,
+    }).result;
     expect(result.finishReason).toBe('max-replans');
+    // The caller's system message reaches planner and joiner after their own instructions, once.
+    for (const request of server!.requests) {
+      expect(request.messages.filter((msg) => msg.role === 'system')).toHaveLength(1);
+      expect(String(request.messages[0]!.content)).toMatch(/\n\nAnswer in French\.$/);
+    }
     expect(result.text).toBe('need more');
     expect(result.rounds).toHaveLength(1);
   });
@@ -123,7 +138,7 @@ describe('runPlan over the OpenAI streaming protocol', () => {
         ? { pieces: [{ text: '1. search({"query": "wrong field"})\n2. fetch({"url": "$1"})\n3. nosuchtool({})\n4. join()\n' }] }
         : { pieces: [{ text: 'Action: Finish(could not search)' }] },
     );
-    const result = await runPlan({ model: m, tools: tools([]), messages: [{ role: 'user', content: 'x' }], maxReplans: 0 });
+    const result = await runPlan({ model: m, tools: tools([]), messages: [{ role: 'user', content: 'x' }], maxReplans: 0 }).result;
     const [search, fetch, unknown] = result.rounds[0]!.tasks;
     expect(search).toMatchObject({ ok: false, error: expect.stringMatching(/^validation: invalid arguments for search/) });
     expect(fetch).toMatchObject({ ok: false, error: expect.stringMatching(/^dependency \$1 \(search\) failed/) });
@@ -131,9 +146,57 @@ describe('runPlan over the OpenAI streaming protocol', () => {
     expect(result.text).toBe('could not search');
   });
 
-  it('rejects a bad maxReplans naming the field', async () => {
+  it('on abort, stops the model stream and running tools and resolves as cancelled', async () => {
+    let toolSawAbort = false;
+    const slow = tool({
+      name: 'slow',
+      description: 'waits until cancelled',
+      input: z.object({}),
+      execute: (_args, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            toolSawAbort = true;
+            reject(ctx.signal.reason as Error);
+          }),
+        ),
+    });
+    const m = await model(() => ({ pieces: [{ text: '1. slow({})\n' }, { text: '2. slow({})\njoin()\n', delayMs: 5_000 }] }));
+    const controller = new AbortController();
+    const run = runPlan({
+      model: m,
+      tools: [slow],
+      messages: [{ role: 'user', content: 'x' }],
+      signal: controller.signal,
+      onEvent: (e) => {
+        // Abort once the tool is running (the event fires just before it is invoked).
+        if (e.type === 'task-start') setTimeout(() => controller.abort(new Error('user cancelled')), 20);
+      },
+    });
+    const result = await run.result;
+    expect(result.finishReason).toBe('cancelled');
+    expect(result.rounds).toEqual([]);
+    expect(toolSawAbort).toBe(true);
+    // The model request was the first and only one: no joiner after cancellation.
+    expect(server!.requests).toHaveLength(1);
+  });
+
+  it('throws at once for bad options, naming the field', async () => {
     const m = await model(() => ({ pieces: [] }));
-    await expect(runPlan({ model: m, tools: [], messages: [], maxReplans: -1 })).rejects.toMatchObject({ field: 'maxReplans' });
-    await expect(runPlan({ model: m, tools: [], messages: [], maxReplans: 1.5 })).rejects.toBeInstanceOf(VerdantError);
+    const user = [{ role: 'user' as const, content: 'x' }];
+    expect(() => runPlan({ model: m, tools: [], messages: user, maxReplans: -1 })).toThrow(expect.objectContaining({ field: 'maxReplans' }));
+    expect(() => runPlan({ model: m, tools: [], messages: user, maxReplans: 1.5 })).toThrow(VerdantError);
+    expect(() => runPlan({ model: m, messages: user })).toThrow(expect.objectContaining({ field: 'tools' }));
+    expect(() => runPlan({ model: m, tools: [], messages: [] })).toThrow(expect.objectContaining({ field: 'messages' }));
+  });
+
+  it('rejects the result and throws from the iterator when the model request fails', async () => {
+    const m = openaiCompatible({ baseUrl: 'http://127.0.0.1:9/v1', model: 'nowhere', retries: { maxAttempts: 1 } });
+    const run = runPlan({ model: m, tools: tools([]), messages: [{ role: 'user', content: 'x' }] });
+    await expect(run.result).rejects.toThrow();
+    await expect((async () => {
+      for await (const _event of run) {
+        // drain
+      }
+    })()).rejects.toThrow();
   });
 });

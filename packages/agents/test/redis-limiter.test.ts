@@ -155,6 +155,24 @@ describe.skipIf(!url)('RedisRateLimiter (real redis-server)', () => {
     expect(text).toMatch(/verdant_agent_tool_rate_limit_waits_total\{tool="provider"\} [1-3]\n/);
   });
 
+  it('fails closed: an unreachable Redis fails the call as an execution error', async () => {
+    const redis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, retryStrategy: () => 10 });
+    redis.on('error', () => undefined); // connection errors surface through the command instead
+    const limiter = new RedisRateLimiter({ redis });
+    let ran = false;
+    const t = tool({
+      name: 'guarded',
+      description: 'never runs without a slot',
+      input: z.object({}),
+      limits: { rate: { limit: 1, intervalMs: 1000, store: limiter } },
+      execute: () => (ran = true),
+    });
+    const result = await new ToolExecutor([t]).run({ id: 'c1', name: 'guarded', args: {} });
+    redis.disconnect();
+    expect(result).toMatchObject({ ok: false, error: { kind: 'execution' } });
+    expect(ran).toBe(false);
+  });
+
   it('names the field and the fix for a bad quota', () => {
     let error: unknown;
     try {

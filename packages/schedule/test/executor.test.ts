@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nowS, Store } from '@verdant/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueue, JobScheduler, LocalExecutor, parseJobRequest, submitJob, type IntensitySource, type JobRecord } from '../src/index.js';
+import { createServeScheduler, JobQueue, JobScheduler, LocalExecutor, submitJob, TrackedRunner, type IntensitySource, type JobRecord } from '../src/index.js';
 
 let store: Store;
 let dir: string;
@@ -94,7 +94,7 @@ describe('local scheduler', () => {
 
   it('restart after a crash: the orphan is watched and reported, never started twice; the rest run once', async () => {
     const marks = ['A', 'B', 'C'].map((n) => join(dir, `crash-${n}`));
-    const a = await submit('A', `sleep 1.5; echo ran >> ${marks[0]}`);
+    const a = await submit('A', `sleep 3; echo ran >> ${marks[0]}`);
     const b = await submit('B', `echo ran >> ${marks[1]}`, { earliestStart: nowS() + 1 });
     const c = await submit('C', `echo ran >> ${marks[2]}`, { earliestStart: nowS() + 1 });
     const s1 = scheduler({ leaseS: 0.5 });
@@ -151,21 +151,22 @@ describe('local scheduler', () => {
 
   it('resumes regardless of intensity when the deadline slack is used up', async () => {
     const grid = dial(900);
-    const now = nowS();
-    const job = await submit('deadline', 'sleep 0.3', { interruptible: true, pauseAboveG: 300, resumeBelowG: 200, durationS: 2, deadline: now + 3.5 });
-    const s = scheduler({ intensity: grid, tickS: 0.1 });
+    let clock = nowS() + 1;
+    const job = await submit('deadline', 'sleep 1', { interruptible: true, pauseAboveG: 300, resumeBelowG: 200, durationS: 60, deadline: clock + 600 });
+    const s = scheduler({ intensity: grid, tickS: 1, clock: () => clock }); // margin: 2 passes = 2 s
     await s.tick(); // starts it
     await until(job.id, 'running');
-    await s.tick(); // dirty: pause (slack 1.5 s > margin)
+    clock += 10;
+    await s.tick(); // dirty, 530 s of slack: pause
     expect(await stateOf(job.id)).toBe('paused');
-    const resumed = await waitFor('deadline resume', async () => {
-      await s.tick();
-      const j = await queue.get(job.id);
-      return j?.state === 'running' || j?.state === 'succeeded' ? j : undefined;
-    });
-    expect((await queue.events(job.id)).some((e) => /deadline/.test(e.message))).toBe(true);
-    expect(nowS()).toBeLessThan(now + 3.5);
-    void resumed;
+    clock += 500; // 600 - 510 - 50 remaining = 40 s of slack: still dirty, stays paused
+    await s.tick();
+    expect(await stateOf(job.id)).toBe('paused');
+    clock += 38.5; // 1.5 s of slack left: resume whatever the intensity
+    await s.tick();
+    const resumed = await queue.get(job.id);
+    expect(resumed!.state === 'running' || resumed!.state === 'succeeded').toBe(true);
+    expect((await queue.events(job.id)).find((e) => e.state === 'running' && /deadline/.test(e.message))?.message).toMatch(/deadline: 2 s of slack left/);
     await until(job.id, 'succeeded');
     await s.stop();
   });
@@ -258,6 +259,32 @@ describe('local scheduler', () => {
     await until(job.id, 'succeeded');
     await s2.stop();
     expect(lines(log)).toEqual(['attempt=1 resumed=0', 'attempt=2 resumed=1']);
-    void parseJobRequest;
+  });
+
+  it('runs a job under the energy tracker: the job records its run, the run its energy', async () => {
+    const lookup = { zone: 'DE', source: 'test', at: () => 400 };
+    const runner = new TrackedRunner({ store, lookupFor: () => lookup, intervalS: 0.1 });
+    const job = await submit('tracked', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; echo counted $i');
+    const s = scheduler({ runner });
+    s.start();
+    const done = await until(job.id, 'succeeded', 'failed');
+    await s.stop();
+    expect(done).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expect(done.runId).toMatch(/^r_/);
+    const run = await store.getRun(done.runId!);
+    expect(run).toMatchObject({ status: 'succeeded', zone: 'DE', exit_code: 0 });
+    expect(JSON.parse(run!.meta)).toMatchObject({ job_id: job.id });
+    expect(readFileSync(join(dir, `verdant-${job.id}.out`), 'utf8')).toBe('counted 20000\n');
+  });
+
+  it('the serve scheduler, wired from the environment, runs a tracked job', async () => {
+    const job = await submit('serve', 'echo served', { zone: 'FR' });
+    const s = createServeScheduler({ store, env: { PATH: process.env.PATH ?? '' }, tickS: 0.1, leaseS: 1 });
+    schedulers.push(s);
+    s.start();
+    const done = await until(job.id, 'succeeded', 'failed');
+    await s.stop();
+    expect(done.state).toBe('succeeded');
+    expect((await store.getRun(done.runId!))!.zone).toBe('FR');
   });
 });

@@ -83,6 +83,15 @@ for (const [backend, urlOf] of backends) {
       expect(c).toMatchObject({ state: 'running', pendingRequest: 'cancel' });
     });
 
+    it('does not offer held jobs as due until they are resumed', async () => {
+      const job = await q.add(request('qtest-hold'), plan(T0), { now: T0 });
+      expect(await q.request(job.id, 'hold', T0 + 1)).toBe(true);
+      expect((await q.due(T0 + 2, 'local', 1000)).map((j) => j.id)).not.toContain(job.id);
+      await q.request(job.id, 'resume', T0 + 3);
+      expect((await q.due(T0 + 4, 'local', 1000)).map((j) => j.id)).toContain(job.id);
+      await q.cancel(job.id, T0 + 5);
+    });
+
     it('guards updates by state and owner', async () => {
       const job = await q.add(request('qtest-guard'), plan(T0), { now: T0 - 1 });
       await q.claim(job, 'me', 'h', T0, 30);

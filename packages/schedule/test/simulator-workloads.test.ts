@@ -14,6 +14,18 @@ describe('LocalCalendar', () => {
     expect(madrid.midnight(iso('2022-03-27T12:00Z'))).toBe(iso('2022-03-26T23:00Z'));
   });
 
+  it('gets the hours right on the day the clocks go back', () => {
+    // 2022-10-30 01:00 UTC: Madrid goes from 03:00 CEST back to 02:00 CET, so 02:30 local happens twice.
+    expect(madrid.parts(iso('2022-10-30T00:30Z'))).toMatchObject({ day: 30, hour: 2, minute: 30, weekday: 6 });
+    expect(madrid.parts(iso('2022-10-30T01:30Z'))).toMatchObject({ day: 30, hour: 2, minute: 30 });
+    expect(madrid.parts(iso('2022-10-30T23:30Z'))).toMatchObject({ day: 31, hour: 0, minute: 30, weekday: 0 });
+    expect(madrid.toEpoch(2022, 10, 30, 9)).toBe(iso('2022-10-30T08:00Z'));
+    const la = new LocalCalendar('America/Los_Angeles');
+    expect(la.parts(iso('2022-11-06T08:30Z'))).toMatchObject({ hour: 1, minute: 30 }); // PDT
+    expect(la.parts(iso('2022-11-06T10:30Z'))).toMatchObject({ hour: 2, minute: 30 }); // PST
+    expect(la.toEpoch(2022, 11, 7, 9)).toBe(iso('2022-11-07T17:00Z'));
+  });
+
   it('rejects an unknown time zone naming the option', () => {
     expect(() => new LocalCalendar('Mars/Olympus')).toThrow(/unknown time zone/);
   });

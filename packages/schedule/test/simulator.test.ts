@@ -89,6 +89,9 @@ describe('replay', () => {
     expect(contiguous.shifted).toBe(1000 * HOUR);
     expect(split.shifted).toBe(200 * HOUR);
     expect(chunks).toEqual([[0, HOUR], [2 * HOUR, 3 * HOUR]]);
+    // With a minimum chunk of 2 h it cannot split, and sits through the expensive hour after all.
+    const long = replay([job], curve, curve, 'SYN', { minChunkS: 2 * HOUR, pauseOverheadS: 0 });
+    expect(long.shifted).toBe(1000 * HOUR);
   });
 });
 
@@ -134,6 +137,7 @@ describe('simulate', () => {
     expect(() => simulate({ scenario: { kind: 'periodic', windowsS: [HOUR] }, traces, seeds: 0 })).toThrow(/positive integer/);
     expect(() => simulate({ scenario: { kind: 'periodic', windowsS: [] }, traces })).toThrow(/no flexibility window/);
     expect(() => simulate({ scenario: { kind: 'periodic', windowsS: [HOUR] }, traces: [] })).toThrow(/no trace/);
+    expect(() => simulate({ scenario: { kind: 'periodic', windowsS: [40 * 24 * HOUR] }, traces })).toThrow(/no ±960h job fits in the SYN 2024 trace/);
   });
 });
 
@@ -183,6 +187,13 @@ describe('runSimulation', () => {
     const res = await runSimulation({ scenario: 'periodic', zones: ['NO'], years: [2021], windowsH: [4] });
     expect(res.rows.map((x) => [x.zone, x.year, x.variant])).toEqual([['NO', 2021, '±4h']]);
     expect(res.rows[0]!.savingsPct).toBeGreaterThan(0);
+  });
+
+  it('ML with --window: a fixed slack after the original finish, more slack saving more', async () => {
+    const res = await runSimulation({ scenario: 'ml', zones: ['ES'], years: [2023], windowsH: [0, 12], ml: { count: 300 } });
+    expect(res.rows.map((x) => x.variant)).toEqual(['+0h', '+12h']);
+    expect(res.rows[0]!.savingsPct).toBeCloseTo(0, 9);
+    expect(res.rows[1]!.savingsPct).toBeGreaterThan(0.5);
   });
 
   it('names the option on bad input', async () => {

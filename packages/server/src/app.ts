@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { isVerdantError, type Store } from '@verdant/core';
 import { providerFromEnv, type IntensityProvider } from '@verdant/grid';
+import { providerSource } from '@verdant/schedule';
 import { assertTokenForHost, bearerAuth } from './auth.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -19,6 +20,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Carbon-intensity source for the Carbon Aware SDK routes and /api/plan. Default: the env-configured fallback chain over the store. */
   intensity?: IntensityProvider;
+  /** Epoch seconds used as "now" by those routes (replay a trace as if live, as TraceProvider's clock does). Default: wall clock. */
+  clock?: () => number;
 }
 
 /** Builds the HTTP API (routes registered as plugins; the caller listens). */
@@ -34,10 +37,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   if (opts.token) bearerAuth(app, opts.token);
   await app.register(healthRoutes, { store: opts.store });
   await app.register(runRoutes, { store: opts.store });
-  await app.register(jobRoutes, { store: opts.store });
+  await app.register(jobRoutes, { store: opts.store, ...(opts.intensity ? { source: providerSource(opts.intensity) } : {}) });
   const intensity = opts.intensity ?? providerFromEnv(process.env, opts.store);
-  await app.register(carbonAwareRoutes, { intensity });
-  await app.register(planRoutes, { intensity });
+  const clock = opts.clock ? { now: opts.clock } : {};
+  await app.register(carbonAwareRoutes, { intensity, ...clock });
+  await app.register(planRoutes, { intensity, ...clock });
   await app.register(metricsRoutes, { store: opts.store, ...(opts.extraRegistries ? { extraRegistries: opts.extraRegistries } : {}) });
   return app;
 }

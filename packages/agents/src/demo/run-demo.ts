@@ -99,7 +99,7 @@ async function runMode(mode: DemoMode, baseUrl: string, seed: number, timeScale:
   const started = performance.now();
   let answer: string;
   if (mode === 'plan') {
-    answer = (await runPlan({ model, tools, messages, maxReplans: 1, ...(signal ? { signal } : {}) })).text;
+    answer = (await runPlan({ model, tools, messages, maxReplans: 1, ...(signal ? { signal } : {}) }).result).text;
   } else {
     const agentModel = mode === 'eager' ? model : afterMessageEnds(model);
     const run = runAgent({ model: agentModel, tools, messages, concurrency: mode === 'sequential' ? 1 : 8, ...(signal ? { signal } : {}) });

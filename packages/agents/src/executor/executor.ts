@@ -1,11 +1,12 @@
-import PQueue from 'p-queue';
 import { CircuitState, TaskCancelledError, isBrokenCircuitError } from 'cockatiel';
 import { z } from 'zod';
 import { createLogger, invalidInput, type Logger } from '@verdant/core';
-import { anySignal, raceAbort } from '../signals.js';
+import { LinkedAbort, abortReason } from '../signals.js';
 import { toToolDefinition } from '../tool.js';
 import type { Tool, ToolCall, ToolDefinition, ToolErrorKind, ToolResult } from '../types.js';
 import { limiterFor, type ToolLimiter } from './limiter.js';
+import { Semaphore } from './semaphore.js';
+import { lazyToolContext } from './tool-context.js';
 import type { BreakerState, ToolCallObserver } from '../metrics/observer.js';
 
 /** A call as it comes out of a model stream: `argsError` is set when its arguments were not JSON. */
@@ -38,7 +39,9 @@ let defaultLogger: Logger | undefined;
  */
 export class ToolExecutor {
   readonly tools: ReadonlyMap<string, Tool>;
-  private readonly global: PQueue;
+  /** The global cap: a counter while slots are free, a FIFO line when they are not. */
+  private readonly global: Semaphore;
+  private readonly releaseGlobal = () => this.global.release();
   private readonly signal: AbortSignal | undefined;
   private readonly logger: Logger;
   private readonly observer: ToolCallObserver | undefined;
@@ -54,7 +57,7 @@ export class ToolExecutor {
       throw invalidInput('concurrency', `must be a whole number >= 1, got ${concurrency}`);
     }
     this.tools = byName;
-    this.global = new PQueue({ concurrency });
+    this.global = new Semaphore(concurrency);
     this.signal = options.signal;
     this.logger = options.logger ?? (defaultLogger ??= createLogger('verdant-agents'));
     this.observer = options.observer;
@@ -64,9 +67,12 @@ export class ToolExecutor {
     return [...this.tools.values()].map(toToolDefinition);
   }
 
-  async run(call: PendingToolCall, options: RunCallOptions = {}): Promise<ToolResult> {
+  run(call: PendingToolCall, options: RunCallOptions = {}): Promise<ToolResult> {
     const observer = this.observer;
-    if (!observer) return this.runCall(call, options);
+    return observer ? this.runObserved(call, options, observer) : this.runCall(call, options.signal, options.onStart);
+  }
+
+  private async runObserved(call: PendingToolCall, options: RunCallOptions, observer: ToolCallObserver): Promise<ToolResult> {
     let firstStartMs: number | undefined;
     const onStart = (c: ToolCall, attempt: number) => {
       if (firstStartMs === undefined) {
@@ -75,7 +81,7 @@ export class ToolExecutor {
       }
       options.onStart?.(c, attempt);
     };
-    const result = await this.runCall(call, { ...options, onStart });
+    const result = await this.runCall(call, options.signal, onStart);
     const seconds = firstStartMs === undefined ? 0 : (performance.now() - firstStartMs) / 1000;
     observer.callFinished(call.name, result.ok ? 'ok' : result.error.kind, seconds, firstStartMs !== undefined);
     const t = this.tools.get(call.name);
@@ -84,71 +90,107 @@ export class ToolExecutor {
     return result;
   }
 
-  private async runCall(call: PendingToolCall, options: RunCallOptions): Promise<ToolResult> {
+  private async runCall(call: PendingToolCall, callSignal: AbortSignal | undefined, onStart: RunCallOptions['onStart']): Promise<ToolResult> {
     const { id: callId, name } = call;
-    const fail = (kind: ToolErrorKind, message: string, attempts = 0, startedAt?: number): ToolResult => ({
-      callId, name, ok: false, error: { kind, message }, attempts, startedAt, finishedAt: nowSeconds(),
-    });
-
     const t = this.tools.get(name);
-    if (!t) return fail('unknown-tool', `unknown tool "${name}"; available tools: ${[...this.tools.keys()].join(', ') || 'none'}`);
-    if (call.argsError !== undefined) return fail('invalid-json', `arguments are not valid JSON: ${call.argsError}`);
+    if (!t) return failed(call, 'unknown-tool', `unknown tool "${name}"; available tools: ${[...this.tools.keys()].join(', ') || 'none'}`);
+    if (call.argsError !== undefined) return failed(call, 'invalid-json', `arguments are not valid JSON: ${call.argsError}`);
     const parsed = t.input.safeParse(call.args);
-    if (!parsed.success) return fail('validation', `invalid arguments for ${name}:\n${z.prettifyError(parsed.error)}`);
+    if (!parsed.success) return failed(call, 'validation', `invalid arguments for ${name}:\n${z.prettifyError(parsed.error)}`);
 
-    const signal = anySignal(this.signal, options.signal);
-    if (signal.aborted) return fail('cancelled', 'cancelled before it started');
+    // Linked lazily: a call whose tool never reads ctx.signal and never waits costs no signal and no listener.
+    const abort = new LinkedAbort(this.signal, callSignal);
+    if (abort.aborted) return failed(call, 'cancelled', 'cancelled before it started');
     const limiter = limiterFor(t);
-    const logger = this.logger.child({ tool: name, callId });
-    let attempts = 0;
-    let startedAt: number | undefined;
-
-    // One attempt waits for a tool slot, then a global slot, then a rate token (so a rate wait never lets
-    // starts bunch up past the limit), and runs behind the breaker and the timeout.
-    const attempt = () =>
-      limiter.slots.add(
-        () =>
-          this.global.add(
-            () => {
-              const start = async () => {
-                attempts += 1;
-                startedAt ??= nowSeconds();
-                options.onStart?.(call, attempts);
-                const execute = (s: AbortSignal) => Promise.resolve(t.execute(parsed.data, { signal: s, callId, logger }));
-                const timed = () =>
-                  limiter.timeout
-                    ? limiter.timeout.execute(async (_ctx, attemptSignal) => {
-                        try {
-                          return await execute(attemptSignal);
-                        } catch (error) {
-                          // The tool rejected because the timeout aborted its signal: that is a timeout.
-                          if (attemptSignal.aborted && !signal.aborted) throw new TaskCancelledError(`timed out after ${t.limits.timeoutMs} ms`);
-                          throw error;
-                        }
-                      }, signal)
-                    : execute(signal);
-                return limiter.breaker ? limiter.breaker.execute(timed, signal) : timed();
-              };
-              return this.gateRate(t, limiter, start, signal);
-            },
-            { signal },
-          ),
-        { signal },
-      );
-
+    const progress: Progress = { attempts: 0, startedAt: undefined };
+    const begin = () => {
+      // A call granted a slot in the same tick its signal fired must still never start.
+      if (abort.aborted) throw abortReason(abort.signal);
+      progress.attempts += 1;
+      progress.startedAt ??= nowSeconds();
+      onStart?.(call, progress.attempts);
+    };
     try {
-      const work = limiter.retry ? limiter.retry.execute(attempt, signal) : attempt();
-      const output = await raceAbort(work, signal);
-      return { callId, name, ok: true, output, attempts, startedAt: startedAt!, finishedAt: nowSeconds() };
+      const output = limiter.unlimited ? await this.runUnlimited(t, parsed.data, abort, begin, callId) : await this.runLimited(t, limiter, parsed.data, abort, begin, callId);
+      return { callId, name, ok: true, output, attempts: progress.attempts, startedAt: progress.startedAt!, finishedAt: nowSeconds() };
     } catch (error) {
-      if (signal.aborted) return fail('cancelled', startedAt === undefined ? 'cancelled before it started' : 'cancelled while running', attempts, startedAt);
+      const { attempts, startedAt } = progress;
+      if (abort.aborted) return failed(call, 'cancelled', startedAt === undefined ? 'cancelled before it started' : 'cancelled while running', attempts, startedAt);
       // Not cockatiel's isTaskCancelledError: in 3.2.1 it tests the wrong property and is always false.
-      if (error instanceof TaskCancelledError) return fail('timeout', `timed out after ${t.limits.timeoutMs} ms (attempt ${attempts})`, attempts, startedAt);
-      if (isBrokenCircuitError(error)) return fail('circuit-open', `circuit open after repeated failures of ${name}; not called`, attempts, startedAt);
-      logger.debug({ err: error }, 'tool call failed');
-      return fail('execution', error instanceof Error ? error.message : String(error), attempts, startedAt);
+      if (error instanceof TaskCancelledError) return failed(call, 'timeout', `timed out after ${t.limits.timeoutMs} ms (attempt ${attempts})`, attempts, startedAt);
+      if (isBrokenCircuitError(error)) return failed(call, 'circuit-open', `circuit open after repeated failures of ${name}; not called`, attempts, startedAt);
+      this.logger.debug({ tool: name, callId, err: error }, 'tool call failed');
+      return failed(call, 'execution', error instanceof Error ? error.message : String(error), attempts, startedAt);
+    } finally {
+      abort.dispose();
     }
   }
+
+  /**
+   * The fast path of a tool without limits: a global slot (taken synchronously when one is free), then
+   * execute. No queue, no policy wrappers; a synchronous tool settles without waiting for a microtask.
+   */
+  private async runUnlimited(t: Tool, args: unknown, abort: LinkedAbort, begin: () => void, callId: string): Promise<unknown> {
+    if (!this.global.tryAcquire()) await this.global.acquire(abort.signal);
+    let output: unknown;
+    try {
+      begin();
+      output = t.execute(args, lazyToolContext(callId, t.name, this.logger, () => abort.signal));
+    } catch (error) {
+      this.global.release();
+      throw error;
+    }
+    if (!isThenable(output)) {
+      this.global.release();
+      return output;
+    }
+    // The slot is held until the tool settles, even when the call is reported cancelled before that.
+    const settled = Promise.resolve(output);
+    settled.then(this.releaseGlobal, this.releaseGlobal);
+    return abort.race(settled);
+  }
+
+  /**
+   * A tool with limits. One attempt waits for a tool slot, then a global slot, then a rate token (so a rate
+   * wait never lets starts bunch up past the limit), and runs behind the breaker and the timeout; retries
+   * wrap the whole attempt, so a call waiting out its backoff holds no slot.
+   */
+  private runLimited(t: Tool, limiter: ToolLimiter, args: unknown, abort: LinkedAbort, begin: () => void, callId: string): Promise<unknown> {
+    const signal = abort.signal;
+    const start = () => {
+      begin();
+      const execute = (s: AbortSignal) => Promise.resolve(t.execute(args, lazyToolContext(callId, t.name, this.logger, () => s)));
+      const timed = () =>
+        limiter.timeout
+          ? limiter.timeout.execute(async (_ctx, attemptSignal) => {
+              try {
+                return await execute(attemptSignal);
+              } catch (error) {
+                // The tool rejected because the timeout aborted its signal: that is a timeout.
+                if (attemptSignal.aborted && !signal.aborted) throw new TaskCancelledError(`timed out after ${t.limits.timeoutMs} ms`);
+                throw error;
+              }
+            }, signal)
+          : execute(signal);
+      return limiter.breaker ? limiter.breaker.execute(timed, signal) : timed();
+    };
+    const attempt = async () => {
+      const slots = limiter.slots;
+      if (slots && !slots.tryAcquire()) await slots.acquire(signal);
+      try {
+        if (!this.global.tryAcquire()) await this.global.acquire(signal);
+        try {
+          return await this.gateRate(t, limiter, start, signal);
+        } finally {
+          this.global.release();
+        }
+      } finally {
+        slots?.release();
+      }
+    };
+    return abort.race(limiter.retry ? limiter.retry.execute(attempt, signal) : attempt());
+  }
+
   /** Waits for the tool's rate limit (a shared store such as Redis, or the local window), reports the wait, starts. */
   private async gateRate<T>(t: Tool, limiter: ToolLimiter, start: () => Promise<T>, signal: AbortSignal): Promise<T> {
     const rate = t.limits.rate;
@@ -174,6 +216,19 @@ export class ToolExecutor {
 function breakerState(state: CircuitState): BreakerState {
   if (state === CircuitState.Closed) return 'closed';
   return state === CircuitState.HalfOpen ? 'half-open' : 'open';
+}
+
+interface Progress {
+  attempts: number;
+  startedAt: number | undefined;
+}
+
+function failed(call: ToolCall, kind: ToolErrorKind, message: string, attempts = 0, startedAt?: number): ToolResult {
+  return { callId: call.id, name: call.name, ok: false, error: { kind, message }, attempts, startedAt, finishedAt: nowSeconds() };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function nowSeconds(): number {

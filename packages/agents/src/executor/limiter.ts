@@ -14,23 +14,26 @@ import {
 } from 'cockatiel';
 import { isAbortError } from '../errors.js';
 import type { Tool } from '../types.js';
+import { Semaphore } from './semaphore.js';
 
 /**
  * The state that enforces one tool's limits. It lives with the tool object (see `limiterFor`), so two runs
  * sharing a tool share its concurrency, rate and circuit breaker: they protect the same downstream service.
  */
 export class ToolLimiter {
-  /** Concurrency slots of this tool. */
-  readonly slots: PQueue;
+  /** Concurrency slots of this tool; undefined when only the executor's global cap applies. */
+  readonly slots: Semaphore | undefined;
   /** Strict sliding-window rate gate (p-queue counts a task when it starts). */
   readonly rate: PQueue | undefined;
   readonly breaker: CircuitBreakerPolicy | undefined;
   readonly retry: RetryPolicy | undefined;
   readonly timeout: TimeoutPolicy | undefined;
+  /** No limit at all: the executor runs such a tool on its fast path (global slot, then execute). */
+  readonly unlimited: boolean;
 
   constructor(t: Tool) {
     const { concurrency, rate, retries, circuitBreaker: cb, timeoutMs } = t.limits;
-    this.slots = new PQueue({ concurrency: concurrency ?? Number.POSITIVE_INFINITY });
+    this.slots = concurrency ? new Semaphore(concurrency) : undefined;
     this.rate = rate ? new PQueue({ intervalCap: rate.limit, interval: rate.intervalMs, strict: true }) : undefined;
     // A caller's cancellation is not the tool's fault: it neither trips the breaker nor earns a retry.
     this.breaker = cb
@@ -50,6 +53,7 @@ export class ToolLimiter {
           })
         : undefined;
     this.timeout = timeoutMs ? timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: true }) : undefined;
+    this.unlimited = !this.slots && !this.rate && !this.breaker && !this.retry && !this.timeout;
   }
 }
 

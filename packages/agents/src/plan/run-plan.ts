@@ -1,4 +1,5 @@
 import { invalidInput } from '@verdant/core';
+import { EventChannel } from '../channel.js';
 import { ToolExecutor } from '../executor/executor.js';
 import type { ToolCallObserver } from '../metrics/observer.js';
 import type { Message, ModelAdapter, Tool, Usage } from '../types.js';
@@ -20,8 +21,14 @@ export interface RunPlanOptions {
   /** Extra plans the joiner may ask for after the first (default 2). */
   maxReplans?: number;
   signal?: AbortSignal;
-  /** Called for every event, in order. */
+  /** Called for every event, in order (the same events the run's iterator yields). */
   onEvent?: (event: PlanEvent) => void;
+}
+
+/** A running plan: iterate it (or `.events`) for events in order, or await `.result`. */
+export interface PlanRun extends AsyncIterable<PlanEvent> {
+  readonly events: AsyncIterable<PlanEvent>;
+  readonly result: Promise<PlanResult>;
 }
 
 export type PlanEvent =
@@ -43,10 +50,10 @@ export interface PlanRound {
   decision: 'finish' | 'replan';
 }
 
-export type PlanFinishReason = 'answer' | 'max-replans';
+export type PlanFinishReason = 'answer' | 'max-replans' | 'cancelled';
 
 export interface PlanResult {
-  /** The joiner's final answer (or, when replans ran out, its last reason). */
+  /** The joiner's final answer (when replans ran out, its last reason; empty when cancelled). */
   text: string;
   rounds: PlanRound[];
   /** The input messages plus one assistant message with the answer. */
@@ -58,44 +65,70 @@ export interface PlanResult {
 /**
  * LLMCompiler-style plan mode: the model streams a numbered plan of tool calls, each task runs the moment
  * its `$N` inputs exist (while the plan is still streaming), then a joiner call either answers or asks for
- * a new plan (at most `maxReplans` times) that sees every earlier result.
+ * a new plan (at most `maxReplans` times) that sees every earlier result. Bad options throw at once, like
+ * runAgent; errors of the model request reject `.result` and are thrown from the iterator.
  */
-export async function runPlan(options: RunPlanOptions): Promise<PlanResult> {
+export function runPlan(options: RunPlanOptions): PlanRun {
   const maxReplans = options.maxReplans ?? 2;
   if (!Number.isInteger(maxReplans) || maxReplans < 0) {
     throw invalidInput('maxReplans', `must be a whole number >= 0, got ${maxReplans}`, 'use 0 to forbid replanning');
   }
   if (!options.executor && !options.tools) throw invalidInput('tools', 'no tools given', 'pass tools: [...] or an executor');
+  if (options.messages.length === 0) throw invalidInput('messages', 'is empty', 'start the conversation with at least one user message');
   // The scheduler passes options.signal to every task, so the executor needs none of its own.
   const executor = options.executor ?? new ToolExecutor(options.tools!, options.observer ? { observer: options.observer } : {});
-  const emit = options.onEvent ?? (() => {});
+  const channel = new EventChannel<PlanEvent>();
+  const emit = (event: PlanEvent) => {
+    options.onEvent?.(event);
+    channel.push(event);
+  };
+  const result = Promise.resolve()
+    .then(() => executePlan(options, executor, maxReplans, emit))
+    .then(
+      (r) => {
+        channel.close();
+        return r;
+      },
+      (error: unknown) => {
+        channel.fail(error);
+        throw error;
+      },
+    );
+  result.catch(() => undefined); // callers that only iterate the events see the error there
+  return { events: channel, result, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+}
+
+async function executePlan(options: RunPlanOptions, executor: ToolExecutor, maxReplans: number, emit: (event: PlanEvent) => void): Promise<PlanResult> {
   const usage: Usage = { inputTokens: 0, outputTokens: 0 };
   const rounds: PlanRound[] = [];
   const earlier = new Map<number, TaskOutcome>();
 
+  const finish = (text: string, finishReason: PlanFinishReason): PlanResult => {
+    const result: PlanResult = { text, rounds, messages: [...options.messages, { role: 'assistant', content: text }], usage, finishReason };
+    emit({ type: 'finish', result });
+    return result;
+  };
+
   for (let round = 1; ; round++) {
     emit({ type: 'round-start', round });
     const canReplan = round <= maxReplans;
-    const { planText, tasks } = await planAndExecute(round, options, executor, earlier, usage, emit);
-    for (const outcome of tasks) earlier.set(outcome.id, outcome);
-
-    const joinerText = await complete(options.model, joinMessages(options.messages, rounds, planText, tasks, canReplan), usage, options.signal);
+    let planText: string;
+    let tasks: TaskOutcome[];
+    let joinerText: string;
+    try {
+      ({ planText, tasks } = await planAndExecute(round, options, executor, earlier, usage, emit));
+      for (const outcome of tasks) earlier.set(outcome.id, outcome);
+      joinerText = await complete(options.model, joinMessages(options.messages, rounds, planText, tasks, canReplan), usage, options.signal);
+    } catch (error) {
+      // Cancellation ends the run like the agent loop's: a result with the rounds completed so far.
+      if (options.signal?.aborted) return finish('', 'cancelled');
+      throw error;
+    }
     const decision = parseJoinDecision(joinerText);
-    const finishing = decision.action === 'finish' || !canReplan;
     rounds.push({ round, planText, tasks, joinerText, decision: decision.action });
     emit({ type: 'join', round, decision: decision.action, text: joinerText });
-    if (finishing) {
-      const text = decision.action === 'finish' ? decision.answer : decision.reason;
-      const result: PlanResult = {
-        text,
-        rounds,
-        messages: [...options.messages, { role: 'assistant', content: text }],
-        usage,
-        finishReason: decision.action === 'finish' ? 'answer' : 'max-replans',
-      };
-      emit({ type: 'finish', result });
-      return result;
-    }
+    if (decision.action === 'finish') return finish(decision.answer, 'answer');
+    if (!canReplan) return finish(decision.reason, 'max-replans');
   }
 }
 
@@ -127,7 +160,7 @@ async function planAndExecute(
   };
 
   const messages: Message[] = [
-    { role: 'system', content: plannerPrompt(executor.definitions, firstTaskId, earlier.size > 0) },
+    { role: 'system', content: withCallerSystem(plannerPrompt(executor.definitions, firstTaskId, earlier.size > 0), options.messages) },
     ...options.messages.filter((m) => m.role !== 'system'),
   ];
   if (earlier.size > 0) messages.push({ role: 'user', content: `Results so far:\n${describeResults([...earlier.values()])}` });
@@ -161,10 +194,16 @@ function joinMessages(input: Message[], rounds: PlanRound[], planText: string, t
   const history = rounds.map((r) => `Plan ${r.round} results:\n${describeResults(r.tasks)}\nJoiner: ${r.joinerText}`).join('\n\n');
   const current = tasks.length > 0 ? describeResults(tasks) : `(the plan had no tasks)\n${planText}`;
   return [
-    { role: 'system', content: joinerPrompt(canReplan) },
+    { role: 'system', content: withCallerSystem(joinerPrompt(canReplan), input) },
     ...question,
     { role: 'user', content: `${history ? `${history}\n\n` : ''}Latest plan results:\n${current}` },
   ];
+}
+
+/** The caller's own system messages follow the planner's or joiner's instructions (the format comes first). */
+function withCallerSystem(instructions: string, messages: Message[]): string {
+  const caller = messages.flatMap((m) => (m.role === 'system' ? [m.content] : []));
+  return caller.length === 0 ? instructions : `${instructions}\n\n${caller.join('\n\n')}`;
 }
 
 /** Streams a plain-text completion and returns its text. */

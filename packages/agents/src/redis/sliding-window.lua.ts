@@ -10,6 +10,8 @@ local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local window_ms = tonumber(ARGV[2])
 local window_us = window_ms * 1000
+-- Redis < 5 replicates scripts verbatim and refuses writes after TIME unless effects replication is on.
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_us)

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { invalidInput } from '@verdant/core';
-import { DEMO_MODES, runDemo, type DemoMode } from '@verdant/agents';
+import type { DemoMode } from '@verdant/agents';
 import { action, printJson } from '../shared.js';
+
+/** The demo's modes (as @verdant/agents' DEMO_MODES; listed here so `--help` does not load the library). */
+const DEMO_MODES: readonly DemoMode[] = ['sequential', 'parallel', 'eager', 'plan'];
 
 export function register(program: Command): void {
   const agent = program.command('agent').description('LLM tool-call orchestration');
@@ -19,6 +22,7 @@ export function register(program: Command): void {
         }
         const seed = Number(o.seed);
         if (!Number.isInteger(seed)) throw invalidInput('--seed', `must be a whole number, got ${o.seed}`);
+        const { runDemo } = await import('@verdant/agents');
         const report = await runDemo({
           mode: o.mode as DemoMode | 'all',
           seed,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { joulesToWh, nowS, parseDuration, parsePositive, parseTime } from '@verdant/core';
 import { DEVICES, estimateRun } from '@verdant/energy';
-import { resolveIntensity } from '@verdant/grid';
 import { action, printJson } from '../shared.js';
 
 export function register(program: Command): void {
@@ -20,6 +19,7 @@ export function register(program: Command): void {
     .action(
       action(async (o: { device: string; count: string; hours: string; region?: string; intensityTrace?: string; start?: string; utilization: string; pue: string; json?: boolean }) => {
         const hours = /^\s*\d+(\.\d+)?\s*$/.test(o.hours) ? Number(o.hours) : parseDuration(o.hours, '--hours') / 3600;
+        const { resolveIntensity } = await import('@verdant/grid');
         const lookup = await resolveIntensity({ ...(o.region ? { zone: o.region } : {}), ...(o.intensityTrace ? { traceFile: o.intensityTrace } : {}) });
         const est = estimateRun({
           device: o.device,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode, VerdantError, invalidInput, nowS, parsePositive, parseTime, toIso } from '@verdant/core';
+import { ExitCode, VerdantError, invalidInput, nowS, parsePositive, parseTime, toIso, type IntensityPoint } from '@verdant/core';
 import { action, printJson } from '../shared.js';
 import { parseSignal, withIntensity } from './intensity.js';
 
@@ -35,7 +35,7 @@ export function register(program: Command): void {
         const grid = await import('@verdant/grid');
         await withIntensity(o.trace, { signal, zone: input }, async (provider, known) => {
           const zone = grid.resolveLocation(input, '<zone>', known);
-          let answer: { points: import('@verdant/core').IntensityPoint[]; link: string; provider: string; ageS: number | null; failures: unknown[] };
+          let answer: { points: IntensityPoint[]; link: string; provider: string; ageS: number | null; failures: unknown[] };
           if (o.trace.length > 0) {
             const history = await grid.queryHistory(provider, zone, origin - MODEL_HISTORY_S, origin, { signal });
             const before = history.points.filter((p) => p.t + p.resolutionS <= origin);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { VerdantError, invalidInput, isVerdantError, nowS, parseDuration, parseEnergy, parseTime, toIso } from '@verdant/core';
-import type { Objective, PlanRequest, PlanResult, ZonePlan } from '@verdant/schedule';
+import type { Objective, PlanRequest, PlanResult } from '@verdant/schedule';
 import { action, printJson } from '../shared.js';
 import { parseSignal, withIntensity } from './intensity.js';
 

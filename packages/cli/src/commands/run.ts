@@ -23,7 +23,6 @@ import {
   type PauseController,
   type TrackerSnapshot,
 } from '@verdant/energy';
-import { resolveIntensity } from '@verdant/grid';
 import { action, parseOption, printJson, setExitCode, withStore } from '../shared.js';
 
 interface RunOptions {
@@ -118,6 +117,7 @@ export function register(program: Command): void {
     .action(
       action(async (argv: string[], o: RunOptions) => {
         const { intervalS, pue, budget, carbon } = validate(o);
+        const { resolveIntensity } = await import('@verdant/grid');
         const lookup = await resolveIntensity({ ...(o.region ? { zone: o.region } : {}), ...(o.intensityTrace ? { traceFile: o.intensityTrace } : {}) });
         const env = readEnv();
         const warnings: string[] = [];
@@ -127,12 +127,12 @@ export function register(program: Command): void {
           process.stderr.write(`verdant: ${m}\n`);
         };
         await withStore(async (store) => {
-          let rootPid: number | undefined;
+          const root: { pid?: number } = {}; // known once the command has started
           const sensors = await discoverSensors({
             env: process.env,
             sysfsRoot: env.sysfsRoot,
             procfsRoot: env.procfsRoot,
-            rootPid: () => rootPid,
+            rootPid: () => root.pid,
             warn: (m) => warnings.push(m),
           });
           for (const w of warnings) notice(w);
@@ -157,7 +157,7 @@ export function register(program: Command): void {
               pushgateway?.push(s);
             },
           });
-          rootPid = run.pid;
+          root.pid = run.pid;
           const result = await run.done;
           if (tty) process.stderr.write('\r\x1b[2K');
           await pushgateway?.flush(result.snapshot);

@@ -1,6 +1,7 @@
 import { nowS, type IntensityPoint, type IntensitySignal } from '@verdant/core';
 import type { IntensityProvider } from '../provider.js';
 import { FallbackChain, type IntensityAnswer, type LinkFailure } from '../providers/fallback.js';
+import { TraceProvider } from '../trace/trace-provider.js';
 
 /**
  * An answer from any provider with its provenance. For a FallbackChain `link` is the chain link that
@@ -70,12 +71,12 @@ export async function queryForecast(provider: IntensityProvider, zone: string, h
 }
 
 /**
- * A series to plan over for [from, to): history when the window starts in the past (a trace replays as a
- * perfect forecast), else the forecast from now. Points may extend beyond the window; callers clip.
+ * A series to plan over for [from, to): history when the window starts in the past or the provider is a trace
+ * (a trace is its own perfect forecast), else the forecast from now. Points may extend beyond the window.
  */
 export async function querySeries(provider: IntensityProvider, zone: string, from: number, to: number, opts: QueryOptions = {}): Promise<QueryAnswer> {
   const now = (opts.now ?? nowS)();
-  if (from < now - NOW_TOLERANCE_S || to <= now) return queryHistory(provider, zone, from, to, opts);
+  if (provider instanceof TraceProvider || from < now - NOW_TOLERANCE_S || to <= now) return queryHistory(provider, zone, from, to, opts);
   const a = await queryForecast(provider, zone, to - now, opts);
   return { ...a, points: a.points.filter((p) => p.t < to && p.t + p.resolutionS > from) };
 }

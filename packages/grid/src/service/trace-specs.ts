@@ -11,7 +11,7 @@ const SHIPPED = /^([A-Za-z][A-Za-z0-9-]*):(\d{4})$/;
 export interface TraceSpecOptions {
   /** Option named in errors. Default "--trace". */
   field?: string;
-  /** Label for files that do not name their zone (used only when exactly one trace is given). */
+  /** Label for a file that does not name its zone (used only when exactly one trace file is given). */
   zone?: string;
   signal?: IntensitySignal;
   /** Clock for the provider's current()/forecast() (replays a past trace as if live). */
@@ -25,8 +25,10 @@ export async function loadTraceSpecs(specs: readonly string[], opts: TraceSpecOp
   return Promise.all(
     specs.map((spec) => {
       const m = SHIPPED.exec(spec.trim());
-      const path = m && !existsSync(spec) ? shipped(m[1]!, Number(m[2]), field) : spec;
-      const zone = specs.length === 1 && opts.zone ? { zone: opts.zone } : {};
+      const isShipped = m !== null && !existsSync(spec);
+      const path = isShipped ? shipped(m[1]!, Number(m[2]), field) : spec;
+      // Shipped traces name their zone; the label is for a user's file without a zone column.
+      const zone = !isShipped && specs.length === 1 && opts.zone ? { zone: opts.zone } : {};
       return loadTrace(path, { field, signal: opts.signal ?? 'average', ...zone });
     }),
   );

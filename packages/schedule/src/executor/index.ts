@@ -11,3 +11,5 @@ export * from './slurm/state.js';
 export * from './slurm/client.js';
 export * from './slurm/slurm-executor.js';
 export * from './cancel.js';
+export * from './tracked-runner.js';
+export * from './serve-scheduler.js';

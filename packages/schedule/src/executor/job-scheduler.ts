@@ -70,6 +70,7 @@ export class JobScheduler {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private draining = false;
+  private readonly settling = new Set<Promise<void>>();
   /** Set by an abandoning stop: every callback becomes a no-op, as if the process had died. */
   private halted = false;
 
@@ -117,12 +118,13 @@ export class JobScheduler {
           await this.queue.update(id, { owner: this.owner }, { message: 'stopping: the scheduler shut down' });
           await l.proc.stop(this.opts.stopGraceS ?? 10);
         }
-        await Promise.all([...this.live.values()].map((l) => l.proc?.done));
+        await Promise.all([...this.settling]);
         break;
       }
       await sleep(Math.min(500, this.tickS * 1000));
       if (!this.timer) await this.tick();
     }
+    await Promise.all([...this.settling]);
     await this.ticking;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
@@ -137,7 +139,10 @@ export class JobScheduler {
   /** One pass; passes never overlap. Public so `serve` and tests can drive it deterministically. */
   tick(): Promise<void> {
     if (this.halted) return Promise.resolve();
-    this.ticking ??= this.pass().finally(() => (this.ticking = undefined));
+    // A failed pass (store busy, disk full) is reported and retried next tick; it must not crash `serve`.
+    this.ticking ??= this.pass()
+      .catch((e) => this.emit('scheduler', 'error', `pass failed: ${(e as Error).message}`))
+      .finally(() => (this.ticking = undefined));
     return this.ticking;
   }
 
@@ -156,7 +161,6 @@ export class JobScheduler {
   private async startDue(now: number): Promise<void> {
     for (const job of await this.queue.due(now)) {
       if (this.halted || this.draining) return;
-      if (job.pendingRequest === 'hold') continue;
       if (job.pendingRequest === 'cancel') {
         await this.queue.update(job.id, { states: ['queued', 'scheduled'], owner: null }, { state: 'cancelled', ended_at: now, request: null, message: 'cancelled before it started' });
         continue;
@@ -197,7 +201,12 @@ export class JobScheduler {
     if (this.halted) return;
     const proc = l.proc;
     await this.queue.update(job.id, { owner: this.owner }, { pid: proc.pid, run_id: proc.runId ?? null, ...(resumed ? { attempts: job.attempts + 1 } : {}) });
-    void proc.done.then((exit) => this.onExit(job.id, proc, exit)).catch((e) => this.emit(job.id, 'error', `scheduler error: ${(e as Error).message}`));
+    // Tracked so stop() waits until each exit is written before it lets go of its jobs.
+    const settled: Promise<void> = proc.done
+      .then((exit) => this.onExit(job.id, proc, exit))
+      .catch((e) => this.emit(job.id, 'error', `scheduler error: ${(e as Error).message}`))
+      .finally(() => this.settling.delete(settled));
+    this.settling.add(settled);
   }
 
   private async onExit(id: string, proc: RunningJob, exit: RunExit): Promise<void> {

@@ -129,7 +129,7 @@ export class JobQueue {
     await this.db.insertInto('job_events').values({ job_id: jobId, t, state, message }).execute();
   }
 
-  /** Local jobs whose planned start has come, oldest plan first; not yet owned. */
+  /** Local jobs whose planned start has come, oldest plan first; not yet owned, not held. */
   async due(now: number, executor = 'local', limit = 10): Promise<JobRecord[]> {
     const rows = await this.db
       .selectFrom('jobs')
@@ -138,6 +138,7 @@ export class JobQueue {
       .where('executor', '=', executor)
       .where('owner', 'is', null)
       .where('planned_start', '<=', now)
+      .where((eb) => eb.or([eb('request', 'is', null), eb('request', '!=', 'hold')]))
       .orderBy('planned_start')
       .limit(limit)
       .execute();

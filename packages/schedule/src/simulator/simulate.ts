@@ -117,6 +117,11 @@ export function simulate(o: SimulationOptions): SimulationResult {
   for (const trace of o.traces) {
     const cal = new LocalCalendar(trace.timeZone);
     const jobSets = variants.map((v) => v.jobs(cal, trace));
+    jobSets.forEach((jobs, i) => {
+      if (jobs.length === 0) {
+        throw invalidInput(o.scenario.kind === 'periodic' ? '--window' : '--trace', `no ${variants[i]!.label} job fits in the ${trace.zone} ${trace.year} trace`, 'use a longer trace or a smaller window');
+      }
+    });
     for (const level of noise) {
       const seedList = level === 0 ? [firstSeed] : Array.from({ length: seeds }, (_, i) => firstSeed + i);
       const perVariant = variants.map(() => ({ savings: [] as number[], baseline: 0, shifted: [] as number[] }));

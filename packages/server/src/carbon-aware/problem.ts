@@ -31,12 +31,12 @@ export class ProblemError extends Error {
 export const badRequest = (field: string, message: string): ProblemError => new ProblemError(400, { [field]: [message] });
 
 /** Zod issues keyed as ASP.NET does: "location", "[0].windowSize". */
-export function fromZod(e: ZodError, prefix = ''): ProblemError {
+export function fromZod(e: ZodError, input: unknown, prefix = ''): ProblemError {
   const errors: Record<string, string[]> = {};
   for (const issue of e.issues) {
     const key = prefix + issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || 'body';
-    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-    (errors[key] ??= []).push(missing ? `The ${key} field is required.` : issue.message);
+    const missing = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    (errors[key] ??= []).push(missing ? `The ${String(issue.path.at(-1))} field is required.` : issue.message);
   }
   return new ProblemError(400, errors);
 }
@@ -61,4 +61,13 @@ export function problemHandler(err: FastifyError | Error, _req: FastifyRequest, 
   const e = err as FastifyError;
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return reply.code(e.statusCode).send(body(e.statusCode, { request: [e.message] }));
   return reply.code(500).send(body(500, {}, e.message));
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
 }

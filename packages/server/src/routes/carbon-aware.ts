@@ -44,7 +44,7 @@ const HISTORICAL_AFTER_S = 60;
 
 function parse<T>(schema: ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
-  if (!r.success) throw fromZod(r.error);
+  if (!r.success) throw fromZod(r.error, value);
   return r.data;
 }
 

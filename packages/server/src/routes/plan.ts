@@ -11,13 +11,17 @@ export interface PlanRouteOptions {
 }
 
 /** An absolute time: ISO 8601 with an offset, or epoch seconds. */
-const time = z.union([
-  z.number().finite(),
-  z
-    .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be ISO 8601 (2025-03-01T18:00:00Z) or epoch seconds' })
-    .transform((s) => Date.parse(s) / 1000),
-]);
+const TIME_HINT = 'must be ISO 8601 (2025-03-01T18:00:00Z) or epoch seconds';
+const time = z.union(
+  [
+    z.number().finite(),
+    z
+      .string()
+      .refine((s) => !Number.isNaN(Date.parse(s)), { message: TIME_HINT })
+      .transform((s) => Date.parse(s) / 1000),
+  ],
+  { message: TIME_HINT },
+);
 const seconds = z.number().finite().nonnegative();
 
 export const planBody = z
@@ -74,7 +78,8 @@ export const planRoutes: FastifyPluginAsync<PlanRouteOptions> = async (app, opts
     const parsed = planBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const field = issue.path.map(String).join('.') || 'body';
+      const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+      const field = path.map(String).join('.') || 'body';
       return reply.code(400).send({ error: issue.message, field, fix: 'see POST /api/plan in docs/api.md' });
     }
     try {

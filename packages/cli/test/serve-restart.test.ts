@@ -1,0 +1,60 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, runCli, sandbox, startCli } from './helpers.js';
+
+beforeAll(assertBuilt);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+
+function serve(env: NodeJS.ProcessEnv) {
+  const child = startCli(['serve', '--port', '0'], env);
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  return { child, log: () => err };
+}
+
+describe('verdant serve restarted in the middle of a schedule', () => {
+  it('loses no job and starts none twice', async () => {
+    const { home, env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 10 }]);
+    const e = { ...env, VERDANT_OFFLINE: '1', VERDANT_REGION: 'FR' };
+    const marker = join(home, 'marker');
+    const now = Date.now() / 1000;
+    const ids: string[] = [];
+    // A starts before the crash and is still running then; B and C are due after it.
+    for (const [name, offset, work] of [['A', 3, 8], ['B', 14, 0], ['C', 16, 0]] as const) {
+      const r = await runCli(
+        ['submit', '--json', '--name', name, '--duration', '1m', '--earliest', String(Math.round(now + offset)), '--deadline', '2h', '--',
+          'sh', '-c', `echo ${name} >> ${marker}; sleep ${work}`],
+        e,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      ids.push(JSON.parse(r.stdout).job_id);
+    }
+    const first = serve(e);
+    for (let i = 0; i < 60 && !lines(marker).includes('A'); i++) await sleep(250);
+    expect(lines(marker)).toEqual(['A']);
+    first.child.kill('SIGKILL'); // crash mid-schedule: A running, B and C waiting
+    await new Promise((r) => first.child.on('exit', r));
+
+    const second = serve(e);
+    try {
+      let states: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        await sleep(500);
+        const listed = JSON.parse((await runCli(['jobs', 'list', '--json'], e)).stdout);
+        const byId = new Map(listed.jobs.map((j: { job_id: string; state: string }) => [j.job_id, j.state]));
+        states = ids.map((id) => byId.get(id) as string);
+        if (states.every((s) => ['succeeded', 'failed', 'cancelled'].includes(s))) break;
+      }
+      expect(states.slice(1)).toEqual(['succeeded', 'succeeded']);
+      // A's outcome is unknown after the crash: reported, never silently re-run
+      expect(['succeeded', 'failed']).toContain(states[0]);
+      expect(lines(marker).sort()).toEqual(['A', 'B', 'C']);
+    } finally {
+      second.child.kill('SIGTERM');
+      await new Promise((r) => second.child.on('exit', r));
+    }
+  }, 150_000);
+});

@@ -1,0 +1,37 @@
+import type { Store } from '@verdant/core';
+import { providerFromEnv, resolveIntensity } from '@verdant/grid';
+import { providerSource } from './intensity-source.js';
+import { JobScheduler, type JobSchedulerOptions } from './job-scheduler.js';
+import { ProcessRunner } from './process-runner.js';
+import { SlurmExecutor } from './slurm/slurm-executor.js';
+import { TrackedRunner } from './tracked-runner.js';
+
+export interface ServeSchedulerOptions extends Pick<JobSchedulerOptions, 'tickS' | 'leaseS' | 'onEvent' | 'owner'> {
+  store: Store;
+  env?: NodeJS.ProcessEnv;
+  /** Run local jobs under the energy tracker so each is a measured run (default true). */
+  track?: boolean;
+  /** Also follow Slurm jobs (state refresh, suspend/resume by the policy). Default false. */
+  slurm?: boolean;
+}
+
+/**
+ * The scheduler `verdant serve` runs, wired from the environment: the providers configured there (fallback
+ * chain) feed the pause policy; jobs run under the tracker, charged with the zone's intensity as
+ * `verdant run` does. Call `start()`, and `stop()` on shutdown.
+ */
+export function createServeScheduler(o: ServeSchedulerOptions): JobScheduler {
+  const env = o.env ?? process.env;
+  const intensity = providerSource(providerFromEnv(env, o.store));
+  const runner = o.track === false ? new ProcessRunner() : new TrackedRunner({ store: o.store, env, lookupFor: (zone) => resolveIntensity({ zone, env }) });
+  return new JobScheduler({
+    store: o.store,
+    intensity,
+    runner,
+    ...(o.slurm ? { slurm: new SlurmExecutor(o.store) } : {}),
+    ...(o.tickS !== undefined ? { tickS: o.tickS } : {}),
+    ...(o.leaseS !== undefined ? { leaseS: o.leaseS } : {}),
+    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    ...(o.owner ? { owner: o.owner } : {}),
+  });
+}
