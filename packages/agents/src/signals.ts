@@ -15,9 +15,10 @@ export function abortReason(signal: AbortSignal): Error {
 /**
  * The cancellation of one operation under up to two parent signals (e.g. an executor's and a call's): the
  * cheap per-call counterpart of `anySignal`. Nothing is allocated or registered until a signal or a race is
- * asked for (most calls of a fast tool need neither), the signal it hands out is its own (listeners a tool
- * attaches never pile up on a long-lived parent), and `dispose()` takes its listeners off the parents once
- * the operation has settled.
+ * asked for (most calls of a fast tool need neither); the signal it hands out is its own, so listeners a
+ * tool attaches never pile up on a long-lived parent; and it is told about a parent's abort through one
+ * shared listener per parent (see `watch`), so thousands of calls in flight under one run's signal add no
+ * listeners to it (and trip no MaxListenersExceededWarning). Call `dispose()` once the operation settled.
  */
 export class LinkedAbort {
   private controller: AbortController | undefined;
@@ -32,6 +33,12 @@ export class LinkedAbort {
   /** Whether a parent has fired. */
   get aborted(): boolean {
     return this.fired() !== undefined;
+  }
+
+  /** Throws the first fired parent's reason, like AbortSignal.throwIfAborted. */
+  throwIfAborted(): void {
+    const fired = this.fired();
+    if (fired) throw abortReason(fired);
   }
 
   /** A signal that fires with the first parent's reason; made on first use. */
@@ -57,17 +64,16 @@ export class LinkedAbort {
     });
   }
 
-  /** Takes the listeners off the parents; call it once the operation has settled. */
+  /** Stops listening to the parents; call it once the operation has settled. */
   dispose(): void {
     if (!this.listening) return;
     this.listening = false;
-    this.first?.removeEventListener('abort', this);
-    this.second?.removeEventListener('abort', this);
+    if (this.first) watchers.get(this.first)?.delete(this);
+    if (this.second) watchers.get(this.second)?.delete(this);
   }
 
-  /** EventListener interface: a parent fired. An object listener saves a closure per operation. */
-  handleEvent(event: Event): void {
-    const parent = event.target as AbortSignal;
+  /** Called by the parent's shared listener. */
+  parentAborted(parent: AbortSignal): void {
     this.dispose();
     this.controller?.abort(parent.reason);
     this.rejectRace?.(abortReason(parent));
@@ -81,7 +87,22 @@ export class LinkedAbort {
   private listen(): void {
     if (this.listening) return;
     this.listening = true;
-    this.first?.addEventListener('abort', this);
-    this.second?.addEventListener('abort', this);
+    if (this.first) watch(this.first).add(this);
+    if (this.second) watch(this.second).add(this);
   }
+}
+
+/** The links listening to each parent signal, told by one listener per parent (added once, on first use). */
+const watchers = new WeakMap<AbortSignal, Set<LinkedAbort>>();
+
+function watch(parent: AbortSignal): Set<LinkedAbort> {
+  let links = watchers.get(parent);
+  if (!links) {
+    const created = new Set<LinkedAbort>();
+    watchers.set(parent, (links = created));
+    parent.addEventListener('abort', () => {
+      for (const link of [...created]) link.parentAborted(parent);
+    }, { once: true });
+  }
+  return links;
 }

@@ -18,6 +18,10 @@ export class FakeElectricityMaps {
   ) {}
 
   static async start(values: number[]): Promise<FakeElectricityMaps> {
+    // The fake's "current hour" is fixed at start: never start in the last two minutes of an hour, so the
+    // CLI's clock is still inside that hour when the test's commands run.
+    const toNextHour = 3600_000 - (Date.now() % 3600_000);
+    if (toNextHour < 120_000) await new Promise((r) => setTimeout(r, toNextHour + 1000));
     const hour0 = Math.floor(Date.now() / 3600_000) * 3600;
     const server = createServer();
     const fake = new FakeElectricityMaps(server, hour0, values);

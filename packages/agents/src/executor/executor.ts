@@ -1,7 +1,7 @@
 import { CircuitState, TaskCancelledError, isBrokenCircuitError } from 'cockatiel';
 import { z } from 'zod';
 import { createLogger, invalidInput, type Logger } from '@verdant/core';
-import { LinkedAbort, abortReason } from '../signals.js';
+import { LinkedAbort } from '../signals.js';
 import { toToolDefinition } from '../tool.js';
 import type { Tool, ToolCall, ToolDefinition, ToolErrorKind, ToolResult } from '../types.js';
 import { limiterFor, type ToolLimiter } from './limiter.js';
@@ -105,13 +105,15 @@ export class ToolExecutor {
     const progress: Progress = { attempts: 0, startedAt: undefined };
     const begin = () => {
       // A call granted a slot in the same tick its signal fired must still never start.
-      if (abort.aborted) throw abortReason(abort.signal);
+      abort.throwIfAborted();
       progress.attempts += 1;
       progress.startedAt ??= nowSeconds();
       onStart?.(call, progress.attempts);
     };
     try {
-      const output = limiter.unlimited ? await this.runUnlimited(t, parsed.data, abort, begin, callId) : await this.runLimited(t, limiter, parsed.data, abort, begin, callId);
+      const output = limiter.unlimited
+        ? await this.runUnlimited(t, parsed.data, abort, begin, callId)
+        : await this.runLimited(t, limiter, parsed.data, abort, begin, callId);
       return { callId, name, ok: true, output, attempts: progress.attempts, startedAt: progress.startedAt!, finishedAt: nowSeconds() };
     } catch (error) {
       const { attempts, startedAt } = progress;
@@ -142,6 +144,7 @@ export class ToolExecutor {
     }
     if (!isThenable(output)) {
       this.global.release();
+      abort.throwIfAborted(); // cancelled while it ran: reported as cancelled, as an asynchronous tool would be
       return output;
     }
     // The slot is held until the tool settles, even when the call is reported cancelled before that.
