@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { VerdantError, toIso, type Store } from '@verdant/core';
 import { summarizeRun } from '@verdant/energy';
 
@@ -30,25 +30,24 @@ export const runRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { sto
     };
   });
 
-  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
-    let id: string;
+  /** The full run id for a path's id or unique prefix; undefined (after a 404) when there is none. */
+  const resolve = async (idOrPrefix: string, reply: FastifyReply): Promise<string | undefined> => {
     try {
-      id = await store.resolveRunId(req.params.id);
+      return await store.resolveRunId(idOrPrefix);
     } catch (e) {
-      if (e instanceof VerdantError) return reply.code(404).send({ error: e.message, field: 'id' });
-      throw e;
+      if (!(e instanceof VerdantError)) throw e;
+      await reply.code(404).send({ error: e.message, field: 'id' });
+      return undefined;
     }
-    return summarizeRun(store, id);
+  };
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
+    const id = await resolve(req.params.id, reply);
+    return id === undefined ? reply : summarizeRun(store, id);
   });
 
   app.get<{ Params: { id: string } }>('/api/runs/:id/samples', async (req, reply) => {
-    let id: string;
-    try {
-      id = await store.resolveRunId(req.params.id);
-    } catch (e) {
-      if (e instanceof VerdantError) return reply.code(404).send({ error: e.message, field: 'id' });
-      throw e;
-    }
-    return { run_id: id, samples: await store.samples(id) };
+    const id = await resolve(req.params.id, reply);
+    return id === undefined ? reply : { run_id: id, samples: await store.samples(id) };
   });
 };
