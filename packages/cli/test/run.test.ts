@@ -142,3 +142,41 @@ describe('verdant run: bad input', () => {
     expect(r.stderr).toMatch(/DE|DK/);
   });
 });
+
+describe('verdant run: progress, prediction and carbon-aware pausing', () => {
+  it('reads progress from the command and keeps the prediction with the run', async () => {
+    const { env } = sandbox(SENSORS);
+    const script = 'echo \'{"step":1,"total":4}\' >> "$VERDANT_PROGRESS_FILE"; sleep 1.5; echo \'{"step":2,"total":4}\' >> "$VERDANT_PROGRESS_FILE"; sleep 1';
+    const r = await runCli(['run', '--json', '--interval', '200ms', '--region', 'DE', '--', 'sh', '-c', script], env);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.meta.progress.fraction).toBe(0.5);
+    const p = s.meta.prediction;
+    // the last prediction extrapolates the energy at half way to the whole run
+    expect(p.fraction).toBe(0.5);
+    expect(p.total_energy_j).toBeGreaterThan(s.energy_j * 1.2);
+    expect(p.total_duration_s).toBeGreaterThan(3);
+  });
+
+  it('pauses while the trace is above --pause-above and resumes below --resume-below', async () => {
+    const { home, env } = sandbox(SENSORS);
+    const trace = join(home, 'seconds.csv');
+    const t0 = Math.floor(Date.now() / 1000);
+    const rows = ['time,gco2_per_kwh'];
+    // clean for 5 s (the CLI starts meanwhile), dirty for 4 s, clean again
+    for (let i = -2; i < 60; i++) rows.push(`${t0 + i},${i >= 5 && i < 9 ? 500 : 100}`);
+    (await import('node:fs')).writeFileSync(trace, `${rows.join('\n')}\n`);
+    const r = await runCli(
+      ['run', '--json', '--interval', '200ms', '--intensity-trace', trace, '--carbon-aware', '--pause-above', '300', '--resume-below', '200', '--',
+        // work in small steps: a paused `sleep 5` would still end on time (its clock runs while stopped)
+        'sh', '-c', 'i=0; while [ $i -lt 25 ]; do sleep 0.2; i=$((i+1)); done'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/paused \(carbon/);
+    expect(r.stderr).toMatch(/resumed \(carbon/);
+    const s = JSON.parse(r.stdout);
+    expect(s.status).toBe('succeeded');
+    expect(s.duration_s).toBeGreaterThan(7); // 5 s of work plus the dirty spell
+  }, 60_000);
+});
