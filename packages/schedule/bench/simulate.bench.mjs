@@ -24,7 +24,8 @@ function timed(label, options) {
 const ml = { kind: 'ml', deadlines: [{ kind: 'next-workday' }] };
 const main = timed('non-interruptible, next-workday deadline, perfect forecast', { scenario: ml });
 const noisy = timed('non-interruptible, next-workday, 10% forecast noise x 10 seeds', { scenario: ml, noise: [0.1], seeds: 10 });
-// Interruptible planning (exact chunk DP in the planner) is far costlier per job: time a tenth of the jobs.
+// Interruptible planning: a tenth of the jobs, kept from when the exact chunk DP made it costly (the fast path
+// for min chunk 0 and no pause overhead now plans them in ~70 µs each).
 const split = timed('interruptible, next-workday, 339 jobs per zone', {
   scenario: { ...ml, workload: { count: 339 } },
   interruptible: { minChunkS: 0, pauseOverheadS: 0 },

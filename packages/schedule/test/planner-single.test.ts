@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isVerdantError, type VerdantError } from '@verdant/core';
 import { bestChunkedSchedule, intensityCurve, planAcrossZones, planJob, type Chunk } from '../src/index.js';
+import { chunkedScheduleDp } from '../src/planner/interruptible.js';
 import { rng, series, slowIntegral } from './planner-helpers.js';
 
 const T0 = 1_700_000_000;
@@ -149,6 +150,84 @@ describe('interruptible jobs', () => {
     // Only the three clean hours, whole: a grid anchored at 00:20 would straddle the dirty ones.
     expect(plan.emissionsG).toBeCloseTo(30, 9);
     for (const c of plan.chunks) expect([(c.start - T0) % H, (c.end - T0) % H]).toEqual([0, 0]);
+  });
+});
+
+describe('interruptible jobs whose chunk count is free (no pause overhead, minimum chunk within a slot)', () => {
+  /** The chunks' own cost and the model's rules, checked against the series directly. */
+  function expectValid(chunks: Chunk[], pts: ReturnType<typeof series>, cost: number, dur: number, from: number, to: number, minChunk: number): void {
+    expect(chunks.reduce((a, c) => a + slowIntegral(pts, c.start, c.end), 0)).toBeCloseTo(cost, 5);
+    expect(chunks.reduce((a, c) => a + c.end - c.start, 0)).toBeCloseTo(dur, 6);
+    expect(chunks[0]!.start).toBeGreaterThanOrEqual(from - 1e-9);
+    expect(chunks[chunks.length - 1]!.end).toBeLessThanOrEqual(to + 1e-9);
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.start).toBeGreaterThan(chunks[i - 1]!.end + 1e-9); // merged when adjacent
+    if (chunks.length > 1) for (const c of chunks) expect(c.end - c.start).toBeGreaterThanOrEqual(minChunk - 1e-9);
+  }
+
+  it('the cheapest-slots path reaches the DP optimum on random instances', () => {
+    const rand = rng(2024);
+    let compared = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 3 + Math.floor(rand() * 14);
+      const values = Array.from({ length: n }, () => Math.round(rand() * 400));
+      const pts = series(values);
+      const curve = intensityCurve(pts);
+      // Windows that start off the grid and end inside a slot; durations on a 60 s lattice.
+      const from = T0 + (rand() < 0.5 ? 0 : 60 * Math.floor(rand() * 60));
+      const to = T0 + n * H - (rand() < 0.5 ? 0 : 60 * Math.floor(rand() * 60));
+      const dur = 60 * (1 + Math.floor(rand() * ((to - from) / 60)));
+      const minChunk = [0, 60, 1800, H][Math.floor(rand() * 4)]!;
+      const p = { durationS: dur, from, to, minChunkS: minChunk, pauseOverheadS: 0 };
+      const fast = bestChunkedSchedule(curve, p);
+      const dp = chunkedScheduleDp(curve, p);
+      if (dp === undefined) {
+        expect(fast).toBeUndefined();
+        continue;
+      }
+      compared++;
+      expect(fast).toBeDefined();
+      expect(fast!.cost).toBeCloseTo(dp.cost, 6);
+      expectValid(fast!.chunks, pts, fast!.cost, dur, from, to, minChunk);
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+
+  it('merges adjacent slots and extends a chunk when the final part is shorter than the minimum', () => {
+    const pts = series([50, 60, 900, 40, 30, 900, 20]);
+    const job = { durationS: 4.5 * H, earliestStart: T0, deadline: T0 + 7 * H, powerW: 1000, interruptible: { minChunkS: 0, pauseOverheadS: 0 } };
+    const free = planJob(job, pts);
+    expect(free.chunks).toEqual([
+      { start: T0, end: T0 + 2 * H },
+      { start: T0 + 3 * H, end: T0 + 5 * H },
+      { start: T0 + 6 * H, end: T0 + 6.5 * H },
+    ]);
+    expect(free.emissionsG).toBeCloseTo(190, 9);
+    // A 1 h minimum: the half-hour tail cannot stand alone, so it ends the chunk it follows.
+    const oneHour = planJob({ ...job, interruptible: { minChunkS: H, pauseOverheadS: 0 } }, pts);
+    expect(oneHour.chunks).toEqual([
+      { start: T0, end: T0 + 2 * H },
+      { start: T0 + 3 * H, end: T0 + 5.5 * H },
+    ]);
+    expect(oneHour.emissionsG).toBeCloseTo(630, 9);
+  });
+
+  it('plans windows far beyond the DP table limit', () => {
+    const rand = rng(5);
+    const n = 800;
+    const values = Array.from({ length: n }, () => Math.round(rand() * 500));
+    const pts = series(values);
+    const curve = intensityCurve(pts);
+    const p = { durationS: 400.5 * H, from: T0, to: T0 + n * H, minChunkS: 0, pauseOverheadS: 0 };
+    expect(() => chunkedScheduleDp(curve, p)).toThrow(/too many to plan/);
+    const got = bestChunkedSchedule(curve, p)!;
+    // Reference: for each final slot, sort everything before it and take the 400 cheapest.
+    let want = Infinity;
+    for (let j = 400; j < n; j++) {
+      const before = values.slice(0, j).sort((a, b) => a - b);
+      want = Math.min(want, before.slice(0, 400).reduce((a, v) => a + v * H, 0) + values[j]! * 0.5 * H);
+    }
+    expect(got.cost).toBeCloseTo(want, 3);
+    expectValid(got.chunks, pts, want, p.durationS, p.from, p.to, 0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { invalidInput } from '@verdant/core';
+import { cheapestSlotsSchedule, chunkCountIsFree } from './cheapest-slots.js';
 import type { StepCurve } from './series.js';
 import type { Chunk } from './types.js';
 
@@ -14,6 +15,15 @@ export interface ChunkedProblem {
 const MAX_DP_STATES = 20_000_000;
 
 /**
+ * Exact minimum-cost chunked schedule on the slot grid anchored at `from`; the model is chunkedScheduleDp's.
+ * When resuming is free and one slot meets the minimum chunk, the chunk count does not matter and the
+ * O(n log n) cheapest-slots path gives the same optimum; otherwise the DP runs.
+ */
+export function bestChunkedSchedule(weight: StepCurve, p: ChunkedProblem): { chunks: Chunk[]; cost: number } | undefined {
+  return chunkCountIsFree(weight.res, p) ? cheapestSlotsSchedule(weight, p) : chunkedScheduleDp(weight, p);
+}
+
+/**
  * Exact minimum-cost chunked schedule on the slot grid anchored at `from` (slot i = [from + i*res, ...),
  * the last slot cut at `to`). The model: chunks are runs of whole slots; only the job's final slot is partly
  * used (from its start); K chunks need durationS + (K-1)*pauseOverheadS seconds of running; every chunk runs at
@@ -22,7 +32,7 @@ const MAX_DP_STATES = 20_000_000;
  * Dynamic programme over slots with state (full slots used, chunks started, current chunk length capped at the
  * minimum). Returns undefined when no schedule fits.
  */
-export function bestChunkedSchedule(weight: StepCurve, p: ChunkedProblem): { chunks: Chunk[]; cost: number } | undefined {
+export function chunkedScheduleDp(weight: StepCurve, p: ChunkedProblem): { chunks: Chunk[]; cost: number } | undefined {
   const res = weight.res;
   const n = Math.ceil((p.to - p.from) / res - 1e-9);
   if (n <= 0) return undefined;
