@@ -1,46 +1,16 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { scanProcessTree } from './sensors/procfs.js';
 
 /**
- * The pids of a process tree (root first), read from procfs children lists. Used to pause and resume the
- * whole tree: a SIGSTOP to the root alone would leave its workers (DataLoader processes, torchrun ranks)
- * running.
+ * Sends a signal to every process of the tree (root first; children first for SIGSTOP); returns how many
+ * received it. Pausing means the whole tree: a SIGSTOP to the root alone would leave its workers
+ * (DataLoader processes, torchrun ranks) running.
  */
-export async function treePids(rootPid: number, procfsRoot = '/proc'): Promise<number[]> {
-  const out: number[] = [];
-  const queue = [rootPid];
-  const seen = new Set<number>();
-  while (queue.length) {
-    const pid = queue.shift()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    out.push(pid);
-    let tasks: string[] = [];
-    try {
-      tasks = await readdir(join(procfsRoot, String(pid), 'task'));
-    } catch {
-      continue;
-    }
-    for (const tid of tasks) {
-      try {
-        const children = await readFile(join(procfsRoot, String(pid), 'task', tid, 'children'), 'utf8');
-        for (const c of children.split(/\s+/)) if (c) queue.push(Number(c));
-      } catch {
-        // task exited while we read
-      }
-    }
-  }
-  return out;
-}
-
-/** Sends a signal to every process of the tree; returns how many received it. */
 export async function signalTree(rootPid: number, signal: NodeJS.Signals, procfsRoot = '/proc'): Promise<number> {
-  let pids: number[];
-  try {
-    pids = await treePids(rootPid, procfsRoot);
-  } catch {
-    pids = [rootPid];
-  }
+  // A fresh scan (not the samplers' cached tree): a child born a second ago must stop too.
+  const tree = await scanProcessTree(procfsRoot, rootPid);
+  const pids = tree.length ? tree.map((p) => p.pid) : [rootPid];
   // Stop children before the parent (so none is reaped and restarted meanwhile); continue parent first.
   if (signal === 'SIGSTOP') pids.reverse();
   let n = 0;

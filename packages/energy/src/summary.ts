@@ -39,10 +39,30 @@ export interface RunSummary {
   meta: Record<string, unknown>;
 }
 
+/** One line of a run listing: the same fields for `verdant runs list --json` and `GET /api/runs`. */
+export function runListItem(r: RunRow) {
+  return {
+    run_id: r.id,
+    name: r.name,
+    status: r.status,
+    started_at: toIso(r.started_at),
+    ended_at: r.ended_at === null ? null : toIso(r.ended_at),
+    duration_s: (r.ended_at ?? r.heartbeat_at) - r.started_at,
+    energy_j: r.energy_j,
+    emissions_g: r.emissions_g,
+    zone: r.zone,
+    exit_code: r.exit_code,
+  };
+}
+
 export async function summarizeRun(store: Store, runId: string): Promise<RunSummary | undefined> {
   const row = await store.getRun(runId);
-  if (!row) return undefined;
-  const totals = await store.sensorTotals(runId);
+  return row ? summarizeRow(store, row) : undefined;
+}
+
+/** The summary of a run already read (e.g. from `listRuns`), without reading the run again. */
+export async function summarizeRow(store: Store, row: RunRow): Promise<RunSummary> {
+  const totals = await store.sensorTotals(row.id);
   return toSummary(
     row,
     totals.map((t) => ({

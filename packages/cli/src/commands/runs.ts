@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatDuration, invalidInput, joulesToWh, toIso } from '@verdant/core';
-import { summarizeRun } from '@verdant/energy';
+import { runListItem, summarizeRun } from '@verdant/energy';
 import { action, printJson, withStore } from '../shared.js';
 
 export function register(program: Command): void {
@@ -19,19 +19,7 @@ export function register(program: Command): void {
         await withStore(async (store) => {
           const rows = await store.listRuns({ limit });
           if (o.json) {
-            printJson({
-              runs: rows.map((r) => ({
-                run_id: r.id,
-                name: r.name,
-                status: r.status,
-                started_at: toIso(r.started_at),
-                duration_s: (r.ended_at ?? r.heartbeat_at) - r.started_at,
-                energy_j: r.energy_j,
-                emissions_g: r.emissions_g,
-                zone: r.zone,
-                exit_code: r.exit_code,
-              })),
-            });
+            printJson({ runs: rows.map(runListItem) });
             return;
           }
           for (const r of rows) {

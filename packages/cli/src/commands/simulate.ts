@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { invalidInput, parseDuration } from '@verdant/core';
-import { formatTable, renderSavingsSvg, runSimulation, toCsv, type DeadlinePolicy, type SimulationRequest } from '@verdant/schedule';
+import type { DeadlinePolicy, SimulationRequest } from '@verdant/schedule';
 import { action, printJson } from '../shared.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -93,6 +93,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: Options) => {
+        const { formatTable, renderSavingsSvg, runSimulation, toCsv } = await import('@verdant/schedule');
         const result = await runSimulation(request(o));
         if (o.csv) await writeFile(o.csv, toCsv(result.rows));
         if (o.svg) {

@@ -23,6 +23,7 @@ export {
   readProcStat,
   listProcesses,
   processTree,
+  scanProcessTree,
   processTreePids,
   treeCpuSeconds,
   treeRssBytes,

@@ -91,13 +91,14 @@ export async function processTree(procfsRoot: string, rootPid: number): Promise<
     }
     if (tree[0]?.pid === rootPid) return tree;
   }
-  const tree = await scanTree(procfsRoot, rootPid);
+  const tree = await scanProcessTree(procfsRoot, rootPid);
   if (tree.length) treeCache.set(key, { at: now, pids: tree.map((p) => p.pid) });
   else treeCache.delete(key);
   return tree;
 }
 
-async function scanTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
+/** The tree from a full scan of procfs, now (no cache): for signalling, where a missed child would keep running. */
+export async function scanProcessTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
   const all = await listProcesses(procfsRoot);
   const byParent = new Map<number, ProcStat[]>();
   for (const p of all) {

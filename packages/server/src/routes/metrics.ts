@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Registry } from 'prom-client';
 import type { Store } from '@verdant/core';
-import { createRunMetrics, observeSummary, summarizeRun } from '@verdant/energy';
+import { createRunMetrics, observeSummary, summarizeRow } from '@verdant/energy';
 
 export interface MetricsOptions {
   store: Store;
@@ -17,8 +17,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsOptions> = async (app, opt
     const m = createRunMetrics();
     const rows = await opts.store.listRuns({ limit: opts.recentRuns ?? 100 });
     for (const r of rows) {
-      const s = await summarizeRun(opts.store, r.id);
-      if (!s) continue;
+      const s = await summarizeRow(opts.store, r);
       const power = r.status === 'running' ? await opts.store.latestPower(r.id) : new Map<string, number>();
       observeSummary(m, s, power);
     }

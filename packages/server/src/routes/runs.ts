@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { VerdantError, toIso, type Store } from '@verdant/core';
-import { summarizeRun } from '@verdant/energy';
+import { VerdantError, type Store } from '@verdant/core';
+import { runListItem, summarizeRun } from '@verdant/energy';
 
 const listQuery = {
   type: 'object',
@@ -14,20 +14,7 @@ const listQuery = {
 export const runRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
   app.get<{ Querystring: { limit: number; status?: 'running' }; }>('/api/runs', { schema: { querystring: listQuery } }, async (req) => {
     const rows = await store.listRuns({ limit: req.query.limit, ...(req.query.status ? { status: req.query.status } : {}) });
-    return {
-      runs: rows.map((r) => ({
-        run_id: r.id,
-        name: r.name,
-        status: r.status,
-        started_at: toIso(r.started_at),
-        ended_at: r.ended_at === null ? null : toIso(r.ended_at),
-        duration_s: (r.ended_at ?? r.heartbeat_at) - r.started_at,
-        energy_j: r.energy_j,
-        emissions_g: r.emissions_g,
-        zone: r.zone,
-        exit_code: r.exit_code,
-      })),
-    };
+    return { runs: rows.map(runListItem) };
   });
 
   /** The full run id for a path's id or unique prefix; undefined (after a 404) when there is none. */
