@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
-import { PlanScheduler, ToolExecutor, parsePlanLine, tool } from '@verdant/agents';
+import { PlanScheduler, ToolExecutor, executorInvoker, parsePlanLine, tool } from '@verdant/agents';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
@@ -44,11 +44,7 @@ async function viaExecutor() {
 
 async function viaPlan() {
   const scheduler = new PlanScheduler({
-    invoke: async (task, args, signal) => {
-      const r = await executor.run({ id: String(task.id), name: task.tool, args }, signal ? { signal } : {});
-      if (!r.ok) throw new Error(r.error.message);
-      return r.output;
-    },
+    invoke: executorInvoker(executor),
   });
   for (let i = 1; i <= CALLS; i++) scheduler.add(parsePlanLine(`${i}. slow({"i": ${i}})`));
   scheduler.close();

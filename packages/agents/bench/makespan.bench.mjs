@@ -7,7 +7,7 @@
 // see overhead.bench.mjs) adds to the makespan.
 // Usage: node packages/agents/bench/makespan.bench.mjs
 import { z } from 'zod';
-import { PlanScheduler, ToolExecutor, criticalPathMs, parsePlanLine, tool } from '@verdant/agents';
+import { PlanScheduler, ToolExecutor, executorInvoker, criticalPathMs, parsePlanLine, tool } from '@verdant/agents';
 
 const sleep = (ms, signal) => new Promise((resolve) => { const t = setTimeout(resolve, ms); signal.addEventListener('abort', () => clearTimeout(t), { once: true }); });
 
@@ -45,11 +45,7 @@ async function runGraph(nodes) {
   const tasks = nodes.map((n) => parsePlanLine(`${n.id}. work(${JSON.stringify({ ms: n.ms, id: n.id, after: n.deps.map((d) => `$${d}`) })})`));
   const t0 = performance.now();
   const scheduler = new PlanScheduler({
-    invoke: async (task, args, signal) => {
-      const r = await executor.run({ id: String(task.id), name: task.tool, args }, signal ? { signal } : {});
-      if (!r.ok) throw new Error(r.error.message);
-      return r.output;
-    },
+    invoke: executorInvoker(executor),
   });
   for (const t of tasks) scheduler.add(t);
   scheduler.close();

@@ -4,7 +4,7 @@
 // ToolExecutor (plan mode). Target: < 50 us per call.
 // Usage: node packages/agents/bench/overhead.bench.mjs
 import { z } from 'zod';
-import { PlanScheduler, ToolExecutor, parsePlanLine, tool } from '@verdant/agents';
+import { PlanScheduler, ToolExecutor, executorInvoker, parsePlanLine, tool } from '@verdant/agents';
 
 const CALLS = 20_000;
 const BATCH = 100;

@@ -1,5 +1,5 @@
 import { invalidInput, type Logger } from '@verdant/core';
-import { EventChannel } from './channel.js';
+import { EventChannel, startChannelRun, type ChannelRun } from './channel.js';
 import { ModelStreamError } from './errors.js';
 import { ToolExecutor } from './executor/executor.js';
 import type { ToolCallObserver } from './metrics/observer.js';
@@ -47,10 +47,7 @@ export interface RunAgentOptions {
 }
 
 /** A running agent: iterate it (or `.events`) for events in completion order, or await `.result`. */
-export interface AgentRun extends AsyncIterable<AgentEvent> {
-  readonly events: AsyncIterable<AgentEvent>;
-  readonly result: Promise<AgentResult>;
-}
+export type AgentRun = ChannelRun<AgentEvent, AgentResult>;
 
 /**
  * The agent loop: ask the model, run the tool calls it makes (each dispatched the moment its arguments are
@@ -73,21 +70,11 @@ export function runAgent(options: RunAgentOptions): AgentRun {
 
   const channel = new EventChannel<AgentEvent>();
   const loop = new AgentLoop(options, executor, maxSteps, maxStepAttempts, (e) => channel.push(e));
-  const result = Promise.resolve()
-    .then(() => loop.run())
-    .then(
-      (r) => {
-        channel.push({ type: 'finish', result: r });
-        channel.close();
-        return r;
-      },
-      (error: unknown) => {
-        channel.fail(error);
-        throw error;
-      },
-    );
-  result.catch(() => undefined); // callers that only iterate the events see the error there
-  return { events: channel, result, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+  return startChannelRun(channel, async () => {
+    const result = await loop.run();
+    channel.push({ type: 'finish', result });
+    return result;
+  });
 }
 
 class Cancelled extends Error {}

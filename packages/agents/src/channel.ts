@@ -58,3 +58,30 @@ export class EventChannel<T> implements AsyncIterable<T> {
     return { resolve, reject };
   }
 }
+
+/** A run whose events stream in order while it works, and whose outcome is `result`. */
+export interface ChannelRun<E, R> extends AsyncIterable<E> {
+  readonly events: AsyncIterable<E>;
+  readonly result: Promise<R>;
+}
+
+/**
+ * Starts `work` on the next microtask (the caller has the run in hand first; a synchronous throw rejects
+ * `result`) and wires it to `channel`: the channel closes when the work resolves, fails when it rejects.
+ */
+export function startChannelRun<E, R>(channel: EventChannel<E>, work: () => Promise<R>): ChannelRun<E, R> {
+  const result = Promise.resolve()
+    .then(work)
+    .then(
+      (r) => {
+        channel.close();
+        return r;
+      },
+      (error: unknown) => {
+        channel.fail(error);
+        throw error;
+      },
+    );
+  result.catch(() => undefined); // callers that only iterate the events see the error there
+  return { events: channel, result, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+}

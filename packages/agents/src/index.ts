@@ -8,7 +8,7 @@ export { modelRetryPolicy, type HttpModelOptions, type ModelRetryOptions } from 
 export { ModelHttpError, ModelStreamError, isRetryableModelError } from './errors.js';
 export { addUsage, costUsd } from './usage.js';
 export { anySignal } from './signals.js';
-export { runPlan, type RunPlanOptions, type PlanEvent, type PlanResult, type PlanRound, type PlanFinishReason, type PlanRun } from './plan/run-plan.js';
+export { runPlan, executorInvoker, type RunPlanOptions, type PlanEvent, type PlanResult, type PlanRound, type PlanFinishReason, type PlanRun } from './plan/run-plan.js';
 export { PlanStreamParser, parsePlanLine, substituteReferences, JOIN_TOOL, type PlanTask } from './plan/parse.js';
 export { PlanScheduler, type PlanSchedulerOptions, type SchedulerEvent, type TaskInvoker, type TaskOutcome, type TaskSuccess, type TaskFailure } from './plan/scheduler.js';
 export { criticalPathMs, type TimedTask } from './plan/critical-path.js';

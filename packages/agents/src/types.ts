@@ -9,7 +9,7 @@ import type { Logger } from '@verdant/core';
 // ---------------------------------------------------------------------------------------------------------
 // Tools
 
-/** Per-tool limits, enforced by the executor (p-queue for concurrency/rate, cockatiel for the rest). */
+/** Per-tool limits, enforced by the executor (its own semaphore for concurrency, p-queue for the rate, cockatiel for the rest). */
 export interface ToolLimits {
   /** At most this many calls of this tool run at once (default: unlimited, only the global cap applies). */
   concurrency?: number;
@@ -84,7 +84,7 @@ export type ToolResult =
       ok: false;
       error: { kind: ToolErrorKind; message: string };
       attempts: number;
-      /** Epoch seconds; undefined when the call never started (dropped from the queue, invalid input). */
+      /** Epoch seconds; undefined when the call never started (cancelled while waiting, invalid input). */
       startedAt?: number;
       finishedAt: number;
     };

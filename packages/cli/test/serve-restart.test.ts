@@ -25,7 +25,7 @@ describe('verdant serve restarted in the middle of a schedule', () => {
     // A starts before the crash and is still running then; B and C are due after it.
     for (const [name, offset, work] of [['A', 3, 8], ['B', 14, 0], ['C', 16, 0]] as const) {
       const r = await runCli(
-        ['submit', '--json', '--name', name, '--duration', '1m', '--earliest', String(Math.round(now + offset)), '--deadline', '2h', '--',
+        ['submit', '--json', '--name', name, '--output', join(home, `${name}.out`), '--duration', '1m', '--earliest', String(Math.round(now + offset)), '--deadline', '2h', '--',
           'sh', '-c', `echo ${name} >> ${marker}; sleep ${work}`],
         e,
       );

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { VerdantError } from '@verdant/core';
 import { StaticProvider, loadTrace, shippedTracePath, staticLookup } from '../src/index.js';
+import { thrown } from './helpers.js';
 
 // The package's own data, read independently, is the oracle for the figures we serve.
 const tgwf = createRequire(import.meta.url)('@tgwf/co2/data');
@@ -10,16 +10,6 @@ const ember = (iso3: string): number => tgwf.averageIntensity.data[iso3];
 
 const at = (y: number, m = 5, d = 1): number => Date.UTC(y, m, d) / 1000;
 const providerIn = (year: number) => new StaticProvider({ clock: () => at(year) });
-
-function thrown(fn: () => unknown): VerdantError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('expected a VerdantError');
-}
 
 describe('StaticProvider', () => {
   it('answers ISO alpha-2, alpha-3 and lower-case spellings with the same canonical zone', async () => {

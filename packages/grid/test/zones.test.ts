@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VerdantError } from '@verdant/core';
+import type { VerdantError } from '@verdant/core';
 import {
   CLOUD_PROVIDERS,
   DEFAULT_ZONE,
@@ -17,16 +17,7 @@ import {
   shippedTracePath,
   staticLookup,
 } from '../src/index.js';
-
-function thrown(fn: () => unknown): VerdantError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('expected a VerdantError');
-}
+import { thrown } from './helpers.js';
 
 describe('cloud regions', () => {
   it.each([

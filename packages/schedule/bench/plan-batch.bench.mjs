@@ -11,6 +11,8 @@ const JOBS = 200;
 const CAPACITY = 24;
 const MILP_TIME_LIMIT_S = 120;
 
+// mulberry32, kept rather than the simulator's createRng: these seeds' instances are the ones behind the
+// figures in docs/benchmarks.md, and another generator would change them.
 function rng(seed) {
   let a = seed >>> 0;
   return () => {

@@ -1,17 +1,5 @@
 import type { IntensityPoint } from '@verdant/core';
 
-/** Deterministic PRNG (mulberry32) so random instances are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function series(values: readonly number[], t0 = 1_700_000_000, res = 3600, zone = 'TEST'): IntensityPoint[] {
   return values.map((v, i) => ({ zone, t: t0 + i * res, resolutionS: res, gPerKwh: v, signal: 'average', source: 'test' }));
 }

@@ -29,7 +29,7 @@ export const JOIN_TOOL = 'join';
 
 const TASK_LINE = /^\s*(?:Task\s*)?(\d+)\s*[.:)]\s*([A-Za-z_][\w.-]*)\s*\((.*)\)\s*[;,]?\s*$/s;
 /** Matches `$N` and `${N}` where N is a task number. */
-export const REFERENCE = /\$\{(\d+)\}|\$(\d+)/g;
+const REFERENCE = /\$\{(\d+)\}|\$(\d+)/g;
 const WHOLE_REFERENCE = /^\s*(?:\$\{(\d+)\}|\$(\d+))\s*$/;
 
 /** Parses one line; undefined when the line is not a task (commentary, blank, end marker). */

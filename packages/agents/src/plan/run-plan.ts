@@ -1,11 +1,12 @@
 import { invalidInput } from '@verdant/core';
-import { EventChannel } from '../channel.js';
+import { EventChannel, startChannelRun, type ChannelRun } from '../channel.js';
 import { ToolExecutor } from '../executor/executor.js';
 import type { ToolCallObserver } from '../metrics/observer.js';
 import type { Message, ModelAdapter, Tool, Usage } from '../types.js';
 import { PlanStreamParser, type PlanTask } from './parse.js';
 import { describeResults, joinerPrompt, parseJoinDecision, plannerPrompt } from './prompts.js';
-import { PlanScheduler, type TaskOutcome } from './scheduler.js';
+import { PlanScheduler, type TaskInvoker, type TaskOutcome } from './scheduler.js';
+import { addUsage, ZERO_USAGE } from '../usage.js';
 
 export interface RunPlanOptions {
   /** Writes the plan and, as the joiner, the answer. */
@@ -26,10 +27,7 @@ export interface RunPlanOptions {
 }
 
 /** A running plan: iterate it (or `.events`) for events in order, or await `.result`. */
-export interface PlanRun extends AsyncIterable<PlanEvent> {
-  readonly events: AsyncIterable<PlanEvent>;
-  readonly result: Promise<PlanResult>;
-}
+export type PlanRun = ChannelRun<PlanEvent, PlanResult>;
 
 export type PlanEvent =
   | { type: 'round-start'; round: number }
@@ -82,24 +80,14 @@ export function runPlan(options: RunPlanOptions): PlanRun {
     options.onEvent?.(event);
     channel.push(event);
   };
-  const result = Promise.resolve()
-    .then(() => executePlan(options, executor, maxReplans, emit))
-    .then(
-      (r) => {
-        channel.close();
-        return r;
-      },
-      (error: unknown) => {
-        channel.fail(error);
-        throw error;
-      },
-    );
-  result.catch(() => undefined); // callers that only iterate the events see the error there
-  return { events: channel, result, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
+  return startChannelRun(channel, () => executePlan(options, executor, maxReplans, emit));
 }
 
 async function executePlan(options: RunPlanOptions, executor: ToolExecutor, maxReplans: number, emit: (event: PlanEvent) => void): Promise<PlanResult> {
-  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let usage = ZERO_USAGE;
+  const count = (add: Usage) => {
+    usage = addUsage(usage, add);
+  };
   const rounds: PlanRound[] = [];
   const earlier = new Map<number, TaskOutcome>();
 
@@ -116,9 +104,9 @@ async function executePlan(options: RunPlanOptions, executor: ToolExecutor, maxR
     let tasks: TaskOutcome[];
     let joinerText: string;
     try {
-      ({ planText, tasks } = await planAndExecute(round, options, executor, earlier, usage, emit));
+      ({ planText, tasks } = await planAndExecute(round, options, executor, earlier, count, emit));
       for (const outcome of tasks) earlier.set(outcome.id, outcome);
-      joinerText = await complete(options.model, joinMessages(options.messages, rounds, planText, tasks, canReplan), usage, options.signal);
+      joinerText = await complete(options.model, joinMessages(options.messages, rounds, planText, tasks, canReplan), count, options.signal);
     } catch (error) {
       // Cancellation ends the run like the agent loop's: a result with the rounds completed so far.
       if (options.signal?.aborted) return finish('', 'cancelled');
@@ -137,7 +125,7 @@ async function planAndExecute(
   options: RunPlanOptions,
   executor: ToolExecutor,
   earlier: ReadonlyMap<number, TaskOutcome>,
-  usage: Usage,
+  count: (usage: Usage) => void,
   emit: (event: PlanEvent) => void,
 ): Promise<{ planText: string; tasks: TaskOutcome[] }> {
   const firstTaskId = Math.max(0, ...earlier.keys()) + 1;
@@ -145,11 +133,7 @@ async function planAndExecute(
   const scheduler = new PlanScheduler({
     earlier,
     ...(options.signal ? { signal: options.signal } : {}),
-    invoke: async (task, args, signal) => {
-      const result = await executor.run({ id: `plan-${round}-${task.id}`, name: task.tool, args }, signal ? { signal } : {});
-      if (result.ok) return result.output;
-      throw new Error(`${result.error.kind}: ${result.error.message}`);
-    },
+    invoke: executorInvoker(executor, (task) => `plan-${round}-${task.id}`),
     onEvent: (e) => emit(e.type === 'task-start' ? { ...e, round } : { type: 'task-end', round, outcome: e.outcome }),
   });
   const accept = (tasks: PlanTask[]) => {
@@ -173,7 +157,7 @@ async function planAndExecute(
         emit({ type: 'plan-delta', round, text: event.text });
         if (!parser.complete) accept(parser.push(event.text));
       } else if (event.type === 'usage') {
-        addUsage(usage, event.usage);
+        count(event.usage);
       }
     }
     accept(parser.end());
@@ -187,6 +171,18 @@ async function planAndExecute(
   const tasks = await scheduler.done();
   emit({ type: 'plan-end', round, planText });
   return { planText, tasks };
+}
+
+/**
+ * A TaskInvoker that runs each task through `executor` (validation, limits, retries, metrics) and turns a
+ * failed ToolResult into a throw whose message starts with its kind (`validation: ...`), as the scheduler expects.
+ */
+export function executorInvoker(executor: ToolExecutor, callId: (task: PlanTask) => string = (task) => String(task.id)): TaskInvoker {
+  return async (task, args, signal) => {
+    const result = await executor.run({ id: callId(task), name: task.tool, args }, signal ? { signal } : {});
+    if (result.ok) return result.output;
+    throw new Error(`${result.error.kind}: ${result.error.message}`);
+  };
 }
 
 function joinMessages(input: Message[], rounds: PlanRound[], planText: string, tasks: TaskOutcome[], canReplan: boolean): Message[] {
@@ -207,16 +203,11 @@ function withCallerSystem(instructions: string, messages: Message[]): string {
 }
 
 /** Streams a plain-text completion and returns its text. */
-async function complete(model: ModelAdapter, messages: Message[], usage: Usage, signal: AbortSignal | undefined): Promise<string> {
+async function complete(model: ModelAdapter, messages: Message[], count: (usage: Usage) => void, signal: AbortSignal | undefined): Promise<string> {
   let text = '';
   for await (const event of model.stream({ messages, ...(signal ? { signal } : {}) })) {
     if (event.type === 'text-delta') text += event.text;
-    else if (event.type === 'usage') addUsage(usage, event.usage);
+    else if (event.type === 'usage') count(event.usage);
   }
   return text;
-}
-
-function addUsage(total: Usage, add: Usage): void {
-  total.inputTokens += add.inputTokens;
-  total.outputTokens += add.outputTokens;
 }

@@ -7,6 +7,7 @@ import type { LiveProvider } from './live.js';
 import { Redactor } from './redact.js';
 import { Resilience, type ResilienceOptions } from './resilience.js';
 import { isoFull, isoSeconds, overlapping, windows } from './time.js';
+import { isUkSubZone } from './ukgrid.js';
 
 export const ELECTRICITYMAPS_DEFAULT_URL = 'https://api.electricitymaps.com';
 const NAME = 'electricitymaps';
@@ -65,7 +66,7 @@ export class ElectricityMapsProvider implements LiveProvider {
     if (!options.token) {
       throw new ProviderError(NAME, 'auth', 'no API token', { field: 'ELECTRICITYMAPS_TOKEN', fix: 'set ELECTRICITYMAPS_TOKEN to your Electricity Maps API token' });
     }
-    this.baseUrl = new URL(options.baseUrl ?? ELECTRICITYMAPS_DEFAULT_URL);
+    this.baseUrl = withSlash(new URL(options.baseUrl ?? ELECTRICITYMAPS_DEFAULT_URL));
     this.redactor = new Redactor([options.token]);
     this.resilience = new Resilience(NAME, options.resilience, options.logger, this.redactor);
     this.now = options.now ?? nowS;
@@ -73,7 +74,7 @@ export class ElectricityMapsProvider implements LiveProvider {
 
   /** Every zone except the UK API's own regional and postcode zones. */
   handles(zone: string): boolean {
-    return !/^GB-(region|postcode)-/i.test(zone);
+    return !isUkSubZone(zone);
   }
 
   get circuitOpen(): boolean {
@@ -139,7 +140,7 @@ export class ElectricityMapsProvider implements LiveProvider {
   }
 
   private async get(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
-    const url = new URL(path.replace(/^\//, ''), withSlash(this.baseUrl));
+    const url = new URL(path.replace(/^\//, ''), this.baseUrl);
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
     if (this.options.emissionFactorType && path.startsWith('/v3/carbon-intensity')) {
       url.searchParams.set('emissionFactorType', this.options.emissionFactorType);

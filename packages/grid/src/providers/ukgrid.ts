@@ -73,6 +73,14 @@ export function parseUkZone(zone: string): UkTarget | undefined {
   return pc ? { kind: 'postcode', postcode: pc[1]!.toUpperCase() } : undefined;
 }
 
+/**
+ * Whether a zone names a part of Great Britain only the UK API serves: a region or postcode zone
+ * ("GB-region-…", "GB-postcode-…"). Other providers leave these to it; plain "GB" is everyone's.
+ */
+export function isUkSubZone(zone: string): boolean {
+  return /^GB-(region|postcode)-/i.test(zone);
+}
+
 export interface UkGridOptions {
   /** Default https://api.carbonintensity.org.uk (VERDANT_UKGRID_URL). */
   baseUrl?: string;

@@ -7,6 +7,7 @@ import type { LiveProvider } from './live.js';
 import { Redactor } from './redact.js';
 import { Resilience, type ResilienceOptions } from './resilience.js';
 import { isoFull, isoSeconds, overlapping, windows } from './time.js';
+import { isUkSubZone } from './ukgrid.js';
 
 export const WATTTIME_DEFAULT_URL = 'https://api.watttime.org';
 const NAME = 'watttime';
@@ -86,7 +87,7 @@ export class WattTimeProvider implements LiveProvider {
 
   /** WattTime names its own regions; UK regional/postcode zones belong to the UK API. */
   handles(zone: string): boolean {
-    return !/^GB-(region|postcode)-/i.test(zone);
+    return !isUkSubZone(zone);
   }
 
   get circuitOpen(): boolean {

@@ -1,11 +1,12 @@
 import { nowS, type IntensityPoint, type IntensitySignal } from '@verdant/core';
 import type { IntensityProvider } from '../provider.js';
-import { FallbackChain, type IntensityAnswer, type LinkFailure } from '../providers/fallback.js';
+import { FallbackChain, type LinkFailure } from '../providers/fallback.js';
 import { TraceProvider } from '../trace/trace-provider.js';
 
 /**
- * An answer from any provider with its provenance. For a FallbackChain `link` is the chain link that
- * answered (live, cache, model, static); for a bare provider it is the provider's name ("trace", ...).
+ * An answer from any provider with its provenance. For a FallbackChain it is the chain's own
+ * IntensityAnswer: `link` is the link that answered (live, cache, model, static); for a bare provider
+ * `link` is the provider's name ("trace", ...).
  */
 export interface QueryAnswer {
   points: IntensityPoint[];
@@ -25,8 +26,6 @@ export interface QueryOptions {
 /** Times within this of now count as "now" (a provider's current value answers them). */
 const NOW_TOLERANCE_S = 60;
 
-const fromChain = (a: IntensityAnswer): QueryAnswer => ({ points: a.points, link: a.link, provider: a.provider, ageS: a.ageS, failures: a.failures });
-
 function bare(provider: IntensityProvider, points: IntensityPoint[]): QueryAnswer {
   return { points, link: provider.name, provider: points[0]?.source ?? provider.name, ageS: null, failures: [] };
 }
@@ -44,7 +43,7 @@ export async function queryIntensityAt(provider: IntensityProvider, zone: string
     return p ? [p] : [];
   };
   if (Math.abs(t - now) <= NOW_TOLERANCE_S) {
-    if (provider instanceof FallbackChain) return fromChain(await provider.currentAnswer(zone, q));
+    if (provider instanceof FallbackChain) return provider.currentAnswer(zone, q);
     return bare(provider, [await provider.current(zone, q)]);
   }
   if (t < now) {
@@ -58,14 +57,14 @@ export async function queryIntensityAt(provider: IntensityProvider, zone: string
 /** Points overlapping [from, to), sorted by time. */
 export async function queryHistory(provider: IntensityProvider, zone: string, from: number, to: number, opts: QueryOptions = {}): Promise<QueryAnswer> {
   const q = opts.signal ? { signal: opts.signal } : {};
-  if (provider instanceof FallbackChain) return fromChain(await provider.historyAnswer(zone, from, to, q));
+  if (provider instanceof FallbackChain) return provider.historyAnswer(zone, from, to, q);
   return bare(provider, await provider.history(zone, from, to, q));
 }
 
-/** The provider's forecast from now to now + horizonS; null when the provider offers none. */
+/** The provider's forecast from now to now + horizonS; no points (and a failure saying why) when it offers none. */
 export async function queryForecast(provider: IntensityProvider, zone: string, horizonS: number, opts: QueryOptions = {}): Promise<QueryAnswer> {
   const q = opts.signal ? { signal: opts.signal } : {};
-  if (provider instanceof FallbackChain) return fromChain(await provider.forecastAnswer(zone, horizonS, q));
+  if (provider instanceof FallbackChain) return provider.forecastAnswer(zone, horizonS, q);
   if (!provider.forecast) return { points: [], link: provider.name, provider: provider.name, ageS: null, failures: [{ link: 'live', provider: provider.name, error: 'offers no forecast' }] };
   return bare(provider, await provider.forecast(zone, horizonS, q));
 }

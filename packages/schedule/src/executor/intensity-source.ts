@@ -1,5 +1,5 @@
 import { stepLookup, type IntensityPoint } from '@verdant/core';
-import type { IntensityProvider } from '@verdant/grid';
+import { querySeries, type IntensityProvider } from '@verdant/grid';
 
 /**
  * Where the scheduler reads intensity: a series to plan over and the value in force now for the pause
@@ -27,18 +27,16 @@ export function pointsSource(points: readonly IntensityPoint[] | Readonly<Record
   };
 }
 
-/** A source over a grid provider: its forecast when it has one and the window lies ahead, else its history. */
+/**
+ * A source over a grid provider: the series `querySeries` picks (the forecast for a window ahead, history
+ * for a past one or a trace), falling back to history when the provider has no forecast for the window.
+ */
 export function providerSource(provider: IntensityProvider): IntensitySource {
   return {
     name: provider.name,
     async series(zone, from, to) {
-      const now = Date.now() / 1000;
-      if (provider.forecast && to > now) {
-        const horizon = to - now;
-        const pts = await provider.forecast(zone, horizon);
-        if (pts.length) return pts.filter((p) => p.t + p.resolutionS > from && p.t < to);
-      }
-      return provider.history(zone, from, to);
+      const { points } = await querySeries(provider, zone, from, to);
+      return points.length ? points : provider.history(zone, from, to);
     },
     current: async (zone) => (await provider.current(zone)).gPerKwh,
   };

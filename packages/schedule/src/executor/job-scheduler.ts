@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { nowS, pidAlive, toIso, type Store } from '@verdant/core';
 import { decideWithReason } from '../policy/decide.js';
 import { JobQueue, type Guard } from '../queue/job-queue.js';
-import { remainingS, type JobRecord } from '../queue/record.js';
+import { ranSoFar, remainingS, type JobRecord } from '../queue/record.js';
 import { hasThresholds } from '../queue/request.js';
 import type { IntensitySource } from './intensity-source.js';
 import { exitStatus, ProcessRunner } from './process-runner.js';
@@ -218,9 +218,8 @@ export class JobScheduler {
     const job = await this.queue.get(id);
     if (!job) return;
     const now = this.clock();
-    const ranS = job.ranS + (job.resumedAt !== null ? now - job.resumedAt : 0);
     const code = exitStatus(exit);
-    const common = { ran_s: ranS, resumed_at: null, pid: null, exit_code: code };
+    const common = { ran_s: ranSoFar(job, now), resumed_at: null, pid: null, exit_code: code };
     if (l.cancelling) {
       this.live.delete(id);
       const why = job.pendingRequest === 'cancel' ? 'cancelled by request' : 'stopped: the scheduler shut down';
@@ -313,8 +312,7 @@ export class JobScheduler {
       return;
     }
     await l.proc.pause();
-    const ranS = job.ranS + (job.resumedAt !== null ? now - job.resumedAt : 0);
-    await this.transition(job.id, { state: 'paused', ran_s: ranS, resumed_at: null, message: `paused: ${why}` }, now);
+    await this.transition(job.id, { state: 'paused', ran_s: ranSoFar(job, now), resumed_at: null, message: `paused: ${why}` }, now);
   }
 
   private async resumeJob(job: JobRecord, l: Live, why: string, now: number): Promise<void> {
@@ -380,8 +378,7 @@ export class JobScheduler {
   private async markCheckpointed(id: string, now: number): Promise<void> {
     const job = await this.queue.get(id);
     if (!job) return;
-    const ranS = job.ranS + (job.state === 'running' && job.resumedAt !== null ? now - job.resumedAt : 0);
-    await this.transition(id, { state: 'paused', pid: null, ran_s: ranS, resumed_at: null, message: 'interrupted with its scheduler; restarts from its checkpoint' }, now);
+    await this.transition(id, { state: 'paused', pid: null, ran_s: ranSoFar(job, now), resumed_at: null, message: 'interrupted with its scheduler; restarts from its checkpoint' }, now);
   }
 
   private async failInterrupted(job: JobRecord, now: number, where: string, guard: Guard): Promise<void> {

@@ -1,6 +1,6 @@
 import { ExitCode, VerdantError, type Store } from '@verdant/core';
 import { JobQueue } from '../queue/job-queue.js';
-import type { JobPlanSummary, JobRecord } from '../queue/record.js';
+import { TERMINAL_STATES, type JobPlanSummary, type JobRecord } from '../queue/record.js';
 import type { JobRequest } from '../queue/request.js';
 import type { Executor, JobHandle, JobStatus } from './types.js';
 
@@ -56,7 +56,7 @@ export class LocalExecutor implements Executor {
   }
 
   private requireNotEnded(job: JobRecord): void {
-    if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') {
+    if (TERMINAL_STATES.includes(job.state)) {
       throw new VerdantError(`job ${job.id} already ended (${job.state})`, { field: 'job', exitCode: ExitCode.usage });
     }
   }

@@ -1,13 +1,9 @@
-import { isVerdantError, type IntensityPoint } from '@verdant/core';
+import { isVerdantError, joulesToKwh, type IntensityPoint } from '@verdant/core';
 import { planJob } from '../planner/index.js';
 import type { JobPlanSummary } from '../queue/record.js';
 import type { JobRequest } from '../queue/request.js';
+import { DEFAULT_LOOKAHEAD_S, NOMINAL_POWER_W } from '../service/plan-request.js';
 import type { IntensitySource } from './intensity-source.js';
-
-/** Without a deadline the planner looks this far past the earliest start for a cleaner window. */
-export const DEFAULT_PLAN_HORIZON_S = 24 * 3600;
-/** Nominal power used to rank windows when the user gave none; emissions are then not reported. */
-const NOMINAL_POWER_W = 1000;
 
 /**
  * Plans when a submitted job should start: the planner's best contiguous window between the earliest start
@@ -16,7 +12,7 @@ const NOMINAL_POWER_W = 1000;
  */
 export async function planSubmission(spec: JobRequest, source: IntensitySource | undefined, now: number): Promise<JobPlanSummary> {
   const earliest = Math.max(spec.earliestStart, now);
-  const windowEnd = spec.deadline ?? earliest + DEFAULT_PLAN_HORIZON_S + spec.durationS;
+  const windowEnd = spec.deadline ?? earliest + DEFAULT_LOOKAHEAD_S + spec.durationS;
   const asap = (note: string): JobPlanSummary => ({ plannedStart: earliest, plannedEnd: earliest + spec.durationS, zone: spec.zone, source: 'none', note });
   if (!source) return asap('no intensity source: starts at the earliest start');
   let points: IntensityPoint[];
@@ -34,7 +30,7 @@ export async function planSubmission(spec: JobRequest, source: IntensitySource |
       { durationS: spec.durationS, earliestStart: earliest, deadline: end, powerW: spec.powerW ?? NOMINAL_POWER_W, interruptible: false },
       points,
     );
-    const kwh = plan.energyJ / 3.6e6;
+    const kwh = joulesToKwh(plan.energyJ);
     const summary: JobPlanSummary = {
       plannedStart: plan.start,
       plannedEnd: plan.end,

@@ -84,10 +84,14 @@ export function toRecord(row: JobsTable): JobRecord {
 
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
 
+/** Seconds the job has run up to `now`: what the row records plus the current stretch if it is running. */
+export function ranSoFar(job: JobRecord, now: number): number {
+  return job.ranS + (job.state === 'running' && job.resumedAt !== null ? Math.max(0, now - job.resumedAt) : 0);
+}
+
 /** Running seconds the job still needs: its estimate less what it has run (never negative). */
 export function remainingS(job: JobRecord, now: number): number {
-  const current = job.state === 'running' && job.resumedAt !== null ? now - job.resumedAt : 0;
-  return Math.max(0, job.spec.durationS - job.ranS - current);
+  return Math.max(0, job.spec.durationS - ranSoFar(job, now));
 }
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t * 1000).toISOString());

@@ -6,8 +6,8 @@ import type { Interruptible, JobPlan, Objective, PricePoint } from '../planner/t
 
 /** Without a deadline the planner looks this far past the earliest start (plus the run itself). */
 export const DEFAULT_LOOKAHEAD_S = 24 * 3600;
-/** Power used to rank windows when none is given; emissions are then reported as null. */
-const NOMINAL_POWER_W = 1000;
+/** Power used to rank windows when none is given; emissions are then not reported. */
+export const NOMINAL_POWER_W = 1000;
 
 /** One job to place in time (and, with several zones, in space). Times are epoch seconds. */
 export interface PlanRequest {

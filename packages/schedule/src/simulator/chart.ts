@@ -1,5 +1,5 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '@verdant/energy';
+import type { TopLevelSpec } from 'vega-lite';
 import type { SimulationRow } from './simulate.js';
 
 /** The vega-lite spec of the savings chart: bars per zone and year, one panel per variant (and noise level). */
@@ -43,13 +43,7 @@ export function savingsChartSpec(rows: readonly SimulationRow[], title: string):
   };
 }
 
-/** Renders the savings chart to SVG headlessly (vega View with no renderer, then toSVG). */
+/** Renders the savings chart to SVG headlessly (the same Vega-Lite renderer as the run report). */
 export async function renderSavingsSvg(rows: readonly SimulationRow[], title: string): Promise<string> {
-  const { spec } = compile(savingsChartSpec(rows, title));
-  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return renderSvg(savingsChartSpec(rows, title));
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ExitCode, nowS, VerdantError, type JobState, type Store } from '@verdant/core';
 import { decideWithReason } from '../../policy/decide.js';
 import { JobQueue } from '../../queue/job-queue.js';
-import { remainingS, TERMINAL_STATES, type JobPlanSummary, type JobRecord } from '../../queue/record.js';
+import { ranSoFar, remainingS, TERMINAL_STATES, type JobPlanSummary, type JobRecord } from '../../queue/record.js';
 import { hasThresholds, type JobRequest } from '../../queue/request.js';
 import type { IntensitySource } from '../intensity-source.js';
 import { toStatus } from '../local-executor.js';
@@ -52,6 +52,17 @@ export class SlurmExecutor implements Executor {
   /** Pending: `scontrol hold`. Running: `scontrol suspend` (root/operator). */
   async pause(id: string, why = 'paused by request'): Promise<void> {
     const { job, info } = await this.lookup(id);
+    await this.pauseKnown(job, info, why);
+  }
+
+  /** Held: `scontrol release`. Suspended: `scontrol resume` (root/operator). */
+  async resume(id: string, why = 'resumed by request'): Promise<void> {
+    const { job, info } = await this.lookup(id);
+    await this.resumeKnown(job, info, why);
+  }
+
+  /** pause() for a job whose row and Slurm state the caller has just read. */
+  private async pauseKnown(job: JobRecord, info: SlurmJobInfo, why: string): Promise<void> {
     if (toJobState(info.slurmState) === 'scheduled') {
       if (!isHeldReason(info.reason)) await this.client.hold(info.jobId);
       await this.queue.update(job.id, {}, { request: 'hold', message: `held: ${why}` });
@@ -61,9 +72,7 @@ export class SlurmExecutor implements Executor {
     }
   }
 
-  /** Held: `scontrol release`. Suspended: `scontrol resume` (root/operator). */
-  async resume(id: string, why = 'resumed by request'): Promise<void> {
-    const { job, info } = await this.lookup(id);
+  private async resumeKnown(job: JobRecord, info: SlurmJobInfo, why: string): Promise<void> {
     if (info.slurmState === 'SUSPENDED') {
       await this.client.resumeSuspended(info.jobId);
       await this.queue.update(job.id, {}, { state: 'running', resumed_at: this.clock(), request: null, message: `resumed: ${why}` });
@@ -111,8 +120,8 @@ export class SlurmExecutor implements Executor {
       });
       const g = intensity.toFixed(0);
       try {
-        if (current.state === 'running' && d.action === 'pause') await this.pause(current.id, `intensity ${g} > ${current.spec.pauseAboveG} g/kWh`);
-        else if (current.state === 'paused' && d.action === 'resume') await this.resume(current.id, d.reason === 'deadline' ? 'deadline' : `intensity ${g} < ${current.spec.resumeBelowG} g/kWh`);
+        if (current.state === 'running' && d.action === 'pause') await this.pauseKnown(current, info, `intensity ${g} > ${current.spec.pauseAboveG} g/kWh`);
+        else if (current.state === 'paused' && d.action === 'resume') await this.resumeKnown(current, info, d.reason === 'deadline' ? 'deadline' : `intensity ${g} < ${current.spec.resumeBelowG} g/kWh`);
       } catch (e) {
         await this.queue.update(current.id, {}, { message: `policy could not act: ${(e as Error).message}` });
       }
@@ -148,8 +157,4 @@ export class SlurmExecutor implements Executor {
     if (!info) throw new VerdantError(`Slurm no longer knows job ${job.externalId}`, { field: 'job', fix: 'it ended long ago; see its output file', exitCode: ExitCode.usage });
     return { job, info };
   }
-}
-
-function ranSoFar(job: JobRecord, now: number): number {
-  return job.ranS + (job.state === 'running' && job.resumedAt !== null ? Math.max(0, now - job.resumedAt) : 0);
 }
