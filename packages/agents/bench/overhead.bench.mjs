@@ -29,20 +29,15 @@ async function batched(n) {
   return ((performance.now() - t0) * 1000) / n;
 }
 
-/** Plans of BATCH tasks: a chain of 10 and 90 independent tasks, run through the scheduler and executor. */
+/** A plan of BATCH tasks: a chain of 10 and 90 independent tasks. */
+const PLAN = Array.from({ length: BATCH }, (_, i) => parsePlanLine(i > 0 && i < 10 ? `${i + 1}. noop({"i": $${i}})` : `${i + 1}. noop({"i": ${i}})`));
+
+/** Plans run through the scheduler and executor. */
 async function planned(n) {
-  const lines = Array.from({ length: BATCH }, (_, i) => (i > 0 && i < 10 ? `${i + 1}. noop({"i": $${i}})` : `${i + 1}. noop({"i": ${i}})`));
-  const tasks = lines.map(parsePlanLine);
   const t0 = performance.now();
   for (let b = 0; b < n; b += BATCH) {
-    const scheduler = new PlanScheduler({
-      invoke: async (task, args, signal) => {
-        const r = await executor.run({ id: String(task.id), name: task.tool, args }, signal ? { signal } : {});
-        if (!r.ok) throw new Error(r.error.message);
-        return r.output;
-      },
-    });
-    for (const t of tasks) scheduler.add(t);
+    const scheduler = new PlanScheduler({ invoke: executorInvoker(executor) });
+    for (const t of PLAN) scheduler.add(t);
     scheduler.close();
     const outcomes = await scheduler.done();
     if (outcomes.some((o) => !o.ok)) throw new Error('a task failed');
@@ -52,11 +47,10 @@ async function planned(n) {
 
 /** The scheduler alone, with an invoker that resolves at once. */
 async function schedulerOnly(n) {
-  const tasks = Array.from({ length: BATCH }, (_, i) => parsePlanLine(i > 0 && i < 10 ? `${i + 1}. noop({"i": $${i}})` : `${i + 1}. noop({"i": ${i}})`));
   const t0 = performance.now();
   for (let b = 0; b < n; b += BATCH) {
     const scheduler = new PlanScheduler({ invoke: async (_task, args) => args.i });
-    for (const t of tasks) scheduler.add(t);
+    for (const t of PLAN) scheduler.add(t);
     scheduler.close();
     await scheduler.done();
   }

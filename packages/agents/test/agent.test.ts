@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { anthropic, ModelStreamError, openaiCompatible, runAgent, tool, type AgentEvent, type ModelAdapter } from '../src/index.js';
 import * as A from './support/anthropic-wire.js';
 import * as O from './support/openai-wire.js';
+import { collect, hangingTool, sleep } from './support/tools.js';
 import { startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -21,15 +22,6 @@ async function claude(responses: ScriptedResponse[]): Promise<ModelAdapter> {
   return anthropic({ baseUrl: server.url, apiKey: 'k', model: 'claude-haiku-4-5', retries });
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
-
 /** A tool that waits `ms` and echoes its city, recording when each call started and finished. */
 function weatherTool(log: string[] = []) {
   return tool({
@@ -43,12 +35,6 @@ function weatherTool(log: string[] = []) {
       return { city, tempC: city.length };
     },
   });
-}
-
-async function collect(run: AsyncIterable<AgentEvent>): Promise<AgentEvent[]> {
-  const events: AgentEvent[] = [];
-  for await (const e of run) events.push(e);
-  return events;
 }
 
 describe('runAgent with an OpenAI-compatible server', () => {
@@ -183,19 +169,7 @@ describe('runAgent with an OpenAI-compatible server', () => {
   });
 
   it('cancels the run: running calls see abort, queued calls never start, the run ends as cancelled', async () => {
-    const started: string[] = [];
-    const aborted: string[] = [];
-    const hang = tool({
-      name: 'hang',
-      description: '',
-      input: z.object({}),
-      limits: { concurrency: 1 },
-      execute: async (_a, ctx) => {
-        started.push(ctx.callId);
-        ctx.signal.addEventListener('abort', () => aborted.push(ctx.callId));
-        await sleep(10_000, ctx.signal);
-      },
-    });
+    const { hang, started, sawAbort: aborted } = hangingTool({ limits: { concurrency: 1 }, rejectOnAbort: true });
     const model = await openai([{ sse: O.callsAnswer([{ id: 'h1', name: 'hang', args: {} }, { id: 'h2', name: 'hang', args: {} }, { id: 'h3', name: 'hang', args: {} }]) }]);
     const controller = new AbortController();
     const run = runAgent({ model, tools: [hang], messages: [{ role: 'user', content: 'x' }], signal: controller.signal });

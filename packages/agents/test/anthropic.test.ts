@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { anthropic, ModelHttpError, ModelStreamError, type ModelEvent } from '../src/index.js';
 import { blockStop, jsonDelta, messageDelta, messageStart, messageStop, ping, textAnswer, textDelta, textStart, toolStart } from './support/anthropic-wire.js';
+import { collect } from './support/tools.js';
 import { splitInsideCharacter, sseText, startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -12,12 +13,6 @@ afterEach(async () => {
 async function serve(responses: ScriptedResponse[]) {
   server = await startWireServer(responses);
   return anthropic({ baseUrl: server.url, apiKey: 'sk-ant-test', model: 'claude-sonnet-4-5', retries: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
-}
-
-async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
-  const out: ModelEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
 }
 
 const tools = [{ name: 'lookup', description: 'Look a word up', inputSchema: { type: 'object', properties: { word: { type: 'string' } } } }];

@@ -2,12 +2,11 @@ import { getEventListeners } from 'node:events';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tool, ToolExecutor, type ToolResult } from '../src/index.js';
+import { tool, ToolExecutor } from '../src/index.js';
 import { Semaphore } from '../src/executor/semaphore.js';
 import { LinkedAbort } from '../src/signals.js';
+import { errorOf, hangingTool, sleep } from './support/tools.js';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const errorOf = (r: ToolResult) => (r.ok ? undefined : r.error);
 
 /** A pino logger writing JSON lines into an array, with a count of child loggers made from it. */
 function recordingLogger() {
@@ -87,18 +86,7 @@ describe('ToolExecutor fast path (tools without limits)', () => {
   });
 
   it('on cancel under the global cap: running calls see their signal fire, queued calls never start', async () => {
-    const started: string[] = [];
-    const sawAbort: string[] = [];
-    const hang = tool({
-      name: 'hang',
-      description: '',
-      input: z.object({}),
-      execute: async (_a, ctx) => {
-        started.push(ctx.callId);
-        ctx.signal.addEventListener('abort', () => sawAbort.push(ctx.callId));
-        await new Promise(() => undefined); // ignores the signal on purpose
-      },
-    });
+    const { hang, started, sawAbort } = hangingTool(); // ignores its signal on purpose
     const controller = new AbortController();
     const ex = new ToolExecutor([hang], { signal: controller.signal, concurrency: 2 });
     const pending = Array.from({ length: 5 }, (_, i) => ex.run({ id: `h${i}`, name: 'hang', args: {} }));

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tool, ToolExecutor, type ToolResult } from '../src/index.js';
+import { tool, ToolExecutor } from '../src/index.js';
+import { errorOf, hangingTool, sleep } from './support/tools.js';
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
-
-const errorOf = (r: ToolResult) => (r.ok ? undefined : r.error);
 
 describe('ToolExecutor', () => {
   const add = tool({ name: 'add', description: 'Add', input: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
@@ -169,19 +160,8 @@ describe('ToolExecutor', () => {
   });
 
   it('on cancel: running calls see their signal fire, queued calls never start, all settle promptly', async () => {
-    const started: string[] = [];
-    const sawAbort: string[] = [];
-    const hang = tool({
-      name: 'hang',
-      description: '',
-      input: z.object({}),
-      limits: { concurrency: 2 },
-      execute: async (_args, ctx) => {
-        started.push(ctx.callId);
-        ctx.signal.addEventListener('abort', () => sawAbort.push(ctx.callId));
-        await new Promise(() => undefined); // ignores the signal on purpose: the result must still come back
-      },
-    });
+    // It ignores its signal on purpose: the results must still come back.
+    const { hang, started, sawAbort } = hangingTool({ limits: { concurrency: 2 } });
     const controller = new AbortController();
     const ex = new ToolExecutor([hang], { signal: controller.signal });
     const pending = Array.from({ length: 5 }, (_, i) => ex.run({ id: `h${i}`, name: 'hang', args: {} }));

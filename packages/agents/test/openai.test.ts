@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelHttpError, ModelStreamError, openaiCompatible, type ModelEvent } from '../src/index.js';
 import { callArgs, callStart, chunk, done, finishChunk, roleChunk, textAnswer, textChunk, usageChunk } from './support/openai-wire.js';
+import { collect } from './support/tools.js';
 import { splitInsideCharacter, sseText, startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -12,12 +13,6 @@ afterEach(async () => {
 async function serve(responses: ScriptedResponse[]) {
   server = await startWireServer(responses);
   return openaiCompatible({ baseUrl: `${server.url}/v1`, apiKey: 'sk-test-key', model: 'gpt-4o', retries: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
-}
-
-async function collect(events: AsyncIterable<ModelEvent>): Promise<ModelEvent[]> {
-  const out: ModelEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
 }
 
 const tools = [{ name: 'weather', description: 'Weather in a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } }];

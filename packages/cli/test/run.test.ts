@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '@verdant/core';
 import { CODECARBON_COLUMNS } from '@verdant/energy';
 import { assertBuilt, constantTrace, runCli, sandbox, startCli } from './helpers.js';
 
@@ -88,15 +89,19 @@ describe('verdant run', () => {
   });
 
   it('pauses the command at the budget and resumes it with `verdant resume`', async () => {
-    const { env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 3600 }]);
+    const { home, env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 3600 }]);
     const child = startCli(['run', '--json', '--interval', '200ms', '--region', 'DE', '--max-energy', '1Wh', '--on-exceed', 'pause', '--', 'sleep', '2'], env);
     let stdout = '';
     child.stdout!.on('data', (d) => (stdout += d));
+    // Watch the store in-process (a CLI call per poll is slow on a loaded machine).
     let id: string | undefined;
-    for (let i = 0; i < 50 && !id; i++) {
+    for (let i = 0; i < 150 && !id; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      const listed = JSON.parse((await runCli(['runs', 'list', '--json'], env)).stdout);
-      if (listed.runs[0]?.status === 'paused') id = listed.runs[0].run_id;
+      if (!existsSync(join(home, 'verdant.db'))) continue;
+      const store = await Store.open({ url: `sqlite:${join(home, 'verdant.db')}` });
+      const [latest] = await store.listRuns({ limit: 1 });
+      await store.close();
+      if (latest?.status === 'paused') id = latest.id;
     }
     expect(id).toBeDefined();
     // paused: the command does not finish although its 2 s are up

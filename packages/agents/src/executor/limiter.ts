@@ -23,7 +23,7 @@ import { Semaphore } from './semaphore.js';
 export class ToolLimiter {
   /** Concurrency slots of this tool; undefined when only the executor's global cap applies. */
   readonly slots: Semaphore | undefined;
-  /** Strict sliding-window rate gate (p-queue counts a task when it starts). */
+  /** Strict sliding-window rate gate (p-queue counts a task when it starts); undefined with a shared `rate.store`. */
   readonly rate: PQueue | undefined;
   readonly breaker: CircuitBreakerPolicy | undefined;
   readonly retry: RetryPolicy | undefined;
@@ -34,7 +34,7 @@ export class ToolLimiter {
   constructor(t: Tool) {
     const { concurrency, rate, retries, circuitBreaker: cb, timeoutMs } = t.limits;
     this.slots = concurrency ? new Semaphore(concurrency) : undefined;
-    this.rate = rate ? new PQueue({ intervalCap: rate.limit, interval: rate.intervalMs, strict: true }) : undefined;
+    this.rate = rate && !rate.store ? new PQueue({ intervalCap: rate.limit, interval: rate.intervalMs, strict: true }) : undefined;
     // A caller's cancellation is not the tool's fault: it neither trips the breaker nor earns a retry.
     this.breaker = cb
       ? circuitBreaker(handleWhen((e) => !isAbortError(e)), {
@@ -53,7 +53,7 @@ export class ToolLimiter {
           })
         : undefined;
     this.timeout = timeoutMs ? timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: true }) : undefined;
-    this.unlimited = !this.slots && !this.rate && !this.breaker && !this.retry && !this.timeout;
+    this.unlimited = !rate && !this.slots && !this.breaker && !this.retry && !this.timeout;
   }
 }
 

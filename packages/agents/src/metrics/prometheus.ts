@@ -30,18 +30,18 @@ export interface AgentMetrics {
  */
 export function createAgentMetrics(registry: Registry = new Registry()): AgentMetrics {
   const registers = [registry];
+  const byTool = { labelNames: ['tool'] as const, registers };
+  const byOutcome = { labelNames: ['tool', 'outcome'] as const, registers };
   const callDuration = new Histogram({
     name: 'verdant_agent_tool_call_duration_seconds',
     help: 'Tool call latency from first start to settle, including retries.',
-    labelNames: ['tool', 'outcome'] as const,
     buckets: LATENCY_BUCKETS_S,
-    registers,
+    ...byOutcome,
   });
   const callsTotal = new Counter({
     name: 'verdant_agent_tool_calls_total',
     help: 'Tool calls settled, by outcome (ok or the error kind).',
-    labelNames: ['tool', 'outcome'] as const,
-    registers,
+    ...byOutcome,
   });
   const errorsTotal = new Counter({
     name: 'verdant_agent_tool_errors_total',
@@ -52,26 +52,22 @@ export function createAgentMetrics(registry: Registry = new Registry()): AgentMe
   const rateLimitWaitsTotal = new Counter({
     name: 'verdant_agent_tool_rate_limit_waits_total',
     help: 'Calls that had to wait for a rate-limit slot.',
-    labelNames: ['tool'] as const,
-    registers,
+    ...byTool,
   });
   const rateLimitWaitSeconds = new Counter({
     name: 'verdant_agent_tool_rate_limit_wait_seconds_total',
     help: 'Total time calls spent waiting for rate-limit slots.',
-    labelNames: ['tool'] as const,
-    registers,
+    ...byTool,
   });
   const breakerState = new Gauge({
     name: 'verdant_agent_tool_circuit_breaker_state',
     help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['tool'] as const,
-    registers,
+    ...byTool,
   });
   const inFlight = new Gauge({
     name: 'verdant_agent_tool_calls_in_flight',
     help: 'Tool calls currently running.',
-    labelNames: ['tool'] as const,
-    registers,
+    ...byTool,
   });
 
   const observer: ToolCallObserver = {

@@ -3,10 +3,10 @@ import { EventChannel, startChannelRun, type ChannelRun } from '../channel.js';
 import { ToolExecutor } from '../executor/executor.js';
 import type { ToolCallObserver } from '../metrics/observer.js';
 import type { Message, ModelAdapter, Tool, Usage } from '../types.js';
+import { addUsage, ZERO_USAGE } from '../usage.js';
 import { PlanStreamParser, type PlanTask } from './parse.js';
 import { describeResults, joinerPrompt, parseJoinDecision, plannerPrompt } from './prompts.js';
 import { PlanScheduler, type TaskInvoker, type TaskOutcome } from './scheduler.js';
-import { addUsage, ZERO_USAGE } from '../usage.js';
 
 export interface RunPlanOptions {
   /** Writes the plan and, as the joiner, the answer. */

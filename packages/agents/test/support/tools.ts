@@ -1,0 +1,48 @@
+/** Small pieces the executor and agent-loop tests share. */
+import { z } from 'zod';
+import { tool, type ToolLimits, type ToolResult } from '../../src/index.js';
+
+/** Waits `ms`; rejects with the signal's reason when it fires first. */
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    });
+  });
+
+export const errorOf = (r: ToolResult) => (r.ok ? undefined : r.error);
+
+/** Every item of an async iterable, in order. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/**
+ * A tool named `hang` that records the calls that started and those that saw ctx.signal fire, and never
+ * finishes on its own: with `rejectOnAbort` it rejects when its signal fires, otherwise it ignores the
+ * signal on purpose (the executor must still report the call without waiting for it).
+ */
+export function hangingTool(options: { limits?: ToolLimits; rejectOnAbort?: boolean } = {}) {
+  const started: string[] = [];
+  const sawAbort: string[] = [];
+  const hang = tool({
+    name: 'hang',
+    description: '',
+    input: z.object({}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    execute: (_args, ctx) => {
+      started.push(ctx.callId);
+      return new Promise<void>((_resolve, reject) => {
+        ctx.signal.addEventListener('abort', () => {
+          sawAbort.push(ctx.callId);
+          if (options.rejectOnAbort) reject(ctx.signal.reason as Error);
+        });
+      });
+    },
+  });
+  return { hang, started, sawAbort };
+}
