@@ -1,4 +1,6 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const SERIAL = 'packages/*/test/**/*.serial.test.ts';
 
 export default defineConfig({
   resolve: {
@@ -6,10 +8,20 @@ export default defineConfig({
     conditions: ['source'],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 180_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'tests', include: ['packages/*/test/**/*.test.ts'], exclude: [SERIAL, ...configDefaults.exclude] },
+      },
+      {
+        // Tests that disturb shared services (they restart PostgreSQL) run alone, after every other file.
+        extends: true,
+        test: { name: 'serial', include: [SERIAL], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

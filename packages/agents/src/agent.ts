@@ -30,7 +30,10 @@ export interface RunAgentOptions {
   maxSteps?: number;
   /** Cancels the run: the model request, running tool calls (their ctx.signal fires) and queued ones. */
   signal?: AbortSignal;
-  /** Tool calls running at once across all tools (default 8); each tool's own limits apply as well. */
+  /**
+   * Tool calls running at once across all tools. Default: no cap, so all calls of a turn start together;
+   * each tool's own limits (`limits.concurrency`, rate, ...) apply either way.
+   */
   concurrency?: number;
   /** US dollars per million tokens by model id; gives AgentResult.costUsd. */
   pricing?: PricingTable;

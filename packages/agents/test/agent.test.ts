@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { anthropic, ModelStreamError, openaiCompatible, runAgent, tool, type AgentEvent, type ModelAdapter } from '../src/index.js';
 import * as A from './support/anthropic-wire.js';
 import * as O from './support/openai-wire.js';
-import { collect, hangingTool, sleep } from './support/tools.js';
+import { barrierTool, collect, hangingTool, settleMicrotasks, sleep } from './support/tools.js';
 import { startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -87,12 +87,15 @@ describe('runAgent with an OpenAI-compatible server', () => {
   it('dispatches a call as soon as its arguments are complete, before the next call streams', async () => {
     let call2SentAt = 0;
     const starts = new Map<string, number>();
+    let firstStarted!: () => void;
+    const first = new Promise<void>((r) => (firstStarted = r));
     const probe = tool({
       name: 'probe',
       description: '',
       input: z.object({ n: z.number() }),
       execute: ({ n }) => {
         starts.set(`n${n}`, performance.now());
+        if (n === 1) firstStarted();
         return n;
       },
     });
@@ -102,7 +105,9 @@ describe('runAgent with an OpenAI-compatible server', () => {
           O.roleChunk(),
           O.callStart(0, 'c1', 'probe'),
           O.callArgs(0, '{"n": 1}'),
-          { wait: 200 },
+          // The stream goes on once the first call has started (a dispatch that waits for more of the stream
+          // never starts it: after 5 s the stream goes on anyway and the order below fails).
+          { until: Promise.race([first, sleep(5000)]) },
           { call: () => (call2SentAt = performance.now()) },
           O.callStart(1, 'c2', 'probe'),
           O.callArgs(1, '{"n": 2}'),
@@ -184,12 +189,33 @@ describe('runAgent with an OpenAI-compatible server', () => {
       }
     }
     const result = await run.result;
-    expect(performance.now() - abortedAt).toBeLessThan(50);
+    // The calls never finish on their own, so ending at all shows nothing waited for them; the bound only
+    // rules out waiting for a timer, with room for a busy machine.
+    expect(performance.now() - abortedAt).toBeLessThan(1000);
     expect(result.finishReason).toBe('cancelled');
     expect(started).toEqual(['h1']);
     expect(aborted).toEqual(['h1']);
     expect(result.steps[0]!.toolResults.map((r) => !r.ok && r.error.kind)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     expect(server!.requests).toHaveLength(1); // no further model request after the cancel
+  });
+
+  it('starts all calls of a turn together by default: 10 calls waiting on a barrier all start before any finishes', async () => {
+    const { barrier, log, release } = barrierTool(10);
+    const calls = Array.from({ length: 10 }, (_, i) => ({ id: `b${i}`, name: 'barrier', args: { i } }));
+    const model = await openai([{ sse: O.callsAnswer(calls) }, { sse: O.textAnswer('done') }]);
+    const run = runAgent({ model, tools: [barrier], messages: [{ role: 'user', content: 'x' }] });
+    let dispatched = 0;
+    for await (const e of run) {
+      // Once all 10 are dispatched, a capped run would wait for the barrier forever: open it, then look.
+      if (e.type === 'tool-call-start' && ++dispatched === 10) {
+        await settleMicrotasks();
+        release();
+      }
+    }
+    const result = await run.result;
+    expect(result.steps[0]!.toolResults.map((r) => r.ok && r.output)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(log.slice(0, 10).every((entry) => entry.startsWith('start:'))).toBe(true);
+    expect(log.slice(10).every((entry) => entry.startsWith('end:'))).toBe(true);
   });
 
   it('cancels a model request in flight', async () => {
@@ -235,7 +261,20 @@ describe('runAgent with an Anthropic server', () => {
   it('dispatches a tool_use at its content_block_stop, before the next block streams', async () => {
     let secondSentAt = 0;
     let firstStartedAt = 0;
-    const probe = tool({ name: 'probe', description: '', input: z.object({ n: z.number() }), execute: ({ n }) => { if (n === 1) firstStartedAt = performance.now(); return n; } });
+    let firstStarted!: () => void;
+    const first = new Promise<void>((r) => (firstStarted = r));
+    const probe = tool({
+      name: 'probe',
+      description: '',
+      input: z.object({ n: z.number() }),
+      execute: ({ n }) => {
+        if (n === 1) {
+          firstStartedAt = performance.now();
+          firstStarted();
+        }
+        return n;
+      },
+    });
     const model = await claude([
       {
         sse: [
@@ -244,7 +283,7 @@ describe('runAgent with an Anthropic server', () => {
           A.jsonDelta(0, '{"n":'),
           A.jsonDelta(0, ' 1}'),
           A.blockStop(0),
-          { wait: 200 },
+          { until: Promise.race([first, sleep(5000)]) }, // as above: waits for the dispatch, 5 s at most
           { call: () => (secondSentAt = performance.now()) },
           A.toolStart(1, 'toolu_2', 'probe'),
           A.jsonDelta(1, '{"n": 2}'),

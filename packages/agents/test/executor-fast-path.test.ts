@@ -95,7 +95,9 @@ describe('ToolExecutor fast path (tools without limits)', () => {
     const t0 = performance.now();
     controller.abort();
     const results = await Promise.all(pending);
-    expect(performance.now() - t0).toBeLessThan(50);
+    // The tool never finishes, so settling at all shows nothing waited for it; the bound only rules out a
+    // timer, with room for a busy machine.
+    expect(performance.now() - t0).toBeLessThan(1000);
     expect(results.map((r) => errorOf(r)?.kind)).toEqual(Array(5).fill('cancelled'));
     expect(results.map((r) => r.startedAt === undefined)).toEqual([false, false, true, true, true]);
     expect(sawAbort.sort()).toEqual(['h0', 'h1']);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelHttpError, ModelStreamError, openaiCompatible, type ModelEvent } from '../src/index.js';
 import { callArgs, callStart, chunk, done, finishChunk, roleChunk, textAnswer, textChunk, usageChunk } from './support/openai-wire.js';
 import { collect } from './support/tools.js';
@@ -18,7 +18,7 @@ async function serve(responses: ScriptedResponse[]) {
 const tools = [{ name: 'weather', description: 'Weather in a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } } } }];
 
 describe('openaiCompatible', () => {
-  it('sends the Chat Completions request shape with tools, stream_options and the bearer key', async () => {
+  it('sends the Chat Completions request shape with tools, stream_options, max_completion_tokens and the bearer key', async () => {
     const model = await serve([{ sse: textAnswer('hi') }]);
     await collect(model.stream({ messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }], tools, maxTokens: 50 }));
     const req = server!.requests[0]!;
@@ -31,8 +31,60 @@ describe('openaiCompatible', () => {
       stream: true,
       stream_options: { include_usage: true },
       tools: [{ type: 'function', function: { name: 'weather', description: 'Weather in a city', parameters: tools[0]!.inputSchema } }],
-      max_tokens: 50,
+      max_completion_tokens: 50,
     });
+  });
+
+  it('sends max_tokens and leaves stream_options out for older servers, when told to', async () => {
+    server = await startWireServer([{ sse: [roleChunk(), textChunk('old'), finishChunk('stop'), done()] }]);
+    const model = openaiCompatible({ baseUrl: `${server.url}/v1`, model: 'local', maxTokensField: 'max_tokens', streamUsage: false, maxTokens: 64 });
+    const events = await collect(model.stream({ messages: [{ role: 'user', content: 'x' }] }));
+    expect(server.requests[0]!.body).toEqual({ model: 'local', messages: [{ role: 'user', content: 'x' }], stream: true, max_tokens: 64 });
+    expect(events).toEqual([{ type: 'text-delta', text: 'old' }, { type: 'finish', reason: 'stop' }]);
+  });
+
+  it('refuses an unknown maxTokensField before any request', () => {
+    expect(() => openaiCompatible({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm', maxTokensField: 'max_new_tokens' as never })).toThrow(
+      expect.objectContaining({ field: 'maxTokensField', exitCode: 2 }),
+    );
+  });
+
+  it('tells tool-call fragments without an index apart by id', async () => {
+    // Servers that leave out `index`: a new id starts the next call; fragments with neither continue the current one.
+    const fragment = (tc: Record<string, unknown>) => chunk({ tool_calls: [tc] });
+    const model = await serve([
+      {
+        sse: [
+          roleChunk(),
+          fragment({ id: 'call_X', type: 'function', function: { name: 'weather', arguments: '{"city":' } }),
+          fragment({ function: { arguments: ' "Oslo"' } }),
+          fragment({ id: 'call_X', function: { arguments: '}' } }),
+          // Two whole calls in one chunk, each with only its id.
+          chunk({
+            tool_calls: [
+              { id: 'call_Y', type: 'function', function: { name: 'weather', arguments: '{"city": "Lima"}' } },
+              { id: 'call_Z', type: 'function', function: { name: 'weather', arguments: '{"city": "Pune"' } },
+            ],
+          }),
+          fragment({ id: 'call_Z', function: { arguments: '}' } }),
+          finishChunk('tool_calls'),
+          done(),
+        ],
+      },
+    ]);
+    const events = await collect(model.stream({ messages: [{ role: 'user', content: 'weather?' }], tools }));
+    const starts = events.filter((e) => e.type === 'tool-call-start');
+    expect(starts.map((e) => [e.index, e.id])).toEqual([
+      [0, 'call_X'],
+      [1, 'call_Y'],
+      [2, 'call_Z'],
+    ]);
+    const completes = events.filter((e) => e.type === 'tool-call-complete');
+    expect(completes.map((c) => [c.id, c.args])).toEqual([
+      ['call_X', { city: 'Oslo' }],
+      ['call_Y', { city: 'Lima' }],
+      ['call_Z', { city: 'Pune' }],
+    ]);
   });
 
   it('reassembles argument fragments split mid-JSON and mid-character, and completes each call when the next index starts', async () => {
@@ -159,6 +211,62 @@ describe('openaiCompatible', () => {
       { role: 'tool', tool_call_id: 'a', content: '{"t":1}' },
       { role: 'tool', tool_call_id: 'b', content: 'execution: boom' },
     ]);
+  });
+
+  it('parses a call\'s arguments once, however many of its fragments end in a closing brace', async () => {
+    // 50 nested objects, streamed one fragment per object: 51 fragments end in "}", one closes the arguments.
+    const args = { items: Array.from({ length: 50 }, (_, i) => ({ x: i, note: i % 2 ? '} not a brace' : '{"quoted": "\\"}"}' })) };
+    const text = JSON.stringify(args);
+    const pieces = text.split(/(?<=\})/);
+    expect(pieces.length).toBeGreaterThan(50);
+    const model = await serve([{ sse: [roleChunk(), callStart(0, 'c1', 'weather'), ...pieces.map((p) => callArgs(0, p)), finishChunk('tool_calls'), done()] }]);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const events = await collect(model.stream({ messages: [{ role: 'user', content: 'x' }], tools }));
+      const complete = events.find((e) => e.type === 'tool-call-complete');
+      expect(complete).toMatchObject({ id: 'c1', args, rawArgs: text });
+      // Complete the moment the object closed (right after the last fragment), not at finish_reason.
+      expect(events.findIndex((e) => e.type === 'tool-call-complete')).toBe(events.findLastIndex((e) => e.type === 'tool-call-delta') + 1);
+      expect(parse.mock.calls.filter(([input]) => typeof input === 'string' && input.startsWith('{"items"'))).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('decodes a turn of 2,000 calls sent in one write: each complete before the next starts, in order', async () => {
+    const calls = Array.from({ length: 2000 }, (_, i) => ({ id: `call_${i}`, args: JSON.stringify({ city: `c${i}` }) }));
+    const body = [roleChunk(), ...calls.flatMap((c, i) => [callStart(i, c.id, 'weather'), callArgs(i, c.args)]), finishChunk('tool_calls'), usageChunk(1, 2), done()]
+      .map((step) => sseText((step as { data: unknown }).data))
+      .join('');
+    const model = await serve([{ sse: [{ raw: body }] }]);
+    const events = await collect(model.stream({ messages: [{ role: 'user', content: 'x' }], tools }));
+    const lifecycle = events.filter((e) => e.type !== 'tool-call-delta').map((e) => ('id' in e ? `${e.type}:${e.id}` : e.type));
+    expect(lifecycle).toEqual([...calls.flatMap((c) => [`tool-call-start:${c.id}`, `tool-call-complete:${c.id}`]), 'usage', 'finish']);
+    const completes = events.filter((e) => e.type === 'tool-call-complete');
+    expect(completes.map((e) => [e.index, e.args])).toEqual(calls.map((_, i) => [i, { city: `c${i}` }]));
+  });
+
+  it('completes calls that start out of index order in index order', async () => {
+    const model = await serve([
+      { sse: [roleChunk(), callStart(1, 'late', 'weather', '{"city": "B"'), callStart(0, 'early', 'weather', '{"city": "A"'), finishChunk('tool_calls'), done()] },
+    ]);
+    const events = await collect(model.stream({ messages: [{ role: 'user', content: 'x' }], tools }));
+    expect(events.filter((e) => e.type === 'tool-call-complete').map((e) => [e.index, e.id, e.argsError === undefined])).toEqual([
+      [0, 'early', false],
+      [1, 'late', false],
+    ]);
+  });
+
+  it('delivers the events before a provider error that arrives in the same network chunk, then the error', async () => {
+    const model = await serve([{ sse: [roleChunk(), { raw: sseText((textChunk('partial') as { data: unknown }).data) + sseText({ error: { message: 'server overloaded' } }) }] }]);
+    const seen: ModelEvent[] = [];
+    const error = await (async () => {
+      for await (const e of model.stream({ messages: [{ role: 'user', content: 'x' }] })) seen.push(e);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([{ type: 'text-delta', text: 'partial' }]);
+    expect(error).toBeInstanceOf(ModelStreamError);
+    expect((error as ModelStreamError).message).toContain('server overloaded');
+    expect(server!.requests).toHaveLength(1); // output was seen: not retried inside the adapter
   });
 
   it('ignores chunks of other choices', async () => {

@@ -29,6 +29,8 @@ describe('verdant intensity against a live provider', () => {
     expect(live.code).toBe(0);
     const a = JSON.parse(live.stdout);
     expect(a).toMatchObject({ zone: 'DE', g_per_kwh: 300, link: 'live', provider: 'electricitymaps', source: 'electricitymaps', age_s: 0, interval_start: new Date(em.hour0 * 1000).toISOString() });
+    // The fake's latest value is an estimate, as Electricity Maps flags the most recent hours.
+    expect(a).toMatchObject({ estimated: true, estimation_method: 'TIME_SLICER_AVERAGE' });
     const seen = em.requests.find((r) => r.path === '/v3/carbon-intensity/latest')!;
     expect(seen.zone).toBe('DE');
     expect(seen.headers['auth-token']).toBe('test-token-123');
@@ -43,5 +45,11 @@ describe('verdant intensity against a live provider', () => {
     expect(b.failures[0]).toMatchObject({ link: 'live', provider: 'electricitymaps' });
     // The token never reaches the output.
     expect(cached.stdout + cached.stderr).not.toContain('test-token-123');
+  });
+
+  it('marks an estimated value in the human output', async () => {
+    const r = await runCli(['intensity', 'DE'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^DE {2}300\.0 gCO2e\/kWh \(average, estimated by TIME_SLICER_AVERAGE\) at /);
   });
 });

@@ -20,22 +20,27 @@ describe('verdant serve restarted in the middle of a schedule', () => {
     const { home, env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 10 }]);
     const e = { ...env, VERDANT_OFFLINE: '1', VERDANT_REGION: 'FR' };
     const marker = join(home, 'marker');
-    const now = Date.now() / 1000;
     const ids: string[] = [];
-    // A starts before the crash and is still running then; B and C are due after it.
-    for (const [name, offset, work] of [['A', 3, 8], ['B', 14, 0], ['C', 16, 0]] as const) {
+    const submit = async (name: string, inS: number, work: number) => {
       const r = await runCli(
-        ['submit', '--json', '--name', name, '--output', join(home, `${name}.out`), '--duration', '1m', '--earliest', String(Math.round(now + offset)), '--deadline', '2h', '--',
+        ['submit', '--json', '--name', name, '--output', join(home, `${name}.out`), '--duration', '1m', '--earliest', String(Math.round(Date.now() / 1000 + inS)), '--deadline', '2h', '--',
           'sh', '-c', `echo ${name} >> ${marker}; sleep ${work}`],
         e,
       );
       expect(r.code, r.stderr).toBe(0);
       ids.push(JSON.parse(r.stdout).job_id);
-    }
+    };
+    // A starts before the crash and is still running then; B and C are due after it. B and C are submitted
+    // once A runs, with starts counted from then, so slow start-ups on a busy machine cannot make them due
+    // before the crash.
+    await submit('A', 0, 10);
     const first = serve(e);
-    for (let i = 0; i < 60 && !lines(marker).includes('A'); i++) await sleep(250);
+    for (let i = 0; i < 240 && !lines(marker).includes('A'); i++) await sleep(250);
     expect(lines(marker)).toEqual(['A']);
+    await submit('B', 10, 0);
+    await submit('C', 12, 0);
     first.child.kill('SIGKILL'); // crash mid-schedule: A running, B and C waiting
+    expect(lines(marker)).toEqual(['A']);
     await new Promise((r) => first.child.on('exit', r));
 
     const second = serve(e);

@@ -14,6 +14,13 @@ export interface IntensityPoint {
   source: string;
   /** For forecasts: when the forecast was generated (epoch seconds). */
   generatedAt?: number;
+  /**
+   * Whether the source says the value is its estimate rather than a measurement (Electricity Maps'
+   * `isEstimated`); absent when the source does not say.
+   */
+  estimated?: boolean;
+  /** How the source estimated it, in its own words (Electricity Maps' `estimationMethod`, e.g. "TIME_SLICER_AVERAGE"). */
+  estimationMethod?: string;
 }
 
 /** What the tracker needs: the intensity in force at time t for its zone. */

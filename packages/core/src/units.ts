@@ -1,4 +1,5 @@
 import { invalidInput } from './errors.js';
+import { parseTime } from './time.js';
 
 /** Internal units are SI: joules, watts, seconds, grams CO2e. These convert at the edges. */
 export const J_PER_KWH = 3.6e6;
@@ -65,6 +66,58 @@ export function parseMass(input: string, field = 'mass'): number {
     case 't': return v * 1e6;
     default: return v;
   }
+}
+
+/** Parses an average power such as "300", "300W", "1.2kW" or "2MW" (a bare number is watts) into watts. */
+export function parsePower(input: string, field = 'power'): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(w|kw|mw)?\s*$/i.exec(input);
+  if (!m) throw invalidInput(field, `cannot read "${input}" as a power`, 'write watts, e.g. 300 or 300W or 1.2kW');
+  const unit = (m[2] ?? 'w').toLowerCase();
+  return Number(m[1]) * (unit === 'kw' ? 1e3 : unit === 'mw' ? 1e6 : 1);
+}
+
+/**
+ * Parses a carbon intensity in grams CO2e per kWh: "300", "300g", "300 gCO2e/kWh", "300 g/kWh". Not negative
+ * (0 is allowed: a grid that is all renewables).
+ */
+export function parseIntensity(input: string, field = 'intensity'): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(g(?:co2e?)?(?:\s*\/\s*kwh)?)?\s*$/i.exec(input);
+  if (!m) throw invalidInput(field, `must be an intensity in gCO2e/kWh, got "${input}"`, 'write a number of grams per kWh, such as 300 or 300g/kWh');
+  return Number(m[1]);
+}
+
+/**
+ * Parses a deadline: a duration with a unit ("12h", "90m", "2d") counts from `earliestStart`; anything else
+ * is an absolute time as `parseTime` reads it (ISO 8601, or epoch seconds for a bare number). A unit makes a
+ * duration unambiguous, so it is tried first; a bare number is never a duration here.
+ */
+export function parseDeadline(input: string, earliestStart: number, field = 'deadline'): number {
+  if (/^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|sec|m|min|h|d|w)\s*$/i.test(input)) return earliestStart + parseDuration(input, field);
+  try {
+    return parseTime(input, field);
+  } catch {
+    throw invalidInput(
+      field,
+      `cannot read "${input}" as a time or a duration`,
+      'give a time such as 2025-03-01T18:00Z (or epoch seconds), or a duration after the earliest start such as 12h',
+    );
+  }
+}
+
+/** Parses a finite number that is not negative (weights, fractions, counts of hours). */
+export function parseNonNegative(input: string, field: string): number {
+  const v = Number(input);
+  if (input.trim() === '' || !Number.isFinite(v) || v < 0) throw invalidInput(field, `must be a non-negative number, got "${input}"`);
+  return v;
+}
+
+/** Parses a whole number of at least `min` (limits, counts, seeds, years). */
+export function parseWholeNumber(input: string, field: string, min = 0): number {
+  const v = Number(input);
+  if (!/^\s*[+-]?\d+\s*$/.test(input) || !Number.isSafeInteger(v) || v < min) {
+    throw invalidInput(field, `must be a whole number >= ${min}, got "${input}"`);
+  }
+  return v;
 }
 
 /** Parses a positive finite number (for options like --pue). */

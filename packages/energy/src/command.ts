@@ -3,11 +3,13 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { IntensityLookup, RunStatus, Store } from '@verdant/core';
+import { nowS, readEnv, type IntensityLookup, type RunStatus, type Store } from '@verdant/core';
 import { checkBudget, describeBreach, type Budget, type BudgetBreach } from './budget.js';
+import { sensorsForTree } from './measure/tree-sensors.js';
 import { PROGRESS_ENV, ProgressReader } from './progress.js';
 import { resolveCommand } from './resolve-command.js';
 import type { EnergySensor } from './sensor.js';
+import type { DiscoverOptions } from './sensors/index.js';
 import { isStopped, signalTree } from './signals.js';
 import { Tracker, type TrackerSnapshot } from './tracker.js';
 
@@ -20,21 +22,44 @@ export interface RunCommandOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   lookup: IntensityLookup;
-  sensors: EnergySensor[];
+  /**
+   * Sensors to measure with. When omitted they are discovered for this command's own process tree (the models
+   * attribute to the command once it has started), with `discover`'s families and RAM attribution; discovery
+   * notes go to `onWarning` and into the run's meta as `warnings`.
+   */
+  sensors?: EnergySensor[];
+  discover?: DiscoverOptions;
+  /** Sensor discovery notes (a family skipped, a permission to grant); default `onNotice`. */
+  onWarning?: (message: string) => void;
   store?: Store;
   intervalS?: number;
   pue?: number;
   budget?: Budget;
   /** Carbon-aware pausing (see @verdant/schedule's policy). */
   controller?: PauseController;
+  /**
+   * What the intensity source has data for (a trace's coverage from @verdant/grid). The caller refuses a start
+   * outside it; if the run outlives it, the user is told once, the run's meta records when, and the pause
+   * controller is no longer consulted (a paused run resumes), since it would only see a held value.
+   */
+  intensityCoverage?: { covers(t: number): boolean; describe(): string };
   stdio?: 'inherit' | 'ignore' | 'pipe';
   /** Forward SIGINT/SIGTERM received by this process to the command (the CLI does; libraries may not). */
   forwardSignals?: boolean;
+  /** Where the process tree is read for pausing and stopping; default VERDANT_PROCFS_ROOT of `env`, else /proc. */
   procfsRoot?: string;
   meta?: Record<string, unknown>;
   onSample?: (snap: TrackerSnapshot) => void;
   /** Human notices: budget warnings, pauses, resumes. */
   onNotice?: (message: string) => void;
+}
+
+/** A period in which the command was paused (SIGSTOP), epoch seconds; kept in the run's meta as `pauses`. */
+export interface PausePeriod {
+  from: number;
+  /** null while still paused. */
+  to: number | null;
+  reason: string;
 }
 
 export interface CommandResult {
@@ -55,6 +80,7 @@ export interface CommandRun {
   resume(reason?: string): Promise<void>;
   /** SIGTERM, then SIGKILL after graceS. */
   stop(reason?: string, graceS?: number): Promise<void>;
+  /** Settles when the command has exited and the run is written; rejects (exit 4) when the store stayed unwritable. */
   done: Promise<CommandResult>;
 }
 
@@ -68,16 +94,33 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const env = { ...(opts.env ?? process.env) };
   const executable = resolveCommand(cmd, env, opts.cwd);
   const notice = opts.onNotice ?? (() => undefined);
+  const procfs = opts.procfsRoot ?? readEnv(env).procfsRoot;
+  const root: { pid?: number } = {}; // known once spawned: discovered sensors attribute to this tree from then on
+  const warnings: string[] = [];
+  const sensors =
+    opts.sensors ??
+    (await sensorsForTree(() => root.pid, {
+      ...opts.discover,
+      env,
+      warn: (m) => {
+        warnings.push(m);
+        (opts.onWarning ?? notice)(m);
+      },
+    }));
   const tracker = new Tracker({
     name: opts.name ?? cmd,
-    sensors: opts.sensors,
+    sensors,
     lookup: opts.lookup,
     ...(opts.intervalS !== undefined ? { intervalS: opts.intervalS } : {}),
     ...(opts.pue !== undefined ? { pue: opts.pue } : {}),
     ...(opts.store ? { store: opts.store } : {}),
     command: opts.argv,
     cwd: opts.cwd ?? process.cwd(),
-    meta: { ...(opts.meta ?? {}), ...(opts.budget ? { budget: opts.budget } : {}) },
+    meta: {
+      ...(opts.meta ?? {}),
+      ...(opts.sensors ? {} : { warnings: [...(Array.isArray(opts.meta?.warnings) ? opts.meta.warnings : []), ...warnings] }),
+      ...(opts.budget ? { budget: opts.budget } : {}),
+    },
   });
   const progressPath = join(tmpdir(), `verdant-${tracker.runId}.progress`);
   env[PROGRESS_ENV] = progressPath;
@@ -91,6 +134,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     stdio: opts.stdio ?? 'inherit',
     argv0: cmd,
   });
+  // Heard from the start: a short command can exit while the awaits below (store writes) are still pending.
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((res) => child.once('exit', (code, signal) => res([code, signal])));
   const spawned = await new Promise<Error | undefined>((res) => {
     child.once('spawn', () => res(undefined));
     child.once('error', (e) => res(e));
@@ -100,18 +145,27 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     throw spawned ?? new Error('spawn failed');
   }
   const pid = child.pid;
+  root.pid = pid;
   await tracker.setChildPid(pid);
 
   let paused = false;
   let stopping: { reason: string } | undefined;
   let breachHandled: BudgetBreach | undefined;
   let pauseReason: string | undefined;
-  const procfs = opts.procfsRoot ?? '/proc';
+  let uncoveredSince: number | undefined;
+  const pauses: PausePeriod[] = [];
+  const endPause = (): void => {
+    const open = pauses[pauses.length - 1];
+    if (open && open.to === null) open.to = nowS();
+    tracker.note('pauses', pauses);
+  };
 
   const pause = async (reason = 'requested') => {
     if (paused) return;
     paused = true;
     pauseReason = reason;
+    pauses.push({ from: nowS(), to: null, reason });
+    tracker.note('pauses', pauses);
     await signalTree(pid, 'SIGSTOP', procfs);
     await tracker.setStatus('paused');
     notice(`paused (${reason}); resume with: verdant resume ${tracker.runId}`);
@@ -119,6 +173,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const resume = async (reason = 'requested') => {
     if (!paused) return;
     paused = false;
+    endPause();
     await signalTree(pid, 'SIGCONT', procfs);
     await tracker.setStatus('running');
     notice(`resumed (${reason})`);
@@ -127,7 +182,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const stop = async (reason = 'requested', graceS = opts.budget?.graceS ?? 10) => {
     if (stopping) return;
     stopping = { reason };
-    if (paused) await signalTree(pid, 'SIGCONT', procfs); // a stopped process cannot handle SIGTERM
+    if (paused) {
+      endPause();
+      await signalTree(pid, 'SIGCONT', procfs); // a stopped process cannot handle SIGTERM
+    }
     notice(`stopping (${reason}): SIGTERM, SIGKILL after ${graceS}s`);
     try {
       process.kill(pid, 'SIGTERM');
@@ -138,6 +196,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     killTimer.unref();
   };
 
+  // Store trouble (unreachable, locked) and recovery: the run keeps measuring and holds its samples meanwhile.
+  tracker.on('warning', (m) => notice(m));
+  tracker.on('error', (e) => notice(`measurement error: ${e.message}`));
   tracker.on('sample', (snap) => {
     void (async () => {
       const p = await progress.poll(snap.t);
@@ -146,6 +207,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       // Someone else (`verdant resume`, a shell's `kill -CONT`) may have resumed the tree.
       if (paused && !(await isStopped(pid, procfs))) {
         paused = false;
+        endPause();
         await tracker.setStatus('running');
         notice(`resumed externally`);
       }
@@ -159,7 +221,17 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
           else if (opts.budget.onExceed === 'pause') await pause(describeBreach(breach));
         }
       }
-      if (opts.controller && !stopping && (!paused || pauseReason?.startsWith('carbon'))) {
+      const coverage = opts.intensityCoverage;
+      if (coverage && uncoveredSince === undefined && !coverage.covers(current.t)) {
+        uncoveredSince = current.t;
+        tracker.note('intensity_uncovered_from', current.t);
+        notice(
+          `${coverage.describe()}, and the run has outlived it: the rest is charged at the nearest value it has` +
+            (opts.controller ? '; carbon-aware pausing stops' : ''),
+        );
+        if (paused && pauseReason?.startsWith('carbon')) await resume('carbon: no intensity data past the trace');
+      }
+      if (opts.controller && uncoveredSince === undefined && !stopping && (!paused || pauseReason?.startsWith('carbon'))) {
         const decision = opts.controller(current, paused);
         if (decision === 'pause') await pause(`carbon: intensity ${current.intensityGPerKwh.toFixed(0)} g/kWh`);
         else if (decision === 'resume') await resume(`carbon: intensity ${current.intensityGPerKwh.toFixed(0)} g/kWh`);
@@ -187,11 +259,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     }
   }
 
-  const done = new Promise<CommandResult>((resolveDone) => {
-    child.once('exit', (code, signal) => {
+  const done = new Promise<CommandResult>((resolveDone, rejectDone) => {
+    void exited.then(([code, signal]) => {
       void (async () => {
         if (killTimer) clearTimeout(killTimer);
         for (const [sig, h] of forwarded) process.off(sig, h);
+        if (pauses.length > 0) endPause(); // killed while paused: the pause ends with the command
         const p = await progress.poll(Date.now() / 1000);
         if (p) tracker.setProgress(p);
         await progress.close();
@@ -200,7 +273,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         const status: RunStatus = stopping ? 'stopped' : exitCode === 0 ? 'succeeded' : 'failed';
         const snapshot = await tracker.stop(status, exitCode, stopping ? { stop_reason: stopping.reason } : {});
         resolveDone({ runId: tracker.runId, status, exitCode, signal, snapshot });
-      })();
+      })().catch(rejectDone); // the store could not be written in time (a VerdantError from tracker.stop)
     });
   });
 

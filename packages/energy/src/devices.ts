@@ -37,7 +37,7 @@ export function findDevice(id: string): DeviceSpec {
   const found = DEVICES.find((d) => d.id === key) ?? DEVICES.find((d) => d.id.startsWith(key));
   if (found) return found;
   throw new VerdantError(`unknown device "${id}"`, {
-    field: '--device',
+    field: 'device',
     fix: `use one of: ${DEVICES.map((d) => d.id).join(', ')}`,
     exitCode: ExitCode.usage,
   });

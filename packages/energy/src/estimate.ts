@@ -26,12 +26,15 @@ export interface Estimate {
   method: string;
 }
 
-/** A before-run estimate: power from the catalog x count x utilization x PUE, charged hour by hour. */
+/**
+ * A before-run estimate: power from the catalog x count x utilization x PUE, charged hour by hour. Errors name
+ * the input's fields (`device`, `count`, `hours`, `utilization`).
+ */
 export function estimateRun(input: EstimateInput): Estimate {
-  if (!Number.isInteger(input.count) || input.count < 1) throw invalidInput('--count', `must be a whole number >= 1, got ${input.count}`);
-  if (!(input.hours > 0)) throw invalidInput('--hours', `must be greater than 0, got ${input.hours}`);
+  if (!Number.isInteger(input.count) || input.count < 1) throw invalidInput('count', `must be a whole number >= 1, got ${input.count}`);
+  if (!(input.hours > 0)) throw invalidInput('hours', `must be greater than 0, got ${input.hours}`);
   const utilization = input.utilization ?? 0.8;
-  if (!(utilization > 0 && utilization <= 1)) throw invalidInput('--utilization', 'must be in (0, 1]');
+  if (!(utilization > 0 && utilization <= 1)) throw invalidInput('utilization', `must be in (0, 1], got ${utilization}`);
   const pue = input.pue ?? 1;
   const device = findDevice(input.device);
   const powerW = device.powerW * input.count * utilization * pue;

@@ -1,56 +1,125 @@
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
-import type { RunSummary } from './summary.js';
+import { nowS, type RunRow, type RunStatus, type RunTotalRow, type Store } from '@verdant/core';
 import type { TrackerSnapshot } from './tracker.js';
 
+type RunLabel = 'run' | 'name';
+type TotalLabel = 'name' | 'zone' | 'host';
+
 /**
- * The run metrics, one definition for both exposures: `verdant serve`'s /metrics (from the store) and the
- * Pushgateway (from a live tracker). Names follow Prometheus conventions: base units, _total for counters.
+ * Series of one run, one definition for both exposures: `verdant serve`'s /metrics (from the store, for live
+ * and recently ended runs only) and the Pushgateway (from a live tracker). Names follow Prometheus
+ * conventions: the unit in the name, `_total` for counters. Energy is facility energy (sensors x PUE), as in
+ * the run's `energy_j`; power is each sensor's device power.
  */
 export interface RunMetrics {
   registry: Registry;
-  energy: Counter<'run' | 'name' | 'sensor'>;
-  emissions: Counter<'run' | 'name' | 'sensor'>;
-  power: Gauge<'run' | 'name' | 'sensor'>;
-  intensity: Gauge<'run' | 'name' | 'zone'>;
-  info: Gauge<'run' | 'name' | 'status' | 'zone'>;
+  energy: Counter<RunLabel>;
+  emissions: Counter<RunLabel>;
+  power: Gauge<RunLabel | 'sensor'>;
+  intensity: Gauge<RunLabel | 'zone'>;
+  info: Gauge<RunLabel | 'status' | 'zone' | 'host'>;
 }
 
 export function createRunMetrics(registry = new Registry()): RunMetrics {
+  const registers = [registry];
   return {
     registry,
-    energy: new Counter({ name: 'verdant_energy_joules_total', help: 'Device energy measured, by run and sensor (J).', labelNames: ['run', 'name', 'sensor'], registers: [registry] }),
-    emissions: new Counter({ name: 'verdant_emissions_grams_total', help: 'Emissions including PUE, by run and sensor (gCO2e).', labelNames: ['run', 'name', 'sensor'], registers: [registry] }),
-    power: new Gauge({ name: 'verdant_power_watts', help: 'Latest interval-average power, by run and sensor (W).', labelNames: ['run', 'name', 'sensor'], registers: [registry] }),
-    intensity: new Gauge({ name: 'verdant_grid_intensity_grams_per_kwh', help: 'Grid carbon intensity in force (gCO2e/kWh).', labelNames: ['run', 'name', 'zone'], registers: [registry] }),
-    info: new Gauge({ name: 'verdant_run_info', help: 'Run status (1 for the current status).', labelNames: ['run', 'name', 'status', 'zone'], registers: [registry] }),
+    energy: new Counter({ name: 'verdant_run_energy_joules_total', help: 'Energy of the run so far, sensors x PUE (J).', labelNames: ['run', 'name'], registers }),
+    emissions: new Counter({ name: 'verdant_run_emissions_grams_total', help: 'Emissions of the run so far, PUE included (gCO2e).', labelNames: ['run', 'name'], registers }),
+    power: new Gauge({ name: 'verdant_run_power_watts', help: 'Latest interval-average device power of a live run, by sensor (W, without PUE).', labelNames: ['run', 'name', 'sensor'], registers }),
+    intensity: new Gauge({ name: 'verdant_run_grid_intensity_grams_per_kwh', help: 'Grid carbon intensity in force for a live run (gCO2e/kWh).', labelNames: ['run', 'name', 'zone'], registers }),
+    info: new Gauge({ name: 'verdant_run_info', help: 'Always 1; the run\'s status, zone and host as labels.', labelNames: ['run', 'name', 'status', 'zone', 'host'], registers }),
   };
 }
 
-/** Sets counters to absolute values (they come from measurements, not increments). */
-function setCounter(c: Counter<'run' | 'name' | 'sensor'>, labels: Record<'run' | 'name' | 'sensor', string>, value: number): void {
+/** Totals by name, zone and host over every run the store holds: bounded series that survive restarts. */
+export interface TotalMetrics {
+  registry: Registry;
+  energy: Counter<TotalLabel>;
+  emissions: Counter<TotalLabel>;
+  runsEnded: Counter<TotalLabel>;
+}
+
+export function createTotalMetrics(registry = new Registry()): TotalMetrics {
+  const registers = [registry];
+  const labelNames: TotalLabel[] = ['name', 'zone', 'host'];
+  return {
+    registry,
+    energy: new Counter({ name: 'verdant_energy_joules_total', help: 'Energy of all runs, ended and live, sensors x PUE (J).', labelNames, registers }),
+    emissions: new Counter({ name: 'verdant_emissions_grams_total', help: 'Emissions of all runs, ended and live, PUE included (gCO2e).', labelNames, registers }),
+    runsEnded: new Counter({ name: 'verdant_runs_ended_total', help: 'Runs that have ended (succeeded, failed, stopped or interrupted).', labelNames, registers }),
+  };
+}
+
+/** Sets a counter to an absolute value (the values come from measurements, not increments). */
+function setCounter<L extends string>(c: Counter<L>, labels: Record<L, string>, value: number): void {
   c.remove(labels);
   c.inc(labels, Math.max(0, value));
 }
 
 export function observeSnapshot(m: RunMetrics, name: string, zone: string, snap: TrackerSnapshot): void {
-  for (const s of snap.sensors) {
-    const labels = { run: snap.runId, name, sensor: s.id };
-    setCounter(m.energy, labels, s.energyJ);
-    setCounter(m.emissions, labels, s.emissionsG);
-    m.power.set(labels, s.powerW);
-  }
-  m.intensity.set({ run: snap.runId, name, zone }, snap.intensityGPerKwh);
+  const run = { run: snap.runId, name };
+  setCounter(m.energy, run, snap.energyJ);
+  setCounter(m.emissions, run, snap.emissionsG);
+  for (const s of snap.sensors) m.power.set({ ...run, sensor: s.id }, s.powerW);
+  m.intensity.set({ ...run, zone }, snap.intensityGPerKwh);
 }
 
-export function observeSummary(m: RunMetrics, s: RunSummary, powerBySensor: Map<string, number> = new Map()): void {
-  for (const sensor of s.sensors) {
-    const labels = { run: s.run_id, name: s.name, sensor: sensor.id };
-    setCounter(m.energy, labels, sensor.energy_j);
-    setCounter(m.emissions, labels, sensor.emissions_g);
-    m.power.set(labels, s.status === 'running' ? (powerBySensor.get(sensor.id) ?? 0) : 0);
+const LIVE: readonly RunStatus[] = ['running', 'paused'];
+
+/**
+ * One stored run's series. `latest` (each sensor's latest sample) gives a live run its power and intensity
+ * gauges; an ended run has none (nothing is drawn any more).
+ */
+export function observeRun(m: RunMetrics, row: RunRow, latest: ReadonlyArray<{ sensor_id: string; t: number; power_w: number; intensity_g_per_kwh: number }> = []): void {
+  const run = { run: row.id, name: row.name };
+  setCounter(m.energy, run, row.energy_j);
+  setCounter(m.emissions, run, row.emissions_g);
+  m.info.set({ ...run, status: row.status, zone: row.zone, host: row.host }, 1);
+  if (!LIVE.includes(row.status) || !latest.length) return;
+  for (const s of latest) m.power.set({ ...run, sensor: s.sensor_id }, s.power_w);
+  const newest = latest.reduce((a, b) => (b.t > a.t ? b : a));
+  m.intensity.set({ ...run, zone: row.zone }, newest.intensity_g_per_kwh);
+}
+
+export function observeTotals(m: TotalMetrics, rows: readonly RunTotalRow[]): void {
+  for (const r of rows) {
+    const labels = { name: r.name, zone: r.zone, host: r.host };
+    setCounter(m.energy, labels, r.energy_j);
+    setCounter(m.emissions, labels, r.emissions_g);
+    setCounter(m.runsEnded, labels, r.runs);
   }
-  m.intensity.set({ run: s.run_id, name: s.name, zone: s.zone }, s.intensity_g_per_kwh);
-  m.info.set({ run: s.run_id, name: s.name, status: s.status, zone: s.zone }, 1);
+}
+
+export interface StoreMetricsOptions {
+  /** Runs that ended at most this long ago keep their own series, s (default 3600). */
+  recentS?: number;
+  /** At most this many of them, the most recently ended (default 100). Live runs always have theirs. */
+  recentLimit?: number;
+  /** Epoch seconds (default now). */
+  now?: number;
+}
+
+export const DEFAULT_RECENT_S = 3600;
+export const DEFAULT_RECENT_LIMIT = 100;
+
+/**
+ * The store's metrics for a scrape: totals by name, zone and host (maintained as runs end, plus live runs'
+ * progress), and per-run series for live runs and those ended within `recentS`. Its cost follows the number
+ * of live and recent runs and of (name, zone, host), not the number of runs stored.
+ */
+export async function collectStoreMetrics(store: Store, options: StoreMetricsOptions = {}, registry = new Registry()): Promise<Registry> {
+  const now = options.now ?? nowS();
+  const { live, ended } = await store.liveAndRecentRuns({
+    endedSince: now - (options.recentS ?? DEFAULT_RECENT_S),
+    limit: options.recentLimit ?? DEFAULT_RECENT_LIMIT,
+  });
+  const [totals, latest] = await Promise.all([store.runTotals(), Promise.all(live.map((r) => store.latestSamples(r.id)))]);
+  observeTotals(createTotalMetrics(registry), totals);
+  const m = createRunMetrics(registry);
+  live.forEach((r, i) => observeRun(m, r, latest[i]));
+  for (const r of ended) observeRun(m, r);
+  return registry;
 }
 
 /** Pushes a live run's metrics to a Prometheus Pushgateway (job "verdant", grouped by run). */

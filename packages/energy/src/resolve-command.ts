@@ -10,6 +10,14 @@ export function resolveCommand(cmd: string, env: NodeJS.ProcessEnv = process.env
   const candidates = cmd.includes('/')
     ? [isAbsolute(cmd) ? cmd : resolve(cwd, cmd)]
     : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, cmd));
+  // A directory given by path is "found but not executable" (126), as the shell says; on PATH it is skipped.
+  if (cmd.includes('/') && isDirectory(candidates[0]!)) {
+    throw new VerdantError(`${candidates[0]} is a directory`, {
+      field: 'command',
+      fix: 'give the program to run, not its directory',
+      exitCode: ExitCode.notExecutable,
+    });
+  }
   let foundNotExecutable: string | undefined;
   for (const path of candidates) {
     try {
@@ -36,4 +44,12 @@ export function resolveCommand(cmd: string, env: NodeJS.ProcessEnv = process.env
     fix: cmd.includes('/') ? 'check the path' : 'check the spelling, or that its directory is on PATH',
     exitCode: ExitCode.notFound,
   });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

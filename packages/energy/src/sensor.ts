@@ -1,3 +1,5 @@
+import type { RamAttribution } from './sensors/ram-model.js';
+
 /** One device or domain whose energy Verdant can read. Discovered, never assumed. */
 export type SensorKind = 'gpu' | 'cpu' | 'dram' | 'accelerator' | 'model';
 
@@ -39,4 +41,38 @@ export interface DiscoveryContext {
 export interface SensorProvider {
   readonly name: string;
   discover(ctx: DiscoveryContext): Promise<EnergySensor[]>;
+  /** Read after discover(): its sensors are the only ones (a test fixture that stands in for the machine). */
+  readonly exclusive?: boolean;
+}
+
+/** What a source may take from the caller of discovery. */
+export interface SensorSourceOptions {
+  /** How the RAM model charges memory ('rss' or 'machine'). */
+  ram?: RamAttribution;
+}
+
+/**
+ * One way to read one device family, as discovery's registry (sensors/registry.ts) lists it. A family may
+ * have several sources (NVIDIA: NVML, then nvidia-smi): the first in registry order that finds devices wins.
+ * Both the source's `name` and its `family` are accepted by `only` / `exclude`.
+ */
+export interface SensorSourceDescriptor<F extends string = string, N extends string = string> {
+  /** "nvml", "nvidia-smi", "hl-smi", "rapl", "cpu-model". */
+  readonly name: N;
+  /** "nvidia", "gaudi", "rapl", "cpu-model". */
+  readonly family: F;
+  /**
+   * 'fixture': tried first, on its own; when its provider reports `exclusive`, nothing else is discovered.
+   * 'measured': devices that report energy or power; every family at once.
+   * 'model': an estimate, tried only when no measured sensor of the kind it `fills` was found.
+   */
+  readonly stage: 'fixture' | 'measured' | 'model';
+  /** For a model: the kind of measured sensor whose absence it fills ('cpu', 'dram'). */
+  readonly fills?: SensorKind;
+  create(options: SensorSourceOptions): SensorProvider;
+}
+
+/** Keeps the source's literal name and family in its type, so the registry's names are a type too. */
+export function defineSensorSource<const F extends string, const N extends string>(d: SensorSourceDescriptor<F, N>): SensorSourceDescriptor<F, N> {
+  return d;
 }

@@ -1,5 +1,5 @@
-import { readEnv, type IntensityLookup, type Store } from '@verdant/core';
-import { discoverSensors } from './sensors/index.js';
+import type { IntensityLookup, Store } from '@verdant/core';
+import { sensorsForTree } from './measure/tree-sensors.js';
 import type { EnergySensor } from './sensor.js';
 import { Tracker, type TrackerSnapshot } from './tracker.js';
 
@@ -24,8 +24,7 @@ export interface Tracked<T> {
 
 /** The sensors for the current Node process (its own process tree). */
 export async function sensorsForThisProcess(env: NodeJS.ProcessEnv = process.env, warn: (m: string) => void = () => undefined): Promise<EnergySensor[]> {
-  const e = readEnv(env);
-  return discoverSensors({ env, sysfsRoot: e.sysfsRoot, procfsRoot: e.procfsRoot, rootPid: () => process.pid, warn });
+  return sensorsForTree(() => process.pid, { env, warn });
 }
 
 /**

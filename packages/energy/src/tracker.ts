@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { emissionsG, newId, nowS, type IntensityLookup, type RunStatus, type SampleRow, type Store } from '@verdant/core';
+import { ExitCode, VerdantError, emissionsG, joulesToWh, newId, nowS, type IntensityLookup, type RunStatus, type SampleRow, type Store } from '@verdant/core';
 import { SensorIntegrator } from './integrate.js';
 import { predict, type Prediction } from './predict.js';
 import type { ProgressUpdate } from './progress.js';
@@ -18,6 +18,13 @@ export interface TrackerOptions {
   store?: Store;
   /** How often buffered samples are written, s (a run is readable while it runs, and after a crash). */
   flushEveryS?: number;
+  /**
+   * Most samples held in memory while the store cannot be written (default 50,000). Beyond that, held
+   * intervals of each sensor are merged pairwise: energy and emissions stay exact, time resolution coarsens.
+   */
+  maxHeldSamples?: number;
+  /** How long `stop()` keeps retrying a store that cannot be written before it gives up, s (default 300). */
+  storeRetryS?: number;
   command?: string[];
   cwd?: string;
   meta?: Record<string, unknown>;
@@ -52,8 +59,17 @@ export interface TrackerSnapshot {
 
 export interface TrackerEvents {
   sample: [TrackerSnapshot];
+  /** Store trouble and recovery, for humans: the run keeps measuring and holds its samples meanwhile. */
+  warning: [string];
   error: [Error];
 }
+
+/** Samples written per statement; a backlog after an outage goes in several. */
+const BATCH_MAX = 5000;
+const DEFAULT_MAX_HELD = 50_000;
+/** SQLite: how long a periodic write waits for another writer's lock (the wait blocks sampling). */
+const WRITE_WAIT_MS = 250;
+const DEFAULT_STORE_RETRY_S = 300;
 
 /**
  * Polls every sensor each interval, turns readings into per-interval energy, charges each interval at the
@@ -65,7 +81,24 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   readonly pue: number;
   private readonly integrators = new Map<string, SensorIntegrator>();
   private readonly state = new Map<string, SensorState>();
-  private buffer: SampleRow[] = [];
+  /** Samples not yet known to be stored, oldest first. */
+  private held: SampleRow[] = [];
+  /**
+   * How many leading held samples are being written, or were in a write whose outcome is unknown (it may have
+   * committed): these are never merged, so a retry writes exactly the same rows and the store skips any it has.
+   */
+  private fixedHead = 0;
+  private writing: Promise<void> | undefined;
+  /** Totals of the samples stored so far (what a reader can sum), J facility energy and g. */
+  private writtenEnergyJ = 0;
+  private writtenEmissionsG = 0;
+  private runRecorded = false;
+  private status: RunStatus = 'running';
+  /** setStatus() changed the status and no write has carried it yet. */
+  private statusDirty = false;
+  private failedWrites = 0;
+  private outage: { since: number; warned: boolean } | undefined;
+  private mergeWarned = false;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private lastFlush = 0;
@@ -104,45 +137,15 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     return this.opts.sensors;
   }
 
-  /** Records the run, takes the baseline reading and starts the sampling timer. */
+  /**
+   * Records the run, takes the baseline reading and starts the sampling timer. A store that cannot be written
+   * now does not stop the run: it is recorded with the first write that succeeds.
+   */
   async start(): Promise<void> {
     this.startedAt = nowS();
     this.lastFlush = this.startedAt;
-    const store = this.opts.store;
-    if (store) {
-      await store.createRun(
-        {
-          id: this.runId,
-          name: this.opts.name,
-          status: 'running',
-          command: JSON.stringify(this.opts.command ?? []),
-          cwd: this.opts.cwd ?? process.cwd(),
-          zone: this.opts.lookup.zone,
-          intensity_source: this.opts.lookup.source,
-          pue: this.pue,
-          interval_s: this.intervalS,
-          started_at: this.startedAt,
-          ended_at: null,
-          heartbeat_at: this.startedAt,
-          exit_code: null,
-          pid: process.pid,
-          child_pid: this.childPid,
-          host: hostname(),
-          energy_j: 0,
-          emissions_g: 0,
-          meta: JSON.stringify(this.opts.meta ?? {}),
-        },
-        this.opts.sensors.map((s) => ({
-          run_id: this.runId,
-          sensor_id: s.id,
-          kind: s.kind,
-          method: s.method,
-          description: s.description,
-          estimate: s.estimate ? 1 : 0,
-        })),
-      );
-    }
-    await this.sampleSensors();
+    await this.sampleSensors(); // the baseline, taken at the start: a slow store must not shift it
+    if (this.opts.store) await this.persist();
     this.timer = setInterval(() => {
       if (this.ticking) return; // a slow sensor must not pile up overlapping reads
       this.ticking = this.tick().finally(() => {
@@ -151,14 +154,52 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     }, this.intervalS * 1000);
   }
 
+  private async recordRun(store: Store): Promise<void> {
+    await store.createRun(
+      {
+        id: this.runId,
+        name: this.opts.name,
+        status: 'running',
+        command: JSON.stringify(this.opts.command ?? []),
+        cwd: this.opts.cwd ?? process.cwd(),
+        zone: this.opts.lookup.zone,
+        intensity_source: this.opts.lookup.source,
+        pue: this.pue,
+        interval_s: this.intervalS,
+        started_at: this.startedAt,
+        ended_at: null,
+        heartbeat_at: nowS(),
+        exit_code: null,
+        pid: process.pid,
+        child_pid: this.childPid,
+        host: hostname(),
+        energy_j: 0,
+        emissions_g: 0,
+        meta: JSON.stringify(this.opts.meta ?? {}),
+      },
+      this.opts.sensors.map((s) => ({
+        run_id: this.runId,
+        sensor_id: s.id,
+        kind: s.kind,
+        method: s.method,
+        description: s.description,
+        estimate: s.estimate ? 1 : 0,
+      })),
+    );
+    this.runRecorded = true;
+  }
+
   /** The pid of the measured command, recorded so `verdant resume` and `runs show` can find it. */
   async setChildPid(pid: number): Promise<void> {
     this.childPid = pid;
-    await this.opts.store?.updateRun(this.runId, { child_pid: pid });
+    await this.persist();
   }
 
   async setStatus(status: RunStatus): Promise<void> {
-    await this.opts.store?.updateRun(this.runId, { status });
+    if (this.stopped) return; // the final status is stop()'s
+    this.status = status;
+    this.statusDirty = true;
+    await this.persist();
   }
 
   /** Extra facts to keep with the run (budget events, notes); merged into the run's meta at flush. */
@@ -194,14 +235,17 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     };
   }
 
-  /** One sampling step: read, integrate, buffer, and flush when due. */
+  /**
+   * One sampling step: read, integrate, buffer, and start a write when one is due. The write goes on in the
+   * background, so a slow or unreachable store never holds up sampling; `flush()` waits for it.
+   */
   async tick(): Promise<void> {
     try {
       await this.sampleSensors();
-      if (nowS() - this.lastFlush >= (this.opts.flushEveryS ?? Math.max(1, this.intervalS))) await this.flush();
+      if (!this.writing && nowS() - this.lastFlush >= (this.opts.flushEveryS ?? Math.max(1, this.intervalS))) void this.persist();
       this.emit('sample', this.snapshot());
     } catch (e) {
-      this.emit('error', e as Error);
+      if (this.listenerCount('error')) this.emit('error', e as Error);
     }
   }
 
@@ -235,7 +279,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
       this.energyJ += step.energyJ * this.pue;
       this.emissions += g;
       this.lastIntensity = intensity;
-      this.buffer.push({
+      this.held.push({
         run_id: this.runId,
         sensor_id: sensor.id,
         t: r.t,
@@ -247,49 +291,180 @@ export class Tracker extends EventEmitter<TrackerEvents> {
       });
     }
     if (any) this.lastPowerW = power * this.pue;
+    if (this.held.length > this.maxHeld) this.mergeHeld();
   }
 
-  /** Writes buffered samples with the running totals and heartbeat in one transaction. */
-  async flush(): Promise<void> {
-    const batch = this.buffer;
-    this.buffer = [];
-    const now = nowS();
-    this.lastFlush = now;
-    const store = this.opts.store;
-    if (!store) return;
-    try {
-      await store.appendSamples(batch, { id: this.runId, energy_j: this.energyJ, emissions_g: this.emissions, heartbeat_at: now });
-    } catch (e) {
-      this.buffer = batch.concat(this.buffer); // keep them for the next flush rather than lose data
-      throw e;
+  private get maxHeld(): number {
+    return Math.max(2, this.opts.maxHeldSamples ?? DEFAULT_MAX_HELD);
+  }
+
+  /**
+   * Keeps memory bounded during a long outage: merges each sensor's held intervals pairwise (after the samples
+   * a write may already have stored). Energy and emissions are summed, so nothing measured is lost.
+   */
+  private mergeHeld(): void {
+    const head = this.held.slice(0, this.fixedHead);
+    const bySensor = new Map<string, SampleRow[]>();
+    for (const s of this.held.slice(this.fixedHead)) {
+      const list = bySensor.get(s.sensor_id);
+      if (list) list.push(s);
+      else bySensor.set(s.sensor_id, [s]);
+    }
+    const merged: SampleRow[] = [];
+    for (const list of bySensor.values()) {
+      for (let i = 0; i < list.length; i += 2) merged.push(i + 1 < list.length ? mergeSamples(list[i]!, list[i + 1]!) : list[i]!);
+    }
+    merged.sort((a, b) => a.t - b.t || (a.sensor_id < b.sensor_id ? -1 : a.sensor_id > b.sensor_id ? 1 : 0));
+    this.held = head.concat(merged);
+    if (!this.mergeWarned) {
+      this.mergeWarned = true;
+      this.emit('warning', `more than ${this.maxHeld} samples held while the store is unavailable: merging held intervals pairwise (energy and emissions stay exact; time resolution is coarser)`);
     }
   }
 
-  /** Takes a last reading, writes everything and closes the run with its final status. */
+  /**
+   * Writes the held samples, oldest first in batches, each with the totals of the samples stored so far, the
+   * heartbeat and the run's status, in one transaction. Rejects when the store cannot be written; the samples
+   * stay held for the next attempt.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing.catch(() => undefined); // one writer at a time
+    const write = this.writeHeld();
+    this.writing = write;
+    try {
+      await write;
+    } finally {
+      if (this.writing === write) this.writing = undefined;
+    }
+  }
+
+  /** flush(), reporting a failure as a warning instead of rejecting (the samples stay held). */
+  private async persist(): Promise<void> {
+    try {
+      await this.flush();
+    } catch {
+      // reported by writeHeld; retried at the next flush
+    }
+  }
+
+  private async writeHeld(): Promise<void> {
+    this.lastFlush = nowS();
+    const store = this.opts.store;
+    if (!store) {
+      this.held = [];
+      return;
+    }
+    const batchMax = Math.max(1, Math.min(BATCH_MAX, Math.ceil(this.maxHeld / 2)));
+    let stored = 0;
+    try {
+      if (!this.runRecorded) await this.recordRun(store);
+      do {
+        const n = Math.min(this.held.length, batchMax);
+        const batch = this.held.slice(0, n);
+        this.fixedHead = Math.max(this.fixedHead, n);
+        const status = this.status;
+        const reviveOnly = !this.statusDirty;
+        let energyJ = this.writtenEnergyJ;
+        let emissions = this.writtenEmissionsG;
+        for (const x of batch) {
+          energyJ += x.energy_j * this.pue;
+          emissions += x.emissions_g;
+        }
+        await store.appendSamples(
+          batch,
+          { id: this.runId, energy_j: energyJ, emissions_g: emissions, heartbeat_at: nowS(), status, reviveOnly, child_pid: this.childPid },
+          { waitMs: WRITE_WAIT_MS },
+        );
+        this.held.splice(0, n); // only samples after fixedHead change meanwhile, and new ones are appended
+        this.fixedHead = Math.max(0, this.fixedHead - n);
+        this.writtenEnergyJ = energyJ;
+        this.writtenEmissionsG = emissions;
+        if (this.status === status) this.statusDirty = false;
+        stored += n;
+      } while (this.held.length > 0);
+    } catch (e) {
+      this.failedWrites++;
+      this.outage ??= { since: this.lastFlush, warned: false };
+      // One failed write can be a moment's lock contention; the second in a row is worth telling.
+      if (!this.outage.warned && this.failedWrites >= 2) {
+        this.outage.warned = true;
+        this.emit('warning', `cannot write to the store (${store.location}): ${describe(e)}; measuring on and holding ${this.held.length} samples until it is back`);
+      }
+      throw e;
+    }
+    if (this.outage?.warned) {
+      this.emit('warning', `the store is back after ${Math.round(nowS() - this.outage.since)} s: wrote the ${stored} held samples`);
+    }
+    this.outage = undefined;
+    this.failedWrites = 0;
+  }
+
+  /**
+   * Takes a last reading, writes everything and closes the run with its final status. While the store cannot
+   * be written it retries for `storeRetryS`, then rejects with a VerdantError (exit 4) carrying the totals.
+   */
   async stop(status: RunStatus, exitCode: number | null, extraMeta: Record<string, unknown> = {}): Promise<TrackerSnapshot> {
     if (this.stopped) return this.snapshot();
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
     await this.sampleSensors().catch(() => undefined);
-    await this.flush();
     const endedAt = nowS();
     const store = this.opts.store;
-    if (store) {
-      const meta = { ...(this.opts.meta ?? {}), ...this.metaExtra, ...extraMeta };
-      if (this.progress) meta.progress = this.progress;
-      if (this.prediction) meta.prediction = this.prediction;
-      await store.updateRun(this.runId, {
-        status,
-        exit_code: exitCode,
-        ended_at: endedAt,
-        heartbeat_at: endedAt,
-        energy_j: this.energyJ,
-        emissions_g: this.emissions,
-        meta: JSON.stringify(meta),
-      });
+    try {
+      if (store) {
+        const meta = { ...(this.opts.meta ?? {}), ...this.metaExtra, ...extraMeta };
+        if (this.progress) meta.progress = this.progress;
+        if (this.prediction) meta.prediction = this.prediction;
+        const final = { status, exit_code: exitCode, ended_at: endedAt, heartbeat_at: endedAt, energy_j: this.energyJ, emissions_g: this.emissions, meta: JSON.stringify(meta) };
+        const giveUpAt = nowS() + (this.opts.storeRetryS ?? DEFAULT_STORE_RETRY_S);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.flush();
+            await store.updateRun(this.runId, final);
+            break;
+          } catch (e) {
+            if (nowS() >= giveUpAt) throw this.unsaved(store, e);
+            if (attempt === 0) this.emit('warning', `the run has ended; waiting for the store (${store.location}) to write its last ${this.held.length} samples`);
+            await sleep(Math.min(5000, 250 * 2 ** attempt));
+          }
+        }
+      } else {
+        this.held = [];
+      }
+    } finally {
+      await Promise.all(this.opts.sensors.map((s) => s.close?.().catch(() => undefined)));
     }
-    await Promise.all(this.opts.sensors.map((s) => s.close?.().catch(() => undefined)));
     return this.snapshot();
   }
+
+  private unsaved(store: Store, cause: unknown): VerdantError {
+    const postgres = store.dialect === 'postgres';
+    return new VerdantError(
+      `could not write run ${this.runId} to the store (${store.location}): ${describe(cause)}. ` +
+        `${this.held.length} samples were not saved; the run measured ${joulesToWh(this.energyJ).toFixed(3)} Wh and ${this.emissions.toFixed(3)} gCO2e`,
+      {
+        field: postgres ? 'VERDANT_DATABASE_URL' : 'VERDANT_HOME',
+        fix: postgres ? 'check that PostgreSQL is running and reachable' : 'check that no other process holds the store file locked and the disk is writable',
+        exitCode: ExitCode.store,
+        cause,
+      },
+    );
+  }
 }
+
+/** Two consecutive intervals of one sensor as one: energy and emissions summed, intensity energy-weighted. */
+function mergeSamples(a: SampleRow, b: SampleRow): SampleRow {
+  const energy = a.energy_j + b.energy_j;
+  const dt = a.dt + b.dt;
+  const intensity =
+    energy > 0 ? (a.intensity_g_per_kwh * a.energy_j + b.intensity_g_per_kwh * b.energy_j) / energy : (a.intensity_g_per_kwh * a.dt + b.intensity_g_per_kwh * b.dt) / dt;
+  return { ...b, dt, energy_j: energy, power_w: dt > 0 ? energy / dt : b.power_w, intensity_g_per_kwh: intensity, emissions_g: a.emissions_g + b.emissions_g };
+}
+
+function describe(e: unknown): string {
+  const err = e as { message?: string; code?: string };
+  return err?.message || err?.code || String(e);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

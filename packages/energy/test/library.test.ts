@@ -41,8 +41,10 @@ describe('estimateRun', () => {
       }
       return undefined;
     };
-    expect(fieldOf(() => estimateRun({ device: 'tpu-v9', count: 1, hours: 1, lookup, start: 0 }))).toBe('--device');
-    expect(fieldOf(() => estimateRun({ device: 'h100-sxm', count: 0, hours: 1, lookup, start: 0 }))).toBe('--count');
+    expect(fieldOf(() => estimateRun({ device: 'tpu-v9', count: 1, hours: 1, lookup, start: 0 }))).toBe('device');
+    expect(fieldOf(() => estimateRun({ device: 'h100-sxm', count: 0, hours: 1, lookup, start: 0 }))).toBe('count');
+    expect(fieldOf(() => estimateRun({ device: 'h100-sxm', count: 1, hours: 0, lookup, start: 0 }))).toBe('hours');
+    expect(fieldOf(() => estimateRun({ device: 'h100-sxm', count: 1, hours: 1, lookup, start: 0, utilization: 1.5 }))).toBe('utilization');
   });
 });
 
@@ -73,7 +75,9 @@ describe('PushgatewayReporter', () => {
     server.close();
     expect(got[0]?.method).toBe('POST');
     expect(got[0]?.url).toBe('/metrics/job/verdant/run/r_1');
-    expect(got[0]?.body).toContain('verdant_energy_joules_total{run="r_1",name="train",sensor="gpu:0"} 2500');
-    expect(got[0]?.body).toContain('verdant_grid_intensity_grams_per_kwh{run="r_1",name="train",zone="DE"} 360');
+    expect(got[0]?.body).toContain('verdant_run_energy_joules_total{run="r_1",name="train"} 2500');
+    expect(got[0]?.body).toContain('verdant_run_emissions_grams_total{run="r_1",name="train"} 0.25');
+    expect(got[0]?.body).toContain('verdant_run_power_watts{run="r_1",name="train",sensor="gpu:0"} 250');
+    expect(got[0]?.body).toContain('verdant_run_grid_intensity_grams_per_kwh{run="r_1",name="train",zone="DE"} 360');
   });
 });

@@ -2,7 +2,10 @@ import type { IntensityPoint, IntensitySignal } from '@verdant/core';
 
 /** Options every provider call accepts; providers ignore what they cannot honour. */
 export interface IntensityQueryOptions {
-  /** Average (default) or marginal emissions; providers that cannot serve a signal throw. */
+  /**
+   * Average or marginal emissions; providers that cannot serve a signal throw. Left out, each provider uses
+   * its own default: average everywhere except WattTime, whose default is marginal (co2_moer).
+   */
   signal?: IntensitySignal;
   /** Cancels an in-flight network request. */
   abortSignal?: AbortSignal;

@@ -77,7 +77,7 @@ describe('seasonal forecast', () => {
     };
     expect(field(() => forecast([], 24 * H))).toBe('history');
     expect(field(() => forecast(synthetic(1).slice(0, 10), 24 * H))).toBe('history');
-    expect(field(() => forecast(synthetic(3), 0))).toBe('--horizon');
+    expect(field(() => forecast(synthetic(3), 0))).toBe('horizonS');
     const mixed = synthetic(3);
     mixed[5] = { ...mixed[5]!, resolutionS: 1800 };
     expect(field(() => forecast(mixed, 24 * H))).toBe('history');

@@ -72,7 +72,7 @@ describe('StaticProvider', () => {
 
   it('rejects unknown zones listing the closest known ones', () => {
     const e = thrown(() => staticLookup('DEX'));
-    expect(e.field).toBe('--region');
+    expect(e.field).toBe('zone');
     expect(e.message).toMatch(/unknown grid zone "DEX"; closest known: .*\bDE\b/);
     expect(e.fix).toMatch(/listZones/);
     expect(thrown(() => staticLookup('Germany-ish')).message).toMatch(/unknown grid zone/);

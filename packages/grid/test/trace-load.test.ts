@@ -52,7 +52,7 @@ describe('loadTrace: shipped Electricity Maps portal CSVs', () => {
 describe('loadTrace: malformed files name the file and the line', () => {
   it('names missing columns', async () => {
     const e = await rejection(loadTrace(fixture('em-missing-lca.csv')));
-    expect(e.field).toBe('--intensity-trace');
+    expect(e.field).toBe('trace');
     expect(e.message).toContain('em-missing-lca.csv line 1: missing column(s) "Carbon Intensity gCO₂eq/kWh (LCA)"');
     // The direct column is there, so asking for it works.
     expect((await loadTrace(fixture('em-missing-lca.csv'), { emissions: 'direct' })).points[0]?.gPerKwh).toBe(133.64);

@@ -60,7 +60,7 @@ describe('cloud regions', () => {
 
   it('rejects an unknown region listing close ones from the same cloud', () => {
     const e = thrown(() => lookupCloudRegion('aws:eu-west-9'));
-    expect(e.field).toBe('--region');
+    expect(e.field).toBe('zone');
     expect(e.message).toMatch(/unknown cloud region "aws:eu-west-9"; closest known: aws:eu-west-1, aws:eu-west-2, aws:eu-west-3/);
     expect(thrown(() => resolveZone('gcp:europe-wset4')).message).toMatch(/closest known: gcp:europe-west4/);
     expect(thrown(() => resolveZone('ibm:eu-de')).message).toMatch(/unknown cloud "ibm"/);
@@ -72,7 +72,7 @@ describe('cloud regions', () => {
     expect(() => cloudRegions(dir)).toThrow(/cloud-regions\.csv line 4: expected/);
     const ok = mkdtempSync(path.join(os.tmpdir(), 'verdant-grid-'));
     writeFileSync(path.join(ok, 'cloud-regions.csv'), 'region,zone,location,source\naws:xx-1,DE,"Somewhere, DE",test\n');
-    expect(lookupCloudRegion('aws:xx-1', '--region', ok)).toMatchObject({ zone: 'DE', location: 'Somewhere, DE' });
+    expect(lookupCloudRegion('aws:xx-1', 'zone', ok)).toMatchObject({ zone: 'DE', location: 'Somewhere, DE' });
   });
 });
 

@@ -57,7 +57,7 @@ describe('multi-job planning', () => {
       const inst = buildBatchInstance(jobs.map(normalizeJob), intensityCurve(pts), capacity);
       const want = exhaustive(inst);
       if (want === Infinity) {
-        await expect(solveBatchLp(inst, { integer: true })).rejects.toMatchObject({ field: '--capacity' });
+        await expect(solveBatchLp(inst, { integer: true })).rejects.toMatchObject({ field: 'capacity' });
         continue;
       }
       const got = await solveBatchLp(inst, { integer: true });
@@ -121,9 +121,9 @@ describe('multi-job planning', () => {
   it('names the capacity when the jobs cannot fit, and the deadline when a job has no grid start', async () => {
     const pts = series([1, 1, 1]);
     const jobs = [0, 1].map((): JobSpec => ({ durationS: 2 * H, earliestStart: T0, deadline: T0 + 3 * H, powerW: 1 }));
-    await expect(planBatch(jobs, pts, { capacity: 1 })).rejects.toMatchObject({ field: '--capacity' });
+    await expect(planBatch(jobs, pts, { capacity: 1 })).rejects.toMatchObject({ field: 'capacity' });
     const off = [{ durationS: H, earliestStart: T0 + 600, deadline: T0 + H + 1200, powerW: 1 }];
     const err = await planBatch(off, pts, { capacity: 1 }).catch((e: unknown) => e);
-    expect(isVerdantError(err) && err.field).toBe('--deadline');
+    expect(isVerdantError(err) && err.field).toBe('jobs[0].deadline');
   });
 });

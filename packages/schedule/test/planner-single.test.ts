@@ -245,9 +245,9 @@ describe('planAcrossZones', () => {
 
 describe('validation', () => {
   const pts = series([100, 200, 300, 400]);
-  it('names --deadline and the earliest feasible deadline', () => {
+  it('names the deadline field and the earliest feasible deadline', () => {
     const e = catchErr(() => planJob({ durationS: 2 * H, earliestStart: T0, deadline: T0 + H, powerW: 1 }, pts));
-    expect(e.field).toBe('--deadline');
+    expect(e.field).toBe('deadline');
     expect(e.fix).toContain(new Date((T0 + 2 * H) * 1000).toISOString());
   });
   it('rejects an empty series, one that does not cover the window, and gaps', () => {
@@ -259,10 +259,15 @@ describe('validation', () => {
     expect(catchErr(() => planJob({ durationS: H, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1 }, gap)).message).toContain('not contiguous');
   });
   it('needs power or energy, and prices for the cost objective', () => {
-    expect(catchErr(() => planJob({ durationS: H, earliestStart: T0, deadline: T0 + 2 * H }, pts)).field).toBe('--power');
+    expect(catchErr(() => planJob({ durationS: H, earliestStart: T0, deadline: T0 + 2 * H }, pts)).field).toBe('powerW');
     expect(catchErr(() => planJob({ durationS: H, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1 }, pts, { objective: 'cost' })).field).toBe('prices');
-    expect(catchErr(() => planJob({ durationS: -1, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1 }, pts)).field).toBe('--duration');
+    expect(catchErr(() => planJob({ durationS: -1, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1 }, pts)).field).toBe('durationS');
     const bad = { durationS: H, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1, interruptible: { minChunkS: -1, pauseOverheadS: 0 } };
-    expect(catchErr(() => planJob(bad, pts)).field).toBe('--min-chunk');
+    expect(catchErr(() => planJob(bad, pts)).field).toBe('interruptible.minChunkS');
+    const both = { durationS: H, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1, energyJ: 3600 };
+    expect(catchErr(() => planJob(both, pts)).field).toBe('powerW');
+    const overhead = { durationS: H, earliestStart: T0, deadline: T0 + 2 * H, powerW: 1, interruptible: { minChunkS: 0, pauseOverheadS: -1 } };
+    expect(catchErr(() => planJob(overhead, pts)).field).toBe('interruptible.pauseOverheadS');
+    expect(catchErr(() => planJob({ durationS: H, earliestStart: Number.NaN, deadline: T0 + 2 * H, powerW: 1 }, pts)).field).toBe('earliestStart');
   });
 });

@@ -35,9 +35,9 @@ describe('decide (carbon pause/resume policy)', () => {
   });
 
   it('rejects thresholds without hysteresis, naming the option', () => {
-    expect(() => checkThresholds({ pauseAboveG: 200, resumeBelowG: 200 })).toThrow(expect.objectContaining({ field: '--resume-below' }));
+    expect(() => checkThresholds({ pauseAboveG: 200, resumeBelowG: 200 })).toThrow(expect.objectContaining({ field: 'resumeBelowG' }));
     expect(() => checkThresholds({ pauseAboveG: 200, resumeBelowG: 300 })).toThrow(/must be below/);
-    expect(() => checkThresholds({ pauseAboveG: -1, resumeBelowG: -2 })).toThrow(expect.objectContaining({ field: '--pause-above' }));
+    expect(() => checkThresholds({ pauseAboveG: -1, resumeBelowG: -2 })).toThrow(expect.objectContaining({ field: 'pauseAboveG' }));
     expect(checkThresholds(th)).toBe(th);
   });
 });

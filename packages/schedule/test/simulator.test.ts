@@ -196,9 +196,9 @@ describe('runSimulation', () => {
     expect(res.rows[1]!.savingsPct).toBeGreaterThan(0.5);
   });
 
-  it('names the option on bad input', async () => {
-    await expect(runSimulation({ scenario: 'weekly' as 'ml' })).rejects.toMatchObject({ field: '--scenario' });
-    await expect(runSimulation({ scenario: 'periodic', zones: ['XX'], years: [2022] })).rejects.toMatchObject({ field: '--zone', message: expect.stringContaining('no shipped trace for XX 2022') });
-    await expect(runSimulation({ scenario: 'periodic', zones: ['ES'], years: [2022], windowsH: [-1] })).rejects.toMatchObject({ field: '--window' });
+  it('names the request field on bad input', async () => {
+    await expect(runSimulation({ scenario: 'weekly' as 'ml' })).rejects.toMatchObject({ field: 'scenario' });
+    await expect(runSimulation({ scenario: 'periodic', zones: ['XX'], years: [2022] })).rejects.toMatchObject({ field: 'zones', message: expect.stringContaining('no shipped trace for XX 2022') });
+    await expect(runSimulation({ scenario: 'periodic', zones: ['ES'], years: [2022], windowsH: [-1] })).rejects.toMatchObject({ field: 'windowsH' });
   });
 });

@@ -1,9 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { isVerdantError, type Store } from '@verdant/core';
+import type { Store } from '@verdant/core';
 import { providerFromEnv, type IntensityProvider } from '@verdant/grid';
-import { providerSource } from '@verdant/schedule';
 import { assertTokenForHost, bearerAuth } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { requestGuard } from './guard.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -13,12 +14,16 @@ import { planRoutes } from './routes/plan.js';
 
 export interface ServerOptions {
   store: Store;
-  /** Host the server will listen on; decides whether a token is mandatory. */
+  /** Host the server will listen on; beyond loopback a token of at least 16 characters is mandatory. */
   host?: string;
+  /**
+   * Bearer token required on every route but /healthz. Without one the server answers only requests whose
+   * Host is a loopback name (DNS-rebinding defence, docs/api.md); with one, any Host.
+   */
   token?: string;
   extraRegistries?: Registry[];
   logger?: boolean;
-  /** Carbon-intensity source for the Carbon Aware SDK routes and /api/plan. Default: the env-configured fallback chain over the store. */
+  /** Carbon-intensity source for the Carbon Aware SDK routes, /api/plan and /api/jobs. Default: the env-configured fallback chain over the store. */
   intensity?: IntensityProvider;
   /** Epoch seconds used as "now" by those routes (replay a trace as if live, as TraceProvider's clock does). Default: wall clock. */
   clock?: () => number;
@@ -27,18 +32,15 @@ export interface ServerOptions {
 /** Builds the HTTP API (routes registered as plugins; the caller listens). */
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   assertTokenForHost(opts.host ?? '127.0.0.1', opts.token);
-  const app = Fastify({ logger: opts.logger ?? false });
-  app.setErrorHandler((err, _req, reply) => {
-    if (isVerdantError(err)) return reply.code(400).send(err.toJSON());
-    const e = err as { validation?: unknown; statusCode?: number; message: string };
-    if (e.validation) return reply.code(400).send({ error: e.message, fix: 'see the API reference in docs/api.md' });
-    return reply.code(e.statusCode ?? 500).send({ error: e.message });
-  });
-  if (opts.token) bearerAuth(app, opts.token);
+  // Query strings are coerced from text, but an unknown parameter is an error rather than silently dropped.
+  const app = Fastify({ logger: opts.logger ?? false, ajv: { customOptions: { removeAdditional: false } } });
+  installErrorHandling(app);
+  requestGuard(app, { token: opts.token !== undefined });
+  if (opts.token !== undefined) bearerAuth(app, opts.token);
+  const intensity = opts.intensity ?? providerFromEnv(process.env, opts.store);
   await app.register(healthRoutes, { store: opts.store });
   await app.register(runRoutes, { store: opts.store });
-  await app.register(jobRoutes, { store: opts.store, ...(opts.intensity ? { source: providerSource(opts.intensity) } : {}) });
-  const intensity = opts.intensity ?? providerFromEnv(process.env, opts.store);
+  await app.register(jobRoutes, { store: opts.store, intensity });
   const clock = opts.clock ? { now: opts.clock } : {};
   await app.register(carbonAwareRoutes, { intensity, ...clock });
   await app.register(planRoutes, { intensity, ...clock });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Store, type IntensityPoint } from '@verdant/core';
-import { StaticProvider, TraceProvider, loadTrace, parseTrace, shippedTracePath } from '@verdant/grid';
+import { StaticProvider, TraceProvider, loadTrace, parseTrace, providerFromEnv, shippedTracePath, type IntensityProvider } from '@verdant/grid';
 import { buildServer } from '../src/index.js';
 
 // A synthetic zone with a clear daily shape and a unique minimum, and the shipped Spanish and Norwegian 2023 traces.
@@ -88,6 +88,31 @@ describe('Carbon Aware SDK: /emissions/bylocation(s)', () => {
     expect(best.json()).toEqual(expected);
   });
 
+  it("adds isEstimated and estimationMethod where the source says whether a value is its estimate", async () => {
+    const points: IntensityPoint[] = [
+      { zone: 'DE', t: T0, resolutionS: H, gPerKwh: 300, signal: 'average', source: 'stub', estimated: false },
+      { zone: 'DE', t: T0 + H, resolutionS: H, gPerKwh: 310, signal: 'average', source: 'stub', estimated: true, estimationMethod: 'TIME_SLICER_AVERAGE' },
+      { zone: 'DE', t: T0 + 2 * H, resolutionS: H, gPerKwh: 320, signal: 'average', source: 'stub' },
+    ];
+    const stub: IntensityProvider = {
+      name: 'stub',
+      zones: async () => [{ zone: 'DE', name: 'Germany', sources: ['stub'] }],
+      current: async () => points[1]!,
+      history: async (_zone, from, to) => points.filter((p) => p.t < to && p.t + p.resolutionS > from),
+    };
+    const server = await buildServer({ store, intensity: stub, clock: () => NOW });
+    try {
+      const body = (await server.inject(`/emissions/bylocation?location=DE&time=${iso(T0)}&toTime=${iso(T0 + 3 * H)}`)).json();
+      expect(body).toEqual([
+        { location: 'DE', time: iso(T0), rating: 300, duration: '01:00:00', isEstimated: false },
+        { location: 'DE', time: iso(T0 + H), rating: 310, duration: '01:00:00', isEstimated: true, estimationMethod: 'TIME_SLICER_AVERAGE' },
+        { location: 'DE', time: iso(T0 + 2 * H), rating: 320, duration: '01:00:00' },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers 204 when no data lies in the range', async () => {
     const r = await app.inject('/emissions/bylocation?location=TEST&time=2030-01-01T00:00:00Z&toTime=2030-01-02T00:00:00Z');
     expect(r.statusCode).toBe(204);
@@ -95,15 +120,16 @@ describe('Carbon Aware SDK: /emissions/bylocation(s)', () => {
 });
 
 describe('Carbon Aware SDK: forecasts', () => {
-  it('current: rolling windows from now, optimal points are the minimum, in the EmissionsForecast shape', async () => {
+  it('current: rolling windows from the first forecast point, optimal points are the minimum, in the EmissionsForecast shape', async () => {
     const r = await app.inject('/emissions/forecasts/current?location=TEST&windowSize=180');
     expect(r.statusCode).toBe(200);
     const [f] = r.json();
     expect(Object.keys(f)).toEqual(['generatedAt', 'requestedAt', 'location', 'dataStartAt', 'dataEndAt', 'windowSize', 'optimalDataPoints', 'forecastData']);
-    expect(f).toMatchObject({ location: 'TEST', requestedAt: iso(NOW), generatedAt: iso(NOW), dataStartAt: iso(NOW), dataEndAt: iso(T0 + 35 * H), windowSize: 180 });
-    // The default horizon is 24 h (the point holding now + 24 h ends at 35:00). Windows start now (10:30) and
-    // at every later hour, and must end by the end of the data.
-    const starts = [NOW, ...Array.from({ length: 32 - 11 + 1 }, (_, k) => T0 + (11 + k) * H)];
+    // The forecast is 24 h: from the point holding now (10:00) to the point holding now + 24 h (34:00-35:00).
+    // Windows start at its first point and step by one point (1 h) while they end by 35:00; the defaults echo
+    // the first window and the start of the last, as the SDK does.
+    expect(f).toMatchObject({ location: 'TEST', requestedAt: iso(NOW), generatedAt: iso(NOW), dataStartAt: iso(T0 + 10 * H), dataEndAt: iso(T0 + 32 * H), windowSize: 180 });
+    const starts = Array.from({ length: 32 - 10 + 1 }, (_, k) => T0 + (10 + k) * H);
     expect(f.forecastData.map((d: { timestamp: string }) => d.timestamp)).toEqual(starts.map(iso));
     for (const [k, d] of f.forecastData.entries()) {
       expect(Object.keys(d)).toEqual(['location', 'timestamp', 'duration', 'value']);
@@ -117,16 +143,66 @@ describe('Carbon Aware SDK: forecasts', () => {
     expect(f.optimalDataPoints[0].value).toBeCloseTo(min, 9);
   });
 
-  it('current: dataStartAt and dataEndAt bound the windows; windowSize defaults to one data point', async () => {
+  it('current: dataStartAt and dataEndAt bound the windows; without windowSize the points themselves, windowSize 0', async () => {
     const q = `location=TEST&dataStartAt=${iso(T0 + 12 * H)}&dataEndAt=${iso(T0 + 20 * H)}`;
     const [two] = (await app.inject(`/emissions/forecasts/current?${q}&windowSize=120`)).json();
     expect(two.forecastData.map((d: { timestamp: string }) => d.timestamp)).toEqual([12, 13, 14, 15, 16, 17, 18].map((h) => iso(T0 + h * H)));
     expect(two.dataStartAt).toBe(iso(T0 + 12 * H));
     expect(two.dataEndAt).toBe(iso(T0 + 20 * H));
     const [one] = (await app.inject(`/emissions/forecasts/current?${q}`)).json();
-    expect(one.windowSize).toBe(60);
-    expect(one.forecastData.map((d: { value: number }) => d.value)).toEqual(TEST_VALUES.slice(12, 20));
-    expect(one.optimalDataPoints).toEqual([{ location: 'TEST', timestamp: iso(T0 + 12 * H + (TEST_VALUES.slice(12, 20).indexOf(Math.min(...TEST_VALUES.slice(12, 20))) * H)), duration: 60, value: Math.min(...TEST_VALUES.slice(12, 20)) }]);
+    expect(one.windowSize).toBe(0);
+    // The SDK keeps every point that ends after dataStartAt and starts no later than dataEndAt: 12:00 to 20:00 inclusive.
+    const kept = TEST_VALUES.slice(12, 21);
+    expect(one.forecastData).toEqual(kept.map((v, k) => ({ location: 'TEST', timestamp: iso(T0 + (12 + k) * H), duration: 60, value: v })));
+    expect(one.optimalDataPoints).toEqual([{ location: 'TEST', timestamp: iso(T0 + (12 + kept.indexOf(Math.min(...kept))) * H), duration: 60, value: Math.min(...kept) }]);
+  });
+
+  it('current: windows step from dataStartAt by the length of the first point (12:10, 13:10, ...)', async () => {
+    const q = `location=TEST&dataStartAt=${iso(T0 + 12 * H + 600)}&dataEndAt=${iso(T0 + 20 * H)}&windowSize=120`;
+    const [f] = (await app.inject(`/emissions/forecasts/current?${q}`)).json();
+    // 17:10-19:10 is the last window that ends by 20:00.
+    const starts = [12, 13, 14, 15, 16, 17].map((h) => T0 + h * H + 600);
+    expect(f.forecastData.map((d: { timestamp: string }) => d.timestamp)).toEqual(starts.map(iso));
+    for (const [k, d] of f.forecastData.entries()) expect(d.value).toBeCloseTo(testMean(starts[k]!, starts[k]! + 2 * H), 9);
+    expect(f).toMatchObject({ dataStartAt: iso(T0 + 12 * H + 600), dataEndAt: iso(T0 + 20 * H), windowSize: 120 });
+  });
+
+  it('current: echoes the defaults as the SDK does: windowSize 0, dataStartAt the first point, dataEndAt the start of the last', async () => {
+    const r = await app.inject('/emissions/forecasts/current?location=TEST');
+    expect(r.statusCode).toBe(200);
+    const [f] = r.json();
+    expect(f).toMatchObject({ requestedAt: iso(NOW), dataStartAt: iso(T0 + 10 * H), dataEndAt: iso(T0 + 34 * H), windowSize: 0 });
+    expect(f.forecastData.map((d: { timestamp: string }) => d.timestamp)).toEqual(Array.from({ length: 25 }, (_, k) => iso(T0 + (10 + k) * H)));
+    expect(f.forecastData.map((d: { value: number }) => d.value)).toEqual(TEST_VALUES.slice(10, 35));
+  });
+
+  it('a window outside the forecast is a 400 on the parameter, not an answer from further data', async () => {
+    const range = `'${iso(T0 + 10 * H)}' through '${iso(T0 + 35 * H)}'`;
+    const monthAhead = await app.inject(`/emissions/forecasts/current?location=TEST&dataStartAt=${iso(NOW + 30 * 86400)}&dataEndAt=${iso(NOW + 31 * 86400)}`);
+    expect(monthAhead.statusCode).toBe(400);
+    expect(monthAhead.json().errors).toEqual({
+      dataStartAt: [`dataStartAt must be within time range of the forecasted data, ${range}`],
+      dataEndAt: [`dataEndAt must be within time range of the forecasted data, ${range}`],
+    });
+    const late = await app.inject(`/emissions/forecasts/current?location=TEST&dataEndAt=${iso(T0 + 40 * H)}`);
+    expect([late.statusCode, late.json().errors]).toEqual([400, { dataEndAt: [`dataEndAt must be within time range of the forecasted data, ${range}`] }]);
+    const early = await app.inject(`/emissions/forecasts/current?location=TEST&dataStartAt=${iso(T0 + 9 * H)}`);
+    expect([early.statusCode, early.json().errors]).toEqual([400, { dataStartAt: [`dataStartAt must be within time range of the forecasted data, ${range}`] }]);
+    // At the very end: inside the range, but nothing is left before the default dataEndAt.
+    const atEnd = await app.inject(`/emissions/forecasts/current?location=TEST&dataStartAt=${iso(T0 + 35 * H)}`);
+    expect(atEnd.json().errors).toEqual({ dataStartAt: ['dataStartAt must be earlier than dataEndAt'] });
+    const reversed = await app.inject(`/emissions/forecasts/current?location=TEST&dataStartAt=${iso(T0 + 14 * H)}&dataEndAt=${iso(T0 + 12 * H)}`);
+    expect([reversed.statusCode, reversed.json().errors]).toEqual([400, { dataStartAt: ['dataStartAt must be before dataEndAt'] }]);
+    // A back-test reads the 24 h from requestedAt, and its window must lie there too.
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/emissions/forecasts/batch',
+      payload: [{ requestedAt: '2023-03-01T00:00:00Z', location: 'ES', dataStartAt: '2023-03-01T12:00:00Z', dataEndAt: '2023-03-03T00:00:00Z' }],
+    });
+    expect([batch.statusCode, batch.json().errors]).toEqual([
+      400,
+      { '[0].dataEndAt': ["dataEndAt must be within time range of the forecasted data, '2023-03-01T00:00:00.000Z' through '2023-03-02T00:00:00.000Z'"] },
+    ]);
   });
 
   it('batch: a past requestedAt back-tests over the recorded data', async () => {
@@ -140,6 +216,14 @@ describe('Carbon Aware SDK: forecasts', () => {
     expect(f.forecastData).toHaveLength(23);
     const min = Math.min(...means);
     expect(f.optimalDataPoints.map((d: { timestamp: string }) => d.timestamp)).toEqual(means.flatMap((m, h) => (Math.abs(m - min) < 1e-9 ? [iso(day + h * H)] : [])));
+  });
+
+  it('batch: every item needs requestedAt', async () => {
+    for (const requestedAt of [undefined, null]) {
+      const r = await app.inject({ method: 'POST', url: '/emissions/forecasts/batch', payload: [{ requestedAt, location: 'ES', windowSize: 60 }] });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().errors).toEqual({ '[0].requestedAt': ['The requestedAt field is required.'] });
+    }
   });
 
   it('answers 501 when the source offers no forecasts', async () => {
@@ -193,13 +277,54 @@ describe('Carbon Aware SDK: validation errors', () => {
     expect(missing.body).toMatchObject({ type: expect.stringContaining('rfc7231'), title: 'One or more validation errors occurred.', status: 400 });
     expect(missing.body.errors).toEqual({ location: ['The location field is required.'] });
     expect((await problem('/emissions/bylocation?location=ES&time=yesterday')).body.errors).toHaveProperty('time');
-    expect((await problem('/emissions/bylocations?location=ES&time=2023-03-02T00:00:00Z&toTime=2023-03-01T00:00:00Z')).body.errors).toHaveProperty('toTime');
+    expect((await problem('/emissions/bylocations?location=ES&time=2023-03-02T00:00:00Z&toTime=2023-03-01T00:00:00Z')).body.errors).toEqual({ time: ['time must be before toTime'] });
     expect((await problem('/emissions/forecasts/current?location=TEST&windowSize=-5')).body.errors).toHaveProperty('windowSize');
     const unknown = await problem('/emissions/bylocation?location=ATLANTIS');
     expect(unknown.status).toBe(400);
     expect((unknown.body.errors as Record<string, string[]>).location![0]).toMatch(/unknown grid zone "ATLANTIS"/);
     expect((await problem('/emissions/average-carbon-intensity?location=ES&endTime=2023-03-01T06:00:00Z')).body.errors).toEqual({ startTime: ['The startTime field is required.'] });
-    expect((await problem('/emissions/forecasts/batch', [{ windowSize: 30 }])).body.errors).toEqual({ '[0].location': ['The location field is required.'] });
-    expect((await problem('/emissions/average-carbon-intensity/batch', [{ location: 'ES', startTime: '2023-03-02T00:00:00Z', endTime: '2023-03-01T00:00:00Z' }])).body.errors).toHaveProperty(['[0].endTime']);
+    expect((await problem('/emissions/forecasts/batch', [{ windowSize: 30 }])).body.errors).toEqual({
+      '[0].requestedAt': ['The requestedAt field is required.'],
+      '[0].location': ['The location field is required.'],
+    });
+    expect((await problem('/emissions/average-carbon-intensity/batch', [{ location: 'ES', startTime: '2023-03-02T00:00:00Z', endTime: '2023-03-01T00:00:00Z' }])).body.errors).toEqual({
+      '[0].startTime': ['startTime must be before endTime'],
+    });
+    expect((await problem('/emissions/average-carbon-intensity?location=ES&startTime=2023-03-01T06:00:00Z&endTime=2023-03-01T06:00:00Z')).body.errors).toEqual({ startTime: ['startTime must be before endTime'] });
+  });
+
+  it('toTime without time is a 400 on time, before anything is fetched, on a trace and on the default chain', async () => {
+    const chain = await buildServer({ store, intensity: providerFromEnv({ VERDANT_OFFLINE: '1' }, store), clock: () => NOW });
+    try {
+      for (const server of [app, chain]) {
+        for (const route of ['/emissions/bylocation?location=ES', '/emissions/bylocations?location=ES&location=NO', '/emissions/bylocations/best?location=ES']) {
+          const r = await server.inject(`${route}&toTime=2023-03-01T03:00:00Z`);
+          expect([route, r.statusCode, r.json().errors]).toEqual([route, 400, { time: ['time must be defined if toTime is defined'] }]);
+        }
+      }
+      // The older spelling on /emissions/bylocation is answered in its own names.
+      const old = await chain.inject('/emissions/bylocation?location=ES&endTime=2023-03-01T03:00:00Z');
+      expect([old.statusCode, old.json().errors]).toEqual([400, { startTime: ['startTime must be defined if endTime is defined'] }]);
+      const same = await chain.inject('/emissions/bylocation?location=ES&time=2023-03-01T03:00:00Z&toTime=2023-03-01T03:00:00Z');
+      expect([same.statusCode, same.json().errors]).toEqual([400, { time: ['time must be before toTime'] }]);
+    } finally {
+      await chain.close();
+    }
+  });
+
+  it('keys errors the source raises about a zone by location, never by a CLI flag', async () => {
+    // DE is a known zone, but this server's traces have no DE.
+    const checks: Array<[string, unknown, string]> = [
+      ['/emissions/bylocation?location=DE&time=2023-03-01T00:00:00Z&toTime=2023-03-01T03:00:00Z', undefined, 'location'],
+      ['/emissions/forecasts/current?location=TEST&location=DE', undefined, 'location'],
+      ['/emissions/average-carbon-intensity?location=DE&startTime=2023-03-01T00:00:00Z&endTime=2023-03-01T06:00:00Z', undefined, 'location'],
+      ['/emissions/forecasts/batch', [{ requestedAt: '2023-03-01T00:00:00Z', location: 'ES' }, { requestedAt: '2023-03-01T00:00:00Z', location: 'DE' }], '[1].location'],
+      ['/emissions/average-carbon-intensity/batch', [{ location: 'DE', startTime: '2023-03-01T00:00:00Z', endTime: '2023-03-01T06:00:00Z' }], '[0].location'],
+    ];
+    for (const [url, payload, key] of checks) {
+      const r = await problem(url, payload);
+      expect([url, r.status, Object.keys(r.body.errors as object)]).toEqual([url, 400, [key]]);
+      expect((r.body.errors as Record<string, string[]>)[key]![0]).toMatch(/no trace for zone "DE"/);
+    }
   });
 });

@@ -37,25 +37,27 @@ describe('HTTP API', () => {
     await app.close();
   });
 
-  it('exposes Prometheus counters and gauges labelled by run and sensor', async () => {
+  it('exposes Prometheus totals by name, zone and host, and the series of a run that just ended', async () => {
     const app = await buildServer({ store });
     const res = await app.inject('/metrics');
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     const text = res.body;
     expect(text).toMatch(/# TYPE verdant_energy_joules_total counter/);
-    expect(text).toContain(`verdant_energy_joules_total{run="${runId}",name="train",sensor="gpu:0"} 1000`);
-    expect(text).toMatch(new RegExp(`verdant_emissions_grams_total\\{run="${runId}",name="train",sensor="gpu:0"\\} 0\\.0833`));
-    expect(text).toMatch(/# TYPE verdant_power_watts gauge/);
-    expect(text).toContain(`verdant_grid_intensity_grams_per_kwh{run="${runId}",name="train",zone="DE"} 300`);
+    expect(text).toMatch(/verdant_energy_joules_total\{name="train",zone="DE",host="[^"]+"\} 1000\n/);
+    expect(text).toMatch(/verdant_runs_ended_total\{name="train",zone="DE",host="[^"]+"\} 1\n/);
+    expect(text).toContain(`verdant_run_energy_joules_total{run="${runId}",name="train"} 1000`);
+    expect(text).toMatch(new RegExp(`verdant_run_emissions_grams_total\\{run="${runId}",name="train"\\} 0\\.0833`));
+    expect(text).toMatch(new RegExp(`verdant_run_info\\{run="${runId}",name="train",status="succeeded",zone="DE",host="[^"]+"\\} 1`));
+    expect(text).toMatch(/# TYPE verdant_run_power_watts gauge/);
     await app.close();
   });
 
   it('requires a bearer token beyond loopback, and checks it', async () => {
     await expect(buildServer({ store, host: '0.0.0.0' })).rejects.toThrow(/token is required/);
-    const app = await buildServer({ store, host: '0.0.0.0', token: 's3cret' });
+    const app = await buildServer({ store, host: '0.0.0.0', token: 's3cret-s3cret-s3cret' });
     expect((await app.inject('/api/runs')).statusCode).toBe(401);
     expect((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer wrong!' } })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer s3cret' } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/runs', headers: { authorization: 'Bearer s3cret-s3cret-s3cret' } })).statusCode).toBe(200);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     await app.close();
   });

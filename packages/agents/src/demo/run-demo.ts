@@ -102,7 +102,7 @@ async function runMode(mode: DemoMode, baseUrl: string, seed: number, timeScale:
     answer = (await runPlan({ model, tools, messages, maxReplans: 1, ...(signal ? { signal } : {}) }).result).text;
   } else {
     const agentModel = mode === 'eager' ? model : afterMessageEnds(model);
-    const run = runAgent({ model: agentModel, tools, messages, concurrency: mode === 'sequential' ? 1 : 8, ...(signal ? { signal } : {}) });
+    const run = runAgent({ model: agentModel, tools, messages, ...(mode === 'sequential' ? { concurrency: 1 } : {}), ...(signal ? { signal } : {}) });
     answer = (await run.result).text;
   }
   const wallMs = performance.now() - started;

@@ -15,7 +15,10 @@ export interface PendingToolCall extends ToolCall {
 }
 
 export interface ToolExecutorOptions {
-  /** At most this many tool calls run at once across all tools (default 8). */
+  /**
+   * At most this many tool calls run at once across all tools. Default: no global cap (every call starts as
+   * soon as its own tool's limits allow); a cap is opt-in, here and per tool (`limits.concurrency`).
+   */
   concurrency?: number;
   /** Cancels every call of this executor. */
   signal?: AbortSignal;
@@ -39,7 +42,7 @@ let defaultLogger: Logger | undefined;
  */
 export class ToolExecutor {
   readonly tools: ReadonlyMap<string, Tool>;
-  /** The global cap: a counter while slots are free, a FIFO line when they are not. */
+  /** The global cap (Infinity when none): a counter while slots are free, a FIFO line when they are not. */
   private readonly global: Semaphore;
   private readonly releaseGlobal = () => this.global.release();
   private readonly signal: AbortSignal | undefined;
@@ -52,9 +55,9 @@ export class ToolExecutor {
       if (byName.has(t.name)) throw invalidInput('tools', `two tools are named "${t.name}"`, 'give every tool a unique name');
       byName.set(t.name, t);
     }
-    const concurrency = options.concurrency ?? 8;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw invalidInput('concurrency', `must be a whole number >= 1, got ${concurrency}`);
+    const concurrency = options.concurrency ?? Infinity;
+    if (concurrency !== Infinity && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      throw invalidInput('concurrency', `must be a whole number >= 1 (or Infinity for no cap), got ${concurrency}`, 'leave it out for no global cap');
     }
     this.tools = byName;
     this.global = new Semaphore(concurrency);
@@ -111,9 +114,8 @@ export class ToolExecutor {
       onStart?.(call, progress.attempts);
     };
     try {
-      const output = limiter.unlimited
-        ? await this.runUnlimited(t, parsed.data, abort, begin, callId)
-        : await this.runLimited(t, limiter, parsed.data, abort, begin, callId);
+      let output = limiter.unlimited ? this.runUnlimited(t, parsed.data, abort, begin, callId) : this.runLimited(t, limiter, parsed.data, abort, begin, callId);
+      if (isThenable(output)) output = await output; // a synchronous tool's result is used as is, without a microtask hop
       return { callId, name, ok: true, output, attempts: progress.attempts, startedAt: progress.startedAt!, finishedAt: nowSeconds() };
     } catch (error) {
       const { attempts, startedAt } = progress;
@@ -130,10 +132,16 @@ export class ToolExecutor {
 
   /**
    * The fast path of a tool without limits: a global slot (taken synchronously when one is free), then
-   * execute. No queue, no policy wrappers; a synchronous tool settles without waiting for a microtask.
+   * execute. No queue, no policy wrappers; a synchronous tool's output comes back as is (no promise), and
+   * a throw is thrown synchronously.
    */
-  private async runUnlimited(t: Tool, args: unknown, abort: LinkedAbort, begin: () => void, callId: string): Promise<unknown> {
-    if (!this.global.tryAcquire()) await this.global.acquire(abort.signal);
+  private runUnlimited(t: Tool, args: unknown, abort: LinkedAbort, begin: () => void, callId: string): unknown {
+    if (this.global.tryAcquire()) return this.executeInSlot(t, args, abort, begin, callId);
+    return this.global.acquire(abort.signal).then(() => this.executeInSlot(t, args, abort, begin, callId));
+  }
+
+  /** Runs a tool without limits in the global slot its caller holds, and gives the slot back when it settles. */
+  private executeInSlot(t: Tool, args: unknown, abort: LinkedAbort, begin: () => void, callId: string): unknown {
     let output: unknown;
     try {
       begin();

@@ -2,7 +2,7 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import { invalidInput } from '@verdant/core';
 import { ModelStreamError } from '../errors.js';
 import type { FinishReason, Message, ModelAdapter, ModelEvent, ModelRequest, Usage } from '../types.js';
-import { joinUrl, modelRetryPolicy, streamEvents, type HttpModelOptions } from './http.js';
+import { joinUrl, modelRetryPolicy, streamEvents, type HttpModelOptions, type StreamDecoder } from './http.js';
 import { parseJsonEvent } from './sse.js';
 import { parseToolArgs } from './tool-args.js';
 
@@ -26,7 +26,7 @@ export function anthropic(options: AnthropicOptions): ModelAdapter {
     stream(request: ModelRequest): AsyncIterable<ModelEvent> {
       const headers: Record<string, string> = { 'anthropic-version': options.version ?? '2023-06-01', ...options.headers };
       if (options.apiKey) headers['x-api-key'] = options.apiKey;
-      return streamEvents({ provider: PROVIDER, url, headers, body: requestBody(options, request), policy, signal: request.signal, decode: decodeMessageStream });
+      return streamEvents({ provider: PROVIDER, url, headers, body: requestBody(options, request), policy, signal: request.signal, decoder: () => new MessageStreamDecoder() });
     },
   };
 }
@@ -110,15 +110,16 @@ interface WireUsage {
 const RETRYABLE_ERRORS = new Set(['overloaded_error', 'api_error', 'rate_limit_error']);
 
 /** Messages stream events -> normalized events. A tool_use block's input is complete at its content_block_stop. */
-async function* decodeMessageStream(messages: AsyncIterable<EventSourceMessage>): AsyncGenerator<ModelEvent> {
-  const toolBlocks = new Map<number, { id: string; name: string; json: string }>();
-  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
-  let finish: FinishReason | undefined;
-  let stopped = false;
+class MessageStreamDecoder implements StreamDecoder<ModelEvent> {
+  private readonly toolBlocks = new Map<number, { id: string; name: string; json: string }>();
+  private readonly usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  private finish: FinishReason | undefined;
+  private stopped = false;
 
-  for await (const message of messages) {
+  message(message: EventSourceMessage, out: ModelEvent[]): boolean {
     const event = parseJsonEvent(message, PROVIDER) as StreamEvent;
     const index = event.index ?? 0;
+    const usage = this.usage;
     switch (event.type) {
       case 'message_start': {
         const u = event.message?.usage ?? {};
@@ -130,37 +131,37 @@ async function* decodeMessageStream(messages: AsyncIterable<EventSourceMessage>)
         const block = event.content_block;
         if (block?.type === 'tool_use') {
           const call = { id: block.id ?? `toolu_${index}`, name: block.name ?? '', json: '' };
-          toolBlocks.set(index, call);
-          yield { type: 'tool-call-start', index, id: call.id, name: call.name };
+          this.toolBlocks.set(index, call);
+          out.push({ type: 'tool-call-start', index, id: call.id, name: call.name });
         } else if (block?.type === 'text' && block.text) {
-          yield { type: 'text-delta', text: block.text };
+          out.push({ type: 'text-delta', text: block.text });
         }
         break;
       }
       case 'content_block_delta': {
         const delta = event.delta;
-        if (delta?.type === 'text_delta' && delta.text) yield { type: 'text-delta', text: delta.text };
+        if (delta?.type === 'text_delta' && delta.text) out.push({ type: 'text-delta', text: delta.text });
         if (delta?.type === 'input_json_delta' && delta.partial_json) {
-          const call = toolBlocks.get(index);
+          const call = this.toolBlocks.get(index);
           if (call) {
             call.json += delta.partial_json;
-            yield { type: 'tool-call-delta', index, id: call.id, argsDelta: delta.partial_json };
+            out.push({ type: 'tool-call-delta', index, id: call.id, argsDelta: delta.partial_json });
           }
         }
         break;
       }
       case 'content_block_stop': {
-        const call = toolBlocks.get(index);
-        if (call) yield { type: 'tool-call-complete', index, id: call.id, name: call.name, rawArgs: call.json, ...parseToolArgs(call.json) };
+        const call = this.toolBlocks.get(index);
+        if (call) out.push({ type: 'tool-call-complete', index, id: call.id, name: call.name, rawArgs: call.json, ...parseToolArgs(call.json) });
         break;
       }
       case 'message_delta':
-        if (event.delta?.stop_reason) finish = mapStopReason(event.delta.stop_reason);
+        if (event.delta?.stop_reason) this.finish = mapStopReason(event.delta.stop_reason);
         if (event.usage?.output_tokens !== undefined) usage.outputTokens = event.usage.output_tokens; // cumulative
         if (event.usage?.input_tokens !== undefined) usage.inputTokens = promptTokens(event.usage);
         break;
       case 'message_stop':
-        stopped = true;
+        this.stopped = true;
         break;
       case 'error': {
         const type = event.error?.type ?? 'error';
@@ -169,11 +170,14 @@ async function* decodeMessageStream(messages: AsyncIterable<EventSourceMessage>)
       default:
         break; // ping and event types added later
     }
-    if (stopped) break;
+    return this.stopped;
   }
-  if (!stopped) throw new ModelStreamError(`${PROVIDER} stream ended before message_stop`, { retryable: true });
-  yield { type: 'usage', usage };
-  yield { type: 'finish', reason: finish ?? 'stop' };
+
+  end(out: ModelEvent[]): void {
+    if (!this.stopped) throw new ModelStreamError(`${PROVIDER} stream ended before message_stop`, { retryable: true });
+    out.push({ type: 'usage', usage: { ...this.usage } });
+    out.push({ type: 'finish', reason: this.finish ?? 'stop' });
+  }
 }
 
 /** Cached prompt tokens are input tokens too: all of them count towards the prompt size. */

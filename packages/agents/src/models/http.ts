@@ -10,7 +10,7 @@ import {
 import type { EventSourceMessage } from 'eventsource-parser';
 import { invalidInput } from '@verdant/core';
 import { isRetryableModelError, ModelHttpError } from '../errors.js';
-import { sseMessages } from './sse.js';
+import { SseReader } from './sse.js';
 
 /** Retries of the model request: network errors, 408/409/429/5xx and streams that broke before any event. */
 export interface ModelRetryOptions {
@@ -52,6 +52,17 @@ export function modelRetryPolicy(options: ModelRetryOptions = {}): RetryPolicy {
   return retry(handleWhen(isRetryableModelError), { maxAttempts: maxAttempts - 1, backoff });
 }
 
+/**
+ * Turns one response's SSE messages into normalized events. One decoder per response (a retried request
+ * gets a fresh one). Its methods append to `out`, so a network chunk's events are decoded in one pass.
+ */
+export interface StreamDecoder<E> {
+  /** Decodes one message; returns true when it ends the stream (`[DONE]`, `message_stop`). Throws on a provider error event. */
+  message(message: EventSourceMessage, out: E[]): void | boolean;
+  /** The stream is over (ended by a message or by the body): appends the last events, or throws when the response was incomplete. */
+  end(out: E[]): void;
+}
+
 export interface StreamRequest<E> {
   provider: string;
   url: string;
@@ -59,8 +70,8 @@ export interface StreamRequest<E> {
   body: unknown;
   policy: RetryPolicy;
   signal: AbortSignal | undefined;
-  /** Turns the provider's SSE messages into normalized events; throws when the stream ends incomplete. */
-  decode: (messages: AsyncIterable<EventSourceMessage>) => AsyncIterator<E>;
+  /** Makes the decoder of one response. */
+  decoder: () => StreamDecoder<E>;
 }
 
 /**
@@ -68,8 +79,75 @@ export interface StreamRequest<E> {
  * HTTP errors, a stream that breaks before it says anything) is retried by the policy; a break after
  * events were yielded throws a retryable ModelStreamError for the caller to handle (it has seen output).
  */
-export async function* streamEvents<E>(request: StreamRequest<E>): AsyncGenerator<E> {
-  const { first, events } = await request.policy.execute(async ({ signal }) => {
+export function streamEvents<E>(request: StreamRequest<E>): AsyncIterableIterator<E> {
+  return new EventStream(request);
+}
+
+/**
+ * The iterator `streamEvents` returns. Events are decoded a network chunk at a time into a buffer and handed
+ * out from it, so an event costs one resolved promise rather than a trip through a chain of async
+ * generators; an error met while decoding a chunk is thrown after the events before it.
+ */
+class EventStream<E> implements AsyncIterableIterator<E> {
+  private events: E[] = [];
+  private cursor = 0;
+  private sse: SseReader | undefined;
+  private decoder: StreamDecoder<E> | undefined;
+  /** No more events will be decoded (the stream ended, failed, or the consumer left). */
+  private finished = false;
+  private failure: { error: unknown } | undefined;
+  private opened = false;
+
+  constructor(private readonly request: StreamRequest<E>) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<E>> {
+    if (this.cursor < this.events.length) return Promise.resolve({ value: this.events[this.cursor++]!, done: false });
+    return this.pull();
+  }
+
+  return(): Promise<IteratorResult<E>> {
+    this.stop();
+    this.events = [];
+    this.cursor = 0;
+    this.failure = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private async pull(): Promise<IteratorResult<E>> {
+    if (!this.opened) {
+      this.opened = true;
+      try {
+        await this.request.policy.execute(({ signal }) => this.open(signal), this.request.signal);
+      } catch (error) {
+        this.stop();
+        throw error;
+      }
+    }
+    while (this.cursor >= this.events.length) {
+      if (this.failure) {
+        const { error } = this.failure;
+        this.failure = undefined;
+        throw error;
+      }
+      if (this.finished) return { value: undefined, done: true };
+      this.events = [];
+      this.cursor = 0;
+      await this.fill();
+    }
+    return { value: this.events[this.cursor++]!, done: false };
+  }
+
+  /** One attempt: connect, then read until the first event (a failure before it is the attempt's, and retried). */
+  private async open(signal: AbortSignal): Promise<void> {
+    this.events = [];
+    this.cursor = 0;
+    this.finished = false;
+    this.failure = undefined;
+    const { request } = this;
     const response = await fetch(request.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...request.headers },
@@ -79,18 +157,46 @@ export async function* streamEvents<E>(request: StreamRequest<E>): AsyncGenerato
     if (!response.ok || !response.body) {
       throw new ModelHttpError(request.provider, response.status, await errorDetail(response), retryAfterMs(response.headers));
     }
-    const events = request.decode(sseMessages(response.body, request.provider));
+    this.sse = new SseReader(response.body, request.provider);
+    this.decoder = request.decoder();
+    while (this.events.length === 0 && !this.finished) await this.fill();
+    const failure = this.failed();
+    if (this.events.length === 0 && failure) throw failure.error;
+  }
+
+  /** Decodes the events of the next network chunk into the buffer; a failure is kept for after them. */
+  private async fill(): Promise<void> {
+    const sse = this.sse!;
+    const decoder = this.decoder!;
     try {
-      return { first: await events.next(), events };
+      const messages = await sse.read();
+      if (this.finished) return; // the consumer left while we waited
+      if (messages === undefined) {
+        this.stop();
+        decoder.end(this.events);
+        return;
+      }
+      for (const message of messages) {
+        if (decoder.message(message, this.events) === true) {
+          this.stop();
+          decoder.end(this.events);
+          return;
+        }
+      }
     } catch (error) {
-      await events.return?.();
-      throw error;
+      this.stop();
+      this.failure = { error };
     }
-  }, request.signal);
-  try {
-    for (let next = first; !next.done; next = await events.next()) yield next.value;
-  } finally {
-    await events.return?.();
+  }
+
+  /** What `fill` kept (a method, so the compiler does not assume the field unchanged across awaits). */
+  private failed(): { error: unknown } | undefined {
+    return this.failure;
+  }
+
+  private stop(): void {
+    this.finished = true;
+    this.sse?.cancel();
   }
 }
 

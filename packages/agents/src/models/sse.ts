@@ -1,33 +1,54 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { isAbortError, ModelStreamError } from '../errors.js';
 
 /**
- * The server-sent events of a response body. A body that breaks off (socket closed) throws a retryable
+ * The server-sent events of a response body, read one network chunk at a time: `read()` gives every event
+ * that chunk completed (often several, sometimes none), so the caller handles them in one synchronous pass
+ * instead of one promise per event. A body that breaks off (socket closed) throws a retryable
  * ModelStreamError; an abort from the caller's signal is rethrown as is.
  */
-export async function* sseMessages(body: ReadableStream<Uint8Array>, provider: string): AsyncGenerator<EventSourceMessage> {
-  const pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (message) => pending.push(message) });
-  // TextDecoderStream keeps a multi-byte character that is split across chunks intact.
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    while (true) {
-      const chunk = await reader.read().catch((error: unknown) => {
-        if (isAbortError(error)) throw error;
-        throw new ModelStreamError(`${provider} stream broke off: ${error instanceof Error ? error.message : String(error)}`, {
-          retryable: true,
-          cause: error,
-        });
+export class SseReader {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  // In stream mode a multi-byte character split across chunks is kept until its last byte arrives.
+  private readonly decoder = new TextDecoder();
+  private readonly parser: EventSourceParser;
+  private batch: EventSourceMessage[] = [];
+  private ended = false;
+
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly provider: string,
+  ) {
+    this.reader = body.getReader();
+    this.parser = createParser({ onEvent: (message) => this.batch.push(message) });
+  }
+
+  /** The events the next chunk of the body completed, or undefined once the body has ended. */
+  async read(): Promise<EventSourceMessage[] | undefined> {
+    if (this.ended) return undefined;
+    const chunk = await this.reader.read().catch((error: unknown) => {
+      if (isAbortError(error)) throw error;
+      throw new ModelStreamError(`${this.provider} stream broke off: ${error instanceof Error ? error.message : String(error)}`, {
+        retryable: true,
+        cause: error,
       });
-      if (chunk.done) break;
-      parser.feed(chunk.value);
-      while (pending.length > 0) yield pending.shift()!;
+    });
+    if (chunk.done) {
+      this.ended = true;
+      const tail = this.decoder.decode();
+      if (tail) this.parser.feed(tail);
+      this.parser.reset({ consume: true }); // a final event without its blank line
+    } else {
+      this.parser.feed(this.decoder.decode(chunk.value, { stream: true }));
     }
-    parser.reset({ consume: true }); // a final event without its blank line
-    while (pending.length > 0) yield pending.shift()!;
-  } finally {
-    // The consumer stopped early or the stream failed: release the connection.
-    reader.cancel().catch(() => undefined);
+    const events = this.batch;
+    this.batch = [];
+    return events;
+  }
+
+  /** Releases the connection (the consumer stopped early, the stream failed or it is over). */
+  cancel(): void {
+    this.reader.cancel().catch(() => undefined);
   }
 }
 

@@ -46,3 +46,31 @@ export function hangingTool(options: { limits?: ToolLimits; rejectOnAbort?: bool
   });
   return { hang, started, sawAbort };
 }
+
+/**
+ * A tool named `barrier` whose calls each wait until `size` calls have started, recording `start:<i>` and
+ * `end:<i>`. All `size` calls start before any finishes only when they run at the same time; `release()`
+ * opens the barrier anyway (so a capped executor finishes instead of waiting forever).
+ */
+export function barrierTool(size: number) {
+  const log: string[] = [];
+  let started = 0;
+  let release!: () => void;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  const barrier = tool({
+    name: 'barrier',
+    description: '',
+    input: z.object({ i: z.number() }),
+    execute: async ({ i }) => {
+      log.push(`start:${i}`);
+      if (++started === size) release();
+      await opened;
+      log.push(`end:${i}`);
+      return i;
+    },
+  });
+  return { barrier, log, release };
+}
+
+/** Resolves after the microtasks queued now have run: every call that can start without waiting has started. */
+export const settleMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve));

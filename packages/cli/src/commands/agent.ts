@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { invalidInput } from '@verdant/core';
 import type { DemoMode } from '@verdant/agents';
-import { action, printJson } from '../shared.js';
+import { action } from '../options/action.js';
+import { printJson } from '../options/print.js';
 
 /** The demo's modes (as @verdant/agents' DEMO_MODES; listed here so `--help` does not load the library). */
 const DEMO_MODES: readonly DemoMode[] = ['sequential', 'parallel', 'eager', 'plan'];
@@ -17,12 +17,12 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: { mode: string; seed: string; json?: boolean }) => {
+        const [{ invalidInput }, { runDemo }] = await Promise.all([import('@verdant/core'), import('@verdant/agents')]);
         if (o.mode !== 'all' && !(DEMO_MODES as readonly string[]).includes(o.mode)) {
           throw invalidInput('--mode', `unknown mode "${o.mode}"`, `use one of: ${DEMO_MODES.join(', ')}, all`);
         }
         const seed = Number(o.seed);
         if (!Number.isInteger(seed)) throw invalidInput('--seed', `must be a whole number, got ${o.seed}`);
-        const { runDemo } = await import('@verdant/agents');
         const report = await runDemo({
           mode: o.mode as DemoMode | 'all',
           seed,

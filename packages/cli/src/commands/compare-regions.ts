@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { invalidInput, toIso } from '@verdant/core';
-import { action, printJson } from '../shared.js';
-import { addPlanOptions, runPlan, type PlanOptions } from './plan.js';
+import { action } from '../options/action.js';
+import { addPlanOptions, type PlanOptions } from '../options/plan-options.js';
+import { printJson } from '../options/print.js';
 
 export function register(program: Command): void {
   addPlanOptions(
@@ -10,10 +10,11 @@ export function register(program: Command): void {
       .description("Each region's best window for a job and its emissions, best region first"),
   ).action(
     action(async (o: PlanOptions) => {
+      const [{ invalidInput, toIso }, { zonePlanJson }, { planFromOptions }] = await Promise.all([import('@verdant/core'), import('@verdant/schedule'), import('../options/plan.js')]);
       if (o.region.length < 2 && o.trace.length < 2) throw invalidInput('--region', `give at least two regions to compare, got ${o.region.length}`, 'repeat --region, e.g. --region ES --region NO');
-      const r = await runPlan(o);
+      const r = await planFromOptions(o);
       if (o.json) {
-        return printJson({ earliest_start: toIso(r.earliestStart), deadline: toIso(r.deadline), best: r.best.zone, regions: r.all.map((await import('@verdant/schedule')).zonePlanJson), notes: r.notes });
+        return printJson({ earliest_start: toIso(r.earliestStart), deadline: toIso(r.deadline), best: r.best.zone, regions: r.all.map(zonePlanJson), notes: r.notes });
       }
       const rows = [['zone', 'best start', 'g/kWh', 'now g/kWh', 'emissions g', 'saving']];
       for (const p of r.all) {

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { ExitCode, VerdantError, invalidInput, nowS, parsePositive, parseTime, toIso, type IntensityPoint } from '@verdant/core';
-import { action, printJson } from '../shared.js';
-import { parseSignal, withIntensity } from './intensity.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import type { IntensityPoint } from '@verdant/core';
+import type { LinkFailure } from '@verdant/grid';
+import { action } from '../options/action.js';
+import { collect, printJson } from '../options/print.js';
 
 /** History the model learns from when forecasting from a trace. */
 const MODEL_HISTORY_S = 28 * 86400;
@@ -28,14 +27,18 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (input: string, o: Options) => {
+        const [{ ExitCode, VerdantError, formatDuration, invalidInput, nowS, parsePositive, parseTime, toIso }, grid, { parseSignal, withIntensity }] = await Promise.all([
+          import('@verdant/core'),
+          import('@verdant/grid'),
+          import('../options/intensity.js'),
+        ]);
         const horizonS = parsePositive(o.hours, '--hours') * 3600;
         const signal = parseSignal(o.signal);
         if (o.at !== undefined && o.trace.length === 0) throw invalidInput('--at', 'only applies with --trace', 'drop --at: live forecasts start now');
         const origin = o.at === undefined ? nowS() : parseTime(o.at, '--at');
-        const grid = await import('@verdant/grid');
         await withIntensity(o.trace, { signal, zone: input }, async (provider, known) => {
           const zone = grid.resolveLocation(input, '<zone>', known);
-          let answer: { points: IntensityPoint[]; link: string; provider: string; ageS: number | null; failures: unknown[] };
+          let answer: { points: IntensityPoint[]; link: string; provider: string; ageS: number | null; failures: LinkFailure[] };
           if (o.trace.length > 0) {
             const history = await grid.queryHistory(provider, zone, origin - MODEL_HISTORY_S, origin, { signal });
             const before = history.points.filter((p) => p.t + p.resolutionS <= origin);
@@ -61,6 +64,15 @@ export function register(program: Command): void {
           };
           if (o.json) return printJson(out);
           process.stdout.write(`${zone} forecast via ${out.link} (${out.provider})${out.generated_at ? `, generated ${out.generated_at}` : ''}\n`);
+          for (const f of answer.failures) {
+            process.stdout.write(`  skipped ${f.link} (${f.provider}): ${f.error}\n`);
+          }
+          if (answer.points.length === 1) {
+            const p = answer.points[0]!;
+            const span = p.resolutionS >= 86400 ? `${Math.round(p.resolutionS / 86400)} days` : formatDuration(p.resolutionS);
+            const why = answer.failures.length ? 'no earlier link could answer (see above)' : `${out.link} is the only source that answered`;
+            process.stdout.write(`  one static point: ${p.source}, an average over ${span}, not an hourly forecast; ${why}\n`);
+          }
           const values = answer.points.map((p) => p.gPerKwh);
           const max = Math.max(...values, 1);
           for (const p of out.points) {

@@ -7,6 +7,7 @@ import { register as intensity } from './intensity.js';
 import { register as jobs } from './jobs.js';
 import { register as plan } from './plan.js';
 import { register as report } from './report.js';
+import { register as resume } from './resume.js';
 import { register as run } from './run.js';
 import { register as runs } from './runs.js';
 import { register as serve } from './serve.js';
@@ -18,6 +19,7 @@ import { register as zones } from './zones.js';
 export function registerAll(program: Command): void {
   agent(program);
   run(program);
+  resume(program);
   runs(program);
   report(program);
   estimate(program);

@@ -1,46 +1,12 @@
 import type { Command } from 'commander';
-import { ExitCode, VerdantError, invalidInput, isVerdantError, nowS, parseTime, toIso, type IntensitySignal } from '@verdant/core';
-import type { IntensityProvider } from '@verdant/grid';
-import { action, printJson, withStore } from '../shared.js';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { action } from '../options/action.js';
+import { collect, printJson } from '../options/print.js';
 
 interface Options {
   at?: string;
   signal: string;
   trace: string[];
   json?: boolean;
-}
-
-export function parseSignal(v: string): IntensitySignal {
-  if (v === 'average' || v === 'marginal') return v;
-  throw invalidInput('--signal', `unknown signal "${v}"`, 'use average or marginal');
-}
-
-/** A trace answers only inside its span: say which option moves the time there. */
-export function traceTimeError(e: unknown, field: string): unknown {
-  if (isVerdantError(e) && e.field === '--intensity-trace') {
-    return new VerdantError(e.message, { field, fix: `give ${field} a time inside the trace (e.g. ${field} 2023-06-01T12:00Z for a 2023 trace)`, exitCode: ExitCode.usage });
-  }
-  return e;
-}
-
-/**
- * Runs fn with the configured intensity source: the trace(s) when given (replayed with their clock at `clock`),
- * else the env-configured fallback chain over the store's cache.
- */
-export async function withIntensity<T>(traces: string[], opts: { zone?: string; signal?: IntensitySignal; clock?: number }, fn: (p: IntensityProvider, known: string[]) => Promise<T>): Promise<T> {
-  const grid = await import('@verdant/grid');
-  if (traces.length > 0) {
-    const clock = opts.clock;
-    const provider = await grid.traceProviderFromSpecs(traces, {
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.zone ? { zone: opts.zone } : {}),
-      ...(clock !== undefined ? { clock: () => clock } : {}),
-    });
-    return fn(provider, (await provider.zones()).map((z) => z.zone));
-  }
-  return withStore((store) => fn(grid.providerFromEnv(process.env, store), []));
 }
 
 export function register(program: Command): void {
@@ -54,10 +20,14 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (input: string, o: Options) => {
+        const [{ ExitCode, VerdantError, nowS, parseTime, toIso }, grid, { parseSignal, traceTimeError, withIntensity }] = await Promise.all([
+          import('@verdant/core'),
+          import('@verdant/grid'),
+          import('../options/intensity.js'),
+        ]);
         const signal = parseSignal(o.signal);
         const at = o.at === undefined ? undefined : parseTime(o.at, '--at');
         const clock = at ?? nowS();
-        const grid = await import('@verdant/grid');
         await withIntensity(o.trace, { signal, clock, zone: input }, async (provider, known) => {
           const zone = grid.resolveLocation(input, '<zone>', known);
           let answer;
@@ -76,6 +46,9 @@ export function register(program: Command): void {
             interval_start: toIso(p.t),
             resolution_s: p.resolutionS,
             source: p.source,
+            // Whether the source called the value an estimate (null: it did not say).
+            estimated: p.estimated ?? null,
+            estimation_method: p.estimationMethod ?? null,
             link: answer.link,
             provider: answer.provider,
             age_s: answer.ageS,
@@ -83,7 +56,8 @@ export function register(program: Command): void {
           };
           if (o.json) return printJson(out);
           const age = out.age_s === null ? 'age n/a' : `age ${Math.round(out.age_s)} s`;
-          process.stdout.write(`${zone}  ${p.gPerKwh.toFixed(1)} gCO2e/kWh (${p.signal}) at ${out.at}\n`);
+          const estimate = p.estimated ? `, estimated${p.estimationMethod ? ` by ${p.estimationMethod}` : ''}` : '';
+          process.stdout.write(`${zone}  ${p.gPerKwh.toFixed(1)} gCO2e/kWh (${p.signal}${estimate}) at ${out.at}\n`);
           process.stdout.write(`source ${p.source} via ${answer.link} (${answer.provider}), ${age}\n`);
           for (const f of answer.failures) process.stdout.write(`  skipped ${f.link} (${f.provider}): ${f.error}\n`);
         });

@@ -1,8 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { invalidInput } from '@verdant/core';
-import { renderRunReport, summarizeRun } from '@verdant/energy';
-import { action, printJson, withStore } from '../shared.js';
+import { action } from '../options/action.js';
+import { printJson } from '../options/print.js';
+import { withStore } from '../options/store.js';
 
 export function register(program: Command): void {
   program
@@ -13,11 +12,13 @@ export function register(program: Command): void {
     .option('--json', 'print where it was written as JSON')
     .action(
       action(async (id: string, o: { html?: string; json?: boolean }) => {
+        const [{ invalidInput }, { renderRunReport, summarizeRun }, { checkOutputFile, writeOutputFile }] = await Promise.all([import('@verdant/core'), import('@verdant/energy'), import('../options/output.js')]);
         if (!o.html) throw invalidInput('--html', 'is required', 'e.g. verdant report <run> --html report.html');
+        checkOutputFile(o.html, '--html', 'report.html');
         await withStore(async (store) => {
           const runId = await store.resolveRunId(id);
           const html = await renderRunReport((await summarizeRun(store, runId))!, await store.samples(runId));
-          await writeFile(o.html!, html);
+          await writeOutputFile(o.html!, html, '--html');
           if (o.json) printJson({ run_id: runId, html: o.html, bytes: Buffer.byteLength(html) });
           else process.stderr.write(`verdant: wrote ${o.html}\n`);
         });

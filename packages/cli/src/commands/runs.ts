@@ -1,8 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatDuration, invalidInput, joulesToWh, toIso } from '@verdant/core';
-import { runListItem, summarizeRun } from '@verdant/energy';
-import { action, printJson, withStore } from '../shared.js';
+import { action } from '../options/action.js';
+import { printJson } from '../options/print.js';
+import { withStore } from '../options/store.js';
 
 export function register(program: Command): void {
   const runs = program.command('runs').description('Measured runs: list, show, export');
@@ -14,17 +13,27 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: { limit: string; json?: boolean }) => {
-        const limit = Number(o.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw invalidInput('--limit', `must be a whole number >= 1, got ${o.limit}`);
+        // The human list needs no more than the store; --json prints energy's one run-list shape (as the API does).
+        const [{ formatDuration, joulesToWh, parseWholeNumber, toIso }, energy] = await Promise.all([import('@verdant/core'), o.json ? import('@verdant/energy') : undefined]);
+        const limit = parseWholeNumber(o.limit, '--limit', 1);
         await withStore(async (store) => {
           const rows = await store.listRuns({ limit });
-          if (o.json) {
-            printJson({ runs: rows.map(runListItem) });
+          if (energy) {
+            printJson({ runs: rows.map(energy.runListItem) });
             return;
           }
+          if (rows.length === 0) {
+            process.stderr.write(`verdant: no runs yet in ${store.location}\n`);
+            return;
+          }
+          const idWidth = Math.max('run_id'.length, ...rows.map((r) => r.id.length));
+          process.stdout.write(
+            `${'run_id'.padEnd(idWidth)}  ${'status'.padEnd(11)} ${'started (UTC)'.padEnd(19)}  ${'duration'.padStart(8)}  ` +
+              `${'energy'.padStart(13)}  ${'emissions'.padStart(11)}  name\n`,
+          );
           for (const r of rows) {
             process.stdout.write(
-              `${r.id}  ${r.status.padEnd(11)} ${toIso(r.started_at).slice(0, 19)}  ${formatDuration((r.ended_at ?? r.heartbeat_at) - r.started_at).padStart(8)}  ` +
+              `${r.id.padEnd(idWidth)}  ${r.status.padEnd(11)} ${toIso(r.started_at).slice(0, 19)}  ${formatDuration((r.ended_at ?? r.heartbeat_at) - r.started_at).padStart(8)}  ` +
                 `${joulesToWh(r.energy_j).toFixed(3).padStart(10)} Wh  ${r.emissions_g.toFixed(3).padStart(9)} g  ${r.name}\n`,
             );
           }
@@ -39,6 +48,7 @@ export function register(program: Command): void {
     .option('--json', 'print the same fields as `verdant run --json`')
     .action(
       action(async (id: string, o: { json?: boolean }) => {
+        const [{ formatDuration, joulesToWh }, { summarizeRun }] = await Promise.all([import('@verdant/core'), import('@verdant/energy')]);
         await withStore(async (store) => {
           const s = (await summarizeRun(store, await store.resolveRunId(id)))!;
           if (o.json) return printJson(s);
@@ -65,6 +75,8 @@ export function register(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(
       action(async (id: string, o: { json?: boolean; out?: string }) => {
+        const [{ toIso }, { summarizeRun }, { checkOutputFile, writeOutputFile }] = await Promise.all([import('@verdant/core'), import('@verdant/energy'), import('../options/output.js')]);
+        if (o.out !== undefined) checkOutputFile(o.out, '--out', o.json ? 'run.json' : 'samples.csv');
         await withStore(async (store) => {
           const runId = await store.resolveRunId(id);
           const summary = (await summarizeRun(store, runId))!;
@@ -75,7 +87,7 @@ export function register(program: Command): void {
             const header = 'run_id,sensor_id,t,time,dt_s,energy_j,power_w,intensity_g_per_kwh,emissions_g';
             text = `${[header, ...samples.map((x) => [x.run_id, x.sensor_id, x.t, toIso(x.t), x.dt, x.energy_j, x.power_w, x.intensity_g_per_kwh, x.emissions_g].join(','))].join('\n')}\n`;
           }
-          if (o.out) await writeFile(o.out, text);
+          if (o.out !== undefined) await writeOutputFile(o.out, text, '--out');
           else process.stdout.write(text);
         });
       }),

@@ -1,28 +1,16 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { invalidInput, parseDuration } from '@verdant/core';
 import type { DeadlinePolicy, SimulationRequest } from '@verdant/schedule';
-import { action, printJson } from '../shared.js';
+import { action } from '../options/action.js';
+import { collect, printJson } from '../options/print.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+type Core = typeof import('@verdant/core');
 
-function number(flag: string, v: string, integer = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw invalidInput(flag, `must be ${integer ? 'a whole number' : 'a number'}, got "${v}"`);
-  }
-  return n;
-}
-
-function deadline(v: string): DeadlinePolicy {
-  if (v === 'next-workday' || v === 'semi-weekly') return { kind: v };
-  throw invalidInput('--deadline', `unknown deadline policy "${v}"`, 'use next-workday or semi-weekly (or --window <h> for a fixed slack)');
-}
-
-function timeOfDay(v: string): number {
-  const m = /^(\d{1,2}):(\d{2})$/.exec(v.trim());
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw invalidInput('--at', `cannot read "${v}" as a time of day`, 'write HH:MM, e.g. 01:00');
-  return Number(m[1]) * 3600 + Number(m[2]) * 60;
+/** What the table's figures mean; "±" is explained only where a cell shows one, with its unit. */
+function legend(scenario: string, rows: readonly { runs: number }[]): string {
+  const base = 'savings in emissions, % of running each job at its nominal time';
+  const what = scenario === 'periodic' ? `${base}; column ±Wh: the job may start up to W hours earlier or later` : base;
+  const seeds = Math.max(...rows.map((r) => r.runs));
+  return seeds > 1 ? `${what}; "x% ±y": mean and standard deviation over ${seeds} noise seeds, in percentage points` : what;
 }
 
 interface Options {
@@ -46,7 +34,22 @@ interface Options {
   json?: boolean;
 }
 
-function request(o: Options): SimulationRequest {
+/** The request the options describe; every value is read (and refused, naming its flag) before anything runs. */
+function request(o: Options, { invalidInput, parseDuration, parseWholeNumber }: Core): SimulationRequest {
+  const number = (flag: string, v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw invalidInput(flag, `must be a number, got "${v}"`);
+    return n;
+  };
+  const deadline = (v: string): DeadlinePolicy => {
+    if (v === 'next-workday' || v === 'semi-weekly') return { kind: v };
+    throw invalidInput('--deadline', `unknown deadline policy "${v}"`, 'use next-workday or semi-weekly (or --window <h> for a fixed slack)');
+  };
+  const timeOfDay = (v: string): number => {
+    const m = /^(\d{1,2}):(\d{2})$/.exec(v.trim());
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw invalidInput('--at', `cannot read "${v}" as a time of day`, 'write HH:MM, e.g. 01:00');
+    return Number(m[1]) * 3600 + Number(m[2]) * 60;
+  };
   const periodic = {
     ...(o.at ? { timeOfDayS: timeOfDay(o.at) } : {}),
     ...(o.duration ? { durationS: parseDuration(o.duration, '--duration') } : {}),
@@ -55,7 +58,7 @@ function request(o: Options): SimulationRequest {
   return {
     scenario: o.scenario as SimulationRequest['scenario'],
     zones: o.zone,
-    years: o.year.map((y) => number('--year', y, true)),
+    years: o.year.map((y) => parseWholeNumber(y, '--year')),
     traceFiles: o.trace,
     ...(o.timeZone ? { timeZone: o.timeZone } : {}),
     windowsH: o.window.map((w) => number('--window', w)),
@@ -63,9 +66,9 @@ function request(o: Options): SimulationRequest {
     interruptible: !!o.interruptible,
     ...(o.minChunk ? { minChunkS: parseDuration(o.minChunk, '--min-chunk') } : {}),
     noise: o.noise.length ? o.noise.map((x) => number('--noise', x)) : [0],
-    ...(o.seeds ? { seeds: number('--seeds', o.seeds, true) } : {}),
+    ...(o.seeds ? { seeds: parseWholeNumber(o.seeds, '--seeds', 1) } : {}),
     periodic,
-    ...(o.jobs ? { ml: { count: number('--jobs', o.jobs, true) } } : {}),
+    ...(o.jobs ? { ml: { count: parseWholeNumber(o.jobs, '--jobs', 1) } } : {}),
   };
 }
 
@@ -93,16 +96,23 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: Options) => {
-        const { formatTable, renderSavingsSvg, runSimulation, toCsv } = await import('@verdant/schedule');
-        const result = await runSimulation(request(o));
-        if (o.csv) await writeFile(o.csv, toCsv(result.rows));
-        if (o.svg) {
+        const [core, { formatTable, renderSavingsSvg, runSimulation, toCsv }, { checkOutputFile, writeOutputFile }] = await Promise.all([
+          import('@verdant/core'),
+          import('@verdant/schedule'),
+          import('../options/output.js'),
+        ]);
+        const req = request(o, core);
+        if (o.csv !== undefined) checkOutputFile(o.csv, '--csv', 'savings.csv');
+        if (o.svg !== undefined) checkOutputFile(o.svg, '--svg', 'savings.svg');
+        const result = await runSimulation(req);
+        if (o.csv !== undefined) await writeOutputFile(o.csv, toCsv(result.rows), '--csv');
+        if (o.svg !== undefined) {
           const title = result.scenario === 'periodic' ? 'Scenario I: periodic job shifted within ±W' : 'Scenario II: ML jobs shifted to a deadline';
-          await writeFile(o.svg, await renderSavingsSvg(result.rows, title));
+          await writeOutputFile(o.svg, await renderSavingsSvg(result.rows, title), '--svg');
         }
         if (o.json) return printJson({ ...result, csv: o.csv ?? null, svg: o.svg ?? null });
         process.stdout.write(`${formatTable(result.rows)}\n`);
-        process.stdout.write('savings vs. running at the nominal time (± std over noise seeds)\n');
+        process.stdout.write(`${legend(result.scenario, result.rows)}\n`);
       }),
     );
 }

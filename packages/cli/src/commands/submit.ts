@@ -1,8 +1,15 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { invalidInput, isVerdantError, nowS, parseDuration, parseTime, toIso, VerdantError, type Store } from '@verdant/core';
+import type { Store } from '@verdant/core';
+import type { IntensityProvider } from '@verdant/grid';
 import type { JobPlanSummary, JobRecord } from '@verdant/schedule';
-import { action, printJson, withStore } from '../shared.js';
+import { action } from '../options/action.js';
+import { printJson } from '../options/print.js';
+import { withStore } from '../options/store.js';
+
+type Core = typeof import('@verdant/core');
+type Schedule = typeof import('@verdant/schedule');
+type Intensity = typeof import('../options/intensity.js');
 
 interface SubmitOptions {
   name?: string;
@@ -12,7 +19,7 @@ interface SubmitOptions {
   interruptible?: boolean;
   checkpointSignal?: string;
   region?: string;
-  executor: string;
+  executor?: string;
   pauseAbove?: string;
   resumeBelow?: string;
   power?: string;
@@ -20,24 +27,6 @@ interface SubmitOptions {
   output?: string;
   json?: boolean;
 }
-
-/** The library names request fields; the user typed flags. */
-const FIELD_TO_FLAG: Record<string, string> = {
-  name: '--name',
-  argv: '<command>',
-  durationS: '--duration',
-  earliestStart: '--earliest',
-  deadline: '--deadline',
-  interruptible: '--interruptible',
-  checkpointSignal: '--checkpoint-signal',
-  pauseAboveG: '--pause-above',
-  resumeBelowG: '--resume-below',
-  zone: '--region',
-  executor: '--executor',
-  powerW: '--power',
-  outputPath: '--output',
-  partition: '--partition',
-};
 
 export function register(program: Command): void {
   program
@@ -51,7 +40,7 @@ export function register(program: Command): void {
     .option('--interruptible', 'the job may be paused by the carbon policy (SIGSTOP, or its --checkpoint-signal)')
     .option('--checkpoint-signal <signal>', 'interruptible: signal that makes the job save its state and exit (e.g. SIGUSR1); it is restarted to resume')
     .option('--region <zone>', 'grid zone, country code or cloud region (default VERDANT_REGION)')
-    .option('--executor <name>', 'local or slurm', 'local')
+    .option('--executor <name>', 'where the job runs: the local scheduler in `verdant serve` (default) or another registered executor, e.g. slurm')
     .option('--pause-above <g>', 'interruptible: pause when intensity rises above this many gCO2e/kWh')
     .option('--resume-below <g>', 'interruptible: resume when intensity falls below this (less than --pause-above)')
     .option('--power <W>', 'average power, e.g. 300 or 1.2kW, for the emission estimates')
@@ -61,77 +50,62 @@ export function register(program: Command): void {
     .passThroughOptions()
     .action(
       action(async (argv: string[], o: SubmitOptions) => {
+        const [core, grid, schedule, intensity] = await Promise.all([import('@verdant/core'), import('@verdant/grid'), import('@verdant/schedule'), import('../options/intensity.js')]);
+        const input = jobInput(argv, o, core, intensity);
+        if (o.executor !== undefined) schedule.executorDescriptor(o.executor, '--executor'); // the registry's names, before the store is opened
         await withStore(async (store) => {
-          const { job, plan } = await submitFromOptions(store, argv, o);
-          if (o.json) {
-            const { jobToJson } = await import('@verdant/schedule');
-            return printJson(jobToJson(job));
-          }
-          process.stdout.write(renderSubmitted(job, plan));
+          const { job, plan } = await submitJob(store, input, grid.providerFromEnv(process.env, store), schedule);
+          if (o.json) return printJson(schedule.jobToJson(job));
+          process.stdout.write(renderSubmitted(job, plan, core.toIso, schedule.executorDescriptor(job.executor).describe(job)));
         });
       }),
     );
 }
 
-async function submitFromOptions(store: Store, argv: string[], o: SubmitOptions): Promise<{ job: JobRecord; plan: JobPlanSummary }> {
+/** The job request the options describe, every value read (and refused, naming its flag) before the store is opened. */
+function jobInput(argv: string[], o: SubmitOptions, core: Core, { noRegion, regionZone }: Intensity) {
+  const { invalidInput, nowS, parseDeadline, parseDuration, parseIntensity, parsePower, parseTime } = core;
   if (argv.length === 0) throw invalidInput('<command>', 'no command given', 'put the command after --, e.g. verdant submit --duration 2h -- python train.py');
   if (o.duration === undefined) throw invalidInput('--duration', 'is required: the planner needs the running time', 'pass e.g. --duration 2h');
-  if (o.executor !== 'local' && o.executor !== 'slurm') throw invalidInput('--executor', `must be local or slurm, got "${o.executor}"`);
   const now = nowS();
   const durationS = parseDuration(o.duration, '--duration');
   const earliestStart = o.earliest === undefined ? now : parseTime(o.earliest, '--earliest');
-  const [grid, schedule] = await Promise.all([import('@verdant/grid'), import('@verdant/schedule')]);
-  const regionInput = o.region ?? process.env.VERDANT_REGION?.trim();
-  if (!regionInput) throw invalidInput('--region', 'no region given', 'pass --region (a zone such as DE, or a cloud region such as aws:eu-west-1) or set VERDANT_REGION');
-  const zone = grid.resolveLocation(regionInput, o.region ? '--region' : 'VERDANT_REGION');
-  const input = {
-    name: o.name ?? basename(argv[0]!),
-    argv,
-    cwd: process.cwd(),
-    zone,
-    executor: o.executor,
-    durationS,
-    earliestStart,
-    ...(o.deadline !== undefined ? { deadline: parseDeadline(o.deadline, earliestStart) } : {}),
-    interruptible: Boolean(o.interruptible),
-    ...(o.checkpointSignal !== undefined ? { checkpointSignal: o.checkpointSignal } : {}),
-    ...(o.pauseAbove !== undefined ? { pauseAboveG: intensity('--pause-above', o.pauseAbove) } : {}),
-    ...(o.resumeBelow !== undefined ? { resumeBelowG: intensity('--resume-below', o.resumeBelow) } : {}),
-    ...(o.power !== undefined ? { powerW: parsePower(o.power) } : {}),
-    ...(o.partition !== undefined ? { partition: o.partition } : {}),
-    ...(o.output !== undefined ? { outputPath: o.output } : {}),
+  const zone = regionZone(o.region);
+  if (zone === undefined) throw noRegion('--region (a zone such as DE, or a cloud region such as aws:eu-west-1)');
+  return {
+    now,
+    request: {
+      name: o.name ?? basename(argv[0]!),
+      argv,
+      cwd: process.cwd(),
+      zone,
+      ...(o.executor !== undefined ? { executor: o.executor } : {}),
+      durationS,
+      earliestStart,
+      ...(o.deadline !== undefined ? { deadline: parseDeadline(o.deadline, earliestStart, '--deadline') } : {}),
+      interruptible: Boolean(o.interruptible),
+      ...(o.checkpointSignal !== undefined ? { checkpointSignal: o.checkpointSignal } : {}),
+      ...(o.pauseAbove !== undefined ? { pauseAboveG: parseIntensity(o.pauseAbove, '--pause-above') } : {}),
+      ...(o.resumeBelow !== undefined ? { resumeBelowG: parseIntensity(o.resumeBelow, '--resume-below') } : {}),
+      ...(o.power !== undefined ? { powerW: parsePower(o.power, '--power') } : {}),
+      ...(o.partition !== undefined ? { partition: o.partition } : {}),
+      ...(o.output !== undefined ? { outputPath: resolve(o.output) } : {}),
+    },
   };
-  const source = schedule.providerSource(grid.providerFromEnv(process.env, store));
-  try {
-    return await schedule.submitJob(store, input, { source, now });
-  } catch (e) {
-    if (isVerdantError(e) && e.field && FIELD_TO_FLAG[e.field]) {
-      throw new VerdantError(e.message, { field: FIELD_TO_FLAG[e.field]!, ...(e.fix ? { fix: e.fix } : {}), exitCode: e.exitCode, cause: e });
-    }
-    throw e;
-  }
 }
 
-/** A time, or a duration counted from the earliest start. */
-function parseDeadline(v: string, earliest: number): number {
-  if (/^\s*\d+(\.\d+)?\s*(ms|s|sec|m|min|h|d|w)\s*$/i.test(v)) return earliest + parseDuration(v, '--deadline');
-  return parseTime(v, '--deadline');
+/**
+ * Checks the request, then the directory and the command as `verdant run` would find them (127 not found, 126 not
+ * executable), before anything is queued; then plans and queues it. The library names the request's fields.
+ */
+async function submitJob(store: Store, { request, now }: ReturnType<typeof jobInput>, provider: IntensityProvider, schedule: Schedule): Promise<{ job: JobRecord; plan: JobPlanSummary }> {
+  const spec = schedule.parseJobRequest(request);
+  schedule.assertJobRunnable(spec);
+  return schedule.submitJob(store, spec, { source: schedule.providerSource(provider), now });
 }
 
-function intensity(flag: string, v: string): number {
-  const n = Number(v.replace(/\s*g(co2e?)?(\/kwh)?$/i, ''));
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw invalidInput(flag, `must be an intensity in gCO2e/kWh, got "${v}"`, 'write a number such as 300');
-  return n;
-}
-
-function parsePower(v: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(w|kw|mw)?\s*$/i.exec(v);
-  if (!m) throw invalidInput('--power', `cannot read "${v}" as a power`, 'write watts, e.g. 300 or 300W or 1.2kW');
-  return Number(m[1]) * { w: 1, kw: 1e3, mw: 1e6 }[(m[2] ?? 'w').toLowerCase() as 'w' | 'kw' | 'mw'];
-}
-
-function renderSubmitted(job: JobRecord, plan: JobPlanSummary): string {
-  const where = job.executor === 'slurm' ? `Slurm job ${job.externalId}` : 'queued for the local scheduler (`verdant serve` runs it)';
+/** `where` is the executor's own words for where the job went ("Slurm job 4711"). */
+function renderSubmitted(job: JobRecord, plan: JobPlanSummary, toIso: (tS: number) => string, where: string): string {
   const lines = [
     `job        ${job.id}  (${job.name})  ${where}`,
     `planned    start ${toIso(plan.plannedStart)}  end ${toIso(plan.plannedEnd)}  (${plan.zone}, ${plan.source})`,

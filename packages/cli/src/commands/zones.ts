@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { invalidInput } from '@verdant/core';
-import { action, printJson } from '../shared.js';
+import { action } from '../options/action.js';
+import { printJson } from '../options/print.js';
 
 const CLOUDS = ['aws', 'gcp', 'azure'] as const;
 type Cloud = (typeof CLOUDS)[number];
@@ -13,8 +13,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: { cloud?: string; json?: boolean }) => {
+        const [{ invalidInput }, grid] = await Promise.all([import('@verdant/core'), import('@verdant/grid')]);
         if (o.cloud !== undefined && !CLOUDS.includes(o.cloud as Cloud)) throw invalidInput('--cloud', `unknown cloud "${o.cloud}"`, `use one of ${CLOUDS.join(', ')}`);
-        const grid = await import('@verdant/grid');
         if (o.cloud) {
           const regions = grid.listCloudRegions(o.cloud as Cloud).map((r) => ({ id: r.id, region: r.region, zone: r.zone, location: r.location }));
           if (o.json) return printJson({ cloud: o.cloud, regions });

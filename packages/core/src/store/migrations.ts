@@ -1,10 +1,36 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * Kysely's runtime values the migrations use, bound before any of them runs (see `withKysely`): importing
+ * `@verdant/core` does not load the query builder; opening a store does.
+ */
+let sql: typeof import('kysely').sql;
+let SqliteAdapter: typeof import('kysely').SqliteAdapter;
+
+/** Each migration loads kysely (once) before it runs, whoever runs it (`Store.open`, or a caller's own Migrator). */
+function withKysely(set: Record<string, Migration>): Record<string, Migration> {
+  const bind = async (): Promise<void> => {
+    ({ sql, SqliteAdapter } = await import('kysely'));
+  };
+  const wrapped: Record<string, Migration> = {};
+  for (const [name, m] of Object.entries(set)) {
+    const { down } = m;
+    wrapped[name] = {
+      up: async (db) => {
+        await bind();
+        await m.up(db);
+      },
+      ...(down ? { down: async (db: Kysely<any>) => { await bind(); await down(db); } } : {}),
+    };
+  }
+  return wrapped;
+}
 
 /**
  * The one migration set for both drivers. Types are chosen to mean the same in SQLite and PostgreSQL:
  * `double precision` (REAL affinity in SQLite), `bigint`, `text`. Append new migrations; never edit old ones.
  */
-export const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = withKysely({
   '0001_runs_samples_intensity': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -118,4 +144,58 @@ export const migrations: Record<string, Migration> = {
       for (const t of ['job_events', 'jobs']) await db.schema.dropTable(t).execute();
     },
   },
-};
+  '0003_samples_unique': {
+    // One row per (run, sensor, interval end): a batch written again after an unanswered commit (the store went
+    // away mid-write) inserts nothing twice (`ON CONFLICT DO NOTHING`). Duplicates an older version may have
+    // written that way are removed first, keeping one row of each.
+    async up(db: Kysely<any>) {
+      if (db.getExecutor().adapter instanceof SqliteAdapter) {
+        await sql`DELETE FROM samples WHERE rowid NOT IN (SELECT min(rowid) FROM samples GROUP BY run_id, sensor_id, t)`.execute(db);
+      } else {
+        await sql`DELETE FROM samples a USING samples b
+                  WHERE a.run_id = b.run_id AND a.sensor_id = b.sensor_id AND a.t = b.t AND a.ctid > b.ctid`.execute(db);
+      }
+      await db.schema.createIndex('samples_run_sensor_t').unique().on('samples').columns(['run_id', 'sensor_id', 't']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('samples_run_sensor_t').execute();
+    },
+  },
+  '0004_run_totals': {
+    // Totals of ended runs by (name, zone, host), kept up to date in the transaction that ends a run, so
+    // /metrics reads a small table instead of every run; and what each ended run has added to them, so a run
+    // ended twice (reaped as interrupted, then finished by its tracker) adds only the difference. Indexes for
+    // the live and recently ended runs /metrics lists. Runs that ended before this migration are counted here.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('run_totals')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('zone', 'text', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('runs', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('energy_j', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addColumn('emissions_g', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('run_totals_pk', ['name', 'zone', 'host'])
+        .execute();
+      await db.schema
+        .createTable('run_totals_counted')
+        .addColumn('run_id', 'text', (c) => c.primaryKey())
+        .addColumn('energy_j', 'double precision', (c) => c.notNull())
+        .addColumn('emissions_g', 'double precision', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('runs_status').on('runs').column('status').execute();
+      await db.schema.createIndex('runs_ended_at').on('runs').column('ended_at').execute();
+      const ended = sql.raw(`('succeeded', 'failed', 'stopped', 'interrupted')`);
+      await sql`INSERT INTO run_totals (name, zone, host, runs, energy_j, emissions_g)
+                SELECT name, zone, host, count(*), sum(energy_j), sum(emissions_g) FROM runs
+                WHERE status IN ${ended} GROUP BY name, zone, host`.execute(db);
+      await sql`INSERT INTO run_totals_counted (run_id, energy_j, emissions_g)
+                SELECT id, energy_j, emissions_g FROM runs WHERE status IN ${ended}`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('runs_ended_at').execute();
+      await db.schema.dropIndex('runs_status').execute();
+      for (const t of ['run_totals_counted', 'run_totals']) await db.schema.dropTable(t).execute();
+    },
+  },
+});

@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
-import { readEnv, type VerdantEnv } from '../config.js';
+import { ensureDirectory, readEnv, type VerdantEnv } from '../config.js';
 import { ExitCode, VerdantError } from '../errors.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -27,6 +26,8 @@ export interface OpenOptions {
   /** postgres://..., sqlite:<path>, or undefined for the default SQLite file under VERDANT_HOME. */
   url?: string;
   env?: VerdantEnv;
+  /** SQLite: how long a statement waits for another writer's lock before failing, ms (default 10 s). */
+  busyTimeoutMs?: number;
 }
 
 export async function connect(options: OpenOptions = {}): Promise<Connection> {
@@ -36,29 +37,49 @@ export async function connect(options: OpenOptions = {}): Promise<Connection> {
     // Doubles come back as strings for numeric/bigint only; our columns are double precision and integer.
     // Loaded only for PostgreSQL: the embedded default should not pay for the driver at start-up.
     const { default: pgLib } = await import('pg');
-    const pool = new pgLib.Pool({ connectionString: url, max: 4 });
+    // A server that is restarting or unreachable fails a connection attempt within 10 s instead of hanging it;
+    // keep-alive notices a peer that vanished without closing the socket.
+    const pool = new pgLib.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, keepAlive: true });
     pool.on('error', () => undefined); // an idle client's error must not crash the tracker
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { dialect: 'postgres', db, pool, location: redactUrl(url) };
   }
   const file = url ? url.replace(/^sqlite:(\/\/)?/, '') : join(env.home, 'verdant.db');
-  if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
-  let sqlite: BetterSqlite3.Database;
+  const field = url ? 'VERDANT_DATABASE_URL' : 'VERDANT_HOME';
+  if (file !== ':memory:') {
+    try {
+      ensureDirectory(dirname(file));
+    } catch (e) {
+      throw new VerdantError(`cannot create the store's directory ${dirname(file)}: ${describeFsError(e)}`, {
+        field,
+        fix: url ? 'point it at a file in a writable directory' : 'point VERDANT_HOME at a writable directory (it is created if missing)',
+        exitCode: ExitCode.store,
+        cause: e,
+      });
+    }
+  }
+  let sqlite: BetterSqlite3.Database | undefined;
   try {
     sqlite = new BetterSqlite3(file);
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS)) || 0}`);
+    // WAL lets several `verdant run` processes write while readers (serve, runs show) keep reading.
+    if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
   } catch (e) {
-    throw new VerdantError(`cannot open the store at ${file}: ${(e as Error).message}`, {
-      field: url ? 'VERDANT_DATABASE_URL' : 'VERDANT_HOME',
-      fix: 'point VERDANT_HOME at a writable directory',
+    sqlite?.close();
+    const code = (e as { code?: unknown }).code;
+    const damaged = code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+    // A damaged file is never touched: the user decides whether to restore it or start afresh.
+    throw new VerdantError(`cannot open the store at ${file}: ${damaged ? 'it is not a SQLite database or is damaged' : (e as Error).message}`, {
+      field,
+      fix: damaged
+        ? `restore it from a backup, or move it aside (mv ${file} ${file}.broken) to start a new store`
+        : url ? 'point it at a readable, writable SQLite file' : 'point VERDANT_HOME at a writable directory',
       exitCode: ExitCode.store,
       cause: e,
     });
   }
-  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  // WAL lets several `verdant run` processes write while readers (serve, runs show) keep reading.
-  if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { dialect: 'sqlite', db, sqlite, location: `sqlite:${file}` };
 }
@@ -76,9 +97,33 @@ export async function migrate(conn: Connection): Promise<void> {
     await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
   }
   throw new VerdantError(`store migration failed on ${conn.location}: ${(lastError as Error)?.message ?? lastError}`, {
+    field: conn.dialect === 'postgres' ? 'VERDANT_DATABASE_URL' : 'VERDANT_HOME',
+    fix:
+      conn.dialect === 'postgres'
+        ? 'check that PostgreSQL is reachable at VERDANT_DATABASE_URL and the user may create tables'
+        : 'check that the store file is a writable Verdant database, or point VERDANT_HOME at another directory',
     exitCode: ExitCode.store,
     cause: lastError,
   });
+}
+
+/** A filesystem error in words, without the syscall noise ("ENOTDIR: not a directory, mkdir '/x'"). */
+function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `${err.path ?? 'a part of the path'} is a file, not a directory`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${err.path ? ` on ${err.path}` : ''}`;
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOENT':
+      return 'it cannot be created there';
+    default:
+      return err.message ?? String(e);
+  }
 }
 
 function redactUrl(url: string): string {

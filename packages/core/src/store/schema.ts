@@ -64,6 +64,25 @@ export interface IntensityPointsTable {
   fetched_at: number;
 }
 
+/** Totals of the runs that have ended, by name, zone and host (kept when a run ends; see Store.runTotals). */
+export interface RunTotalsTable {
+  name: string;
+  zone: string;
+  host: string;
+  /** Runs ended. */
+  runs: number;
+  /** Facility energy (sensor energy x PUE), J. */
+  energy_j: number;
+  emissions_g: number;
+}
+
+/** What each ended run has added to run_totals, so a run that ends again adds only the difference. */
+export interface RunTotalsCountedTable {
+  run_id: string;
+  energy_j: number;
+  emissions_g: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -78,7 +97,7 @@ export interface JobsTable {
   id: string;
   name: string;
   state: JobState;
-  /** 'local' | 'slurm'. */
+  /** The executor's name (`local`, `slurm`, ...: @verdant/schedule's executors registry). */
   executor: string;
   /** JSON: argv, cwd, env, duration, window, interruptible, checkpoint signal, thresholds, zone. */
   spec: string;
@@ -124,6 +143,8 @@ export interface Database {
   samples: SamplesTable;
   intensity_points: IntensityPointsTable;
   kv: KvTable;
+  run_totals: RunTotalsTable;
+  run_totals_counted: RunTotalsCountedTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
 }

@@ -1,15 +1,61 @@
 import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { ExitCode, VerdantError } from '../errors.js';
 import type { IntensityPoint } from '../intensity.js';
 import { nowS } from '../time.js';
-import { connect, migrate, type Connection, type Dialect, type OpenOptions } from './open.js';
+import type { Connection, Dialect, OpenOptions } from './open.js';
 import type { Database, RunSensorsTable, RunStatus, RunsTable, SamplesTable } from './schema.js';
+
+/**
+ * Kysely's `sql` tag, bound by `Store.open`: the query builder and the drivers load with the first store, not
+ * with `@verdant/core` (importing core for an error or a unit parser stays cheap; see docs/decisions.md).
+ */
+let sql: typeof import('kysely').sql;
 
 export type RunRow = RunsTable;
 export type SampleRow = SamplesTable;
 export type RunSensorRow = RunSensorsTable;
+
+/** Energy and emissions of all runs (ended and live) of one name, zone and host, and how many have ended. */
+export interface RunTotalRow {
+  name: string;
+  zone: string;
+  host: string;
+  /** Runs ended. */
+  runs: number;
+  /** Facility energy (sensor energy x PUE), J. */
+  energy_j: number;
+  emissions_g: number;
+}
+
+/** What a live tracker writes with each batch of samples (see `appendSamples`). */
+export interface RunProgress {
+  id: string;
+  /** Facility energy of the samples written so far, J. */
+  energy_j: number;
+  emissions_g: number;
+  heartbeat_at: number;
+  /**
+   * The tracker's current status (`running` or `paused`); never overwrites a final status. With `reviveOnly`
+   * it is written only over `interrupted`: a reader marked the run so while the tracker's writes were held up
+   * (store unreachable), and the heartbeat proves it alive.
+   */
+  status?: RunStatus;
+  reviveOnly?: boolean;
+  child_pid?: number | null;
+}
+
+export interface AppendOptions {
+  /**
+   * SQLite: the longest wait for another writer's lock, ms (default the store's busy timeout, 10 s). The wait
+   * blocks the process, so a tracker passes a short one and retries at its next flush instead.
+   */
+  waitMs?: number;
+}
+
+/** Statuses a live tracker may still change; the others are final. */
+const LIVE_STATUSES = `('running', 'paused', 'interrupted')`;
 
 export interface SensorTotal {
   sensor_id: string;
@@ -25,6 +71,44 @@ export interface SensorTotal {
 const STALE_INTERVALS = 5;
 const STALE_MIN_S = 15;
 
+/** Statuses of a run that has ended (and counts in run_totals); the others are live. */
+const ENDED_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped', 'interrupted'];
+const ENDED_SQL = `(${ENDED_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+const LIVE_RUN_STATUSES: readonly RunStatus[] = ['running', 'paused'];
+
+/** The part of a run's energy and emissions not yet in run_totals (`r` a run, `c` its run_totals_counted row). */
+const UNCOUNTED = `CASE WHEN r.energy_j > COALESCE(c.energy_j, 0) THEN r.energy_j - COALESCE(c.energy_j, 0) ELSE 0 END,
+  CASE WHEN r.emissions_g > COALESCE(c.emissions_g, 0) THEN r.emissions_g - COALESCE(c.emissions_g, 0) ELSE 0 END`;
+
+/**
+ * Brings run_totals up to date with one run (parameter: its id), in the transaction that wrote it: a run that
+ * has ended adds 1 run and its energy and emissions the first time, and only what it gained since when it
+ * ends again (reaped as interrupted, then finished by its tracker). Totals never go down, as Prometheus
+ * counters must not. Plain SQL that SQLite (3.24+) and PostgreSQL both run.
+ */
+const COUNT_RUN_SQL = [
+  `INSERT INTO run_totals (name, zone, host, runs, energy_j, emissions_g)
+   SELECT r.name, r.zone, r.host, CASE WHEN c.run_id IS NULL THEN 1 ELSE 0 END, ${UNCOUNTED}
+   FROM runs r LEFT JOIN run_totals_counted c ON c.run_id = r.id
+   WHERE r.id = @id AND r.status IN ${ENDED_SQL}
+   ON CONFLICT (name, zone, host) DO UPDATE SET runs = run_totals.runs + excluded.runs,
+     energy_j = run_totals.energy_j + excluded.energy_j, emissions_g = run_totals.emissions_g + excluded.emissions_g`,
+  `INSERT INTO run_totals_counted (run_id, energy_j, emissions_g)
+   SELECT r.id, r.energy_j, r.emissions_g FROM runs r WHERE r.id = @id AND r.status IN ${ENDED_SQL}
+   ON CONFLICT (run_id) DO UPDATE SET
+     energy_j = CASE WHEN excluded.energy_j > run_totals_counted.energy_j THEN excluded.energy_j ELSE run_totals_counted.energy_j END,
+     emissions_g = CASE WHEN excluded.emissions_g > run_totals_counted.emissions_g THEN excluded.emissions_g ELSE run_totals_counted.emissions_g END`,
+];
+
+/** run_totals plus what live runs have measured so far: one row per (name, zone, host), however many runs. */
+const RUN_TOTALS_SQL = `SELECT name, zone, host, sum(runs) AS runs, sum(energy_j) AS energy_j, sum(emissions_g) AS emissions_g FROM (
+  SELECT name, zone, host, runs, energy_j, emissions_g FROM run_totals
+  UNION ALL
+  SELECT r.name, r.zone, r.host, 0, ${UNCOUNTED}
+  FROM runs r LEFT JOIN run_totals_counted c ON c.run_id = r.id
+  WHERE r.status IN (${LIVE_RUN_STATUSES.map((st) => `'${st}'`).join(', ')})
+) t GROUP BY name, zone, host ORDER BY name, zone, host`;
+
 /**
  * The one store: runs, their sensors and samples, and cached intensity points, over SQLite or PostgreSQL.
  * General queries go through Kysely; sample ingest has a batched fast path per driver.
@@ -33,6 +117,8 @@ export class Store {
   private constructor(private readonly conn: Connection) {}
 
   static async open(options: OpenOptions = {}): Promise<Store> {
+    const [{ connect, migrate }, kysely] = await Promise.all([import('./open.js'), import('kysely')]);
+    sql = kysely.sql;
     const conn = await connect(options);
     try {
       await migrate(conn);
@@ -59,14 +145,51 @@ export class Store {
 
   // ---- runs ----
 
+  /** Records a new run and its sensors. Idempotent: repeating it after an unanswered commit changes nothing. */
   async createRun(run: RunRow, sensors: RunSensorRow[]): Promise<void> {
+    if (ENDED_STATUSES.includes(run.status)) {
+      // Recorded already ended (an import): counted in run_totals in the same transaction.
+      const writes = [
+        this.db
+          .insertInto('runs')
+          .values(run)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .compile(),
+      ];
+      if (sensors.length) {
+        writes.push(
+          this.db
+            .insertInto('run_sensors')
+            .values(sensors)
+            .onConflict((oc) => oc.columns(['run_id', 'sensor_id']).doNothing())
+            .compile(),
+        );
+      }
+      await this.writeCounted(run.id, writes);
+      return;
+    }
     await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('runs').values(run).execute();
-      if (sensors.length) await tx.insertInto('run_sensors').values(sensors).execute();
+      await tx
+        .insertInto('runs')
+        .values(run)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      if (sensors.length) {
+        await tx
+          .insertInto('run_sensors')
+          .values(sensors)
+          .onConflict((oc) => oc.columns(['run_id', 'sensor_id']).doNothing())
+          .execute();
+      }
     });
   }
 
   async updateRun(id: string, patch: Partial<Omit<RunRow, 'id'>>): Promise<void> {
+    if (patch.status !== undefined || patch.energy_j !== undefined || patch.emissions_g !== undefined) {
+      // Possibly the end of the run: run_totals is brought up to date in the same transaction.
+      await this.writeCounted(id, [this.db.updateTable('runs').set(patch).where('id', '=', id).compile()]);
+      return;
+    }
     await this.db.updateTable('runs').set(patch).where('id', '=', id).execute();
   }
 
@@ -146,21 +269,37 @@ export class Store {
 
   /**
    * Appends a batch of samples and, in the same transaction, the run's running totals and heartbeat, so a
-   * reader always sees totals that match the samples written.
+   * reader always sees totals that match the samples written. Idempotent: a sample already stored (same run,
+   * sensor and `t`) is skipped, so a batch written again after a failure that left its fate unknown (the
+   * connection dropped during COMMIT) is never counted twice. Returns the number of samples newly stored.
    */
-  async appendSamples(samples: readonly SampleRow[], run?: { id: string; energy_j: number; emissions_g: number; heartbeat_at: number }): Promise<void> {
-    if (this.conn.sqlite) {
+  async appendSamples(samples: readonly SampleRow[], run?: RunProgress, options: AppendOptions = {}): Promise<number> {
+    const sqlite = this.conn.sqlite;
+    if (sqlite) {
       const stmt = this.sqliteInsert();
-      const upd = this.conn.sqlite.prepare('UPDATE runs SET energy_j = ?, emissions_g = ?, heartbeat_at = ? WHERE id = ?');
-      this.conn.sqlite.transaction(() => {
-        for (const s of samples) stmt.run(s.run_id, s.sensor_id, s.t, s.dt, s.energy_j, s.power_w, s.intensity_g_per_kwh, s.emissions_g);
-        if (run) upd.run(run.energy_j, run.emissions_g, run.heartbeat_at, run.id);
-      })();
-      return;
+      const update = run ? runUpdate(run, () => '?') : undefined;
+      const upd = update ? sqlite.prepare(update.sql) : undefined;
+      const previousWait = options.waitMs === undefined ? undefined : (sqlite.pragma('busy_timeout', { simple: true }) as number);
+      if (options.waitMs !== undefined) sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(options.waitMs)) || 0}`);
+      try {
+        // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies, instead of at the first insert.
+        return sqlite
+          .transaction(() => {
+            let written = 0;
+            for (const s of samples) written += stmt.run(s.run_id, s.sensor_id, s.t, s.dt, s.energy_j, s.power_w, s.intensity_g_per_kwh, s.emissions_g).changes;
+            if (update && upd) upd.run(...update.values);
+            return written;
+          })
+          .immediate();
+      } finally {
+        if (previousWait !== undefined) sqlite.pragma(`busy_timeout = ${previousWait}`);
+      }
     }
     const pool = this.conn.pool;
     if (!pool) throw new Error('store: no driver');
     const client = await pool.connect();
+    let failure: Error | undefined;
+    let written = 0;
     try {
       await client.query('BEGIN');
       if (samples.length) {
@@ -176,33 +315,36 @@ export class Store {
           cols[7]!.push(s.emissions_g);
         }
         // One statement per batch: unnest turns column arrays into rows (far faster than per-row inserts).
-        await client.query(
+        const res = await client.query(
           `INSERT INTO samples (run_id, sensor_id, t, dt, energy_j, power_w, intensity_g_per_kwh, emissions_g)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[])`,
+           SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[])
+           ON CONFLICT (run_id, sensor_id, t) DO NOTHING`,
           cols,
         );
+        written = res.rowCount ?? 0;
       }
       if (run) {
-        await client.query('UPDATE runs SET energy_j = $1, emissions_g = $2, heartbeat_at = $3 WHERE id = $4', [
-          run.energy_j,
-          run.emissions_g,
-          run.heartbeat_at,
-          run.id,
-        ]);
+        let n = 0;
+        const { sql: text, values } = runUpdate(run, () => `$${++n}`);
+        await client.query(text, values);
       }
       await client.query('COMMIT');
+      return written;
     } catch (e) {
+      failure = e as Error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      client.release();
+      // A client whose connection failed is discarded rather than handed to the next caller.
+      client.release(failure);
     }
   }
 
   private insertStmt?: BetterSqlite3.Statement<unknown[]>;
   private sqliteInsert() {
     this.insertStmt ??= this.conn.sqlite!.prepare<unknown[]>(
-      'INSERT INTO samples (run_id, sensor_id, t, dt, energy_j, power_w, intensity_g_per_kwh, emissions_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO samples (run_id, sensor_id, t, dt, energy_j, power_w, intensity_g_per_kwh, emissions_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (run_id, sensor_id, t) DO NOTHING',
     );
     return this.insertStmt;
   }
@@ -223,16 +365,97 @@ export class Store {
       const stale = now - r.heartbeat_at > Math.max(STALE_MIN_S, STALE_INTERVALS * r.interval_s);
       const dead = r.host === host && r.pid !== null && !pidAlive(r.pid);
       if (dead || stale) {
-        await this.db
-          .updateTable('runs')
-          .set({ status: 'interrupted', ended_at: r.heartbeat_at })
-          .where('id', '=', r.id)
-          .where('status', 'in', ['running', 'paused'])
-          .execute();
+        await this.writeCounted(r.id, [
+          this.db
+            .updateTable('runs')
+            .set({ status: 'interrupted', ended_at: r.heartbeat_at })
+            .where('id', '=', r.id)
+            .where('status', 'in', ['running', 'paused'])
+            .compile(),
+        ]);
         reaped++;
       }
     }
     return reaped;
+  }
+
+  // ---- totals, and the runs worth a series of their own (what /metrics reads) ----
+
+  /**
+   * Energy and emissions of every run by name, zone and host: the totals kept as runs end plus what live runs
+   * have measured so far; `runs` counts the ended ones. The cost follows the number of (name, zone, host) and
+   * of live runs, not of runs stored, and the figures survive restarts and never go down.
+   */
+  async runTotals(): Promise<RunTotalRow[]> {
+    const { rows } = await sql.raw<RunTotalRow>(RUN_TOTALS_SQL).execute(this.db);
+    return rows.map((r) => ({
+      name: r.name,
+      zone: r.zone,
+      host: r.host,
+      runs: Number(r.runs),
+      energy_j: Number(r.energy_j),
+      emissions_g: Number(r.emissions_g),
+    }));
+  }
+
+  /**
+   * The live runs (running or paused; stale ones are marked interrupted first) and at most `limit` runs that
+   * ended at or after `endedSince`, newest first. Both read through indexes (status, ended_at).
+   */
+  async liveAndRecentRuns(options: { endedSince: number; limit: number }): Promise<{ live: RunRow[]; ended: RunRow[] }> {
+    await this.reapStaleRuns();
+    const live = await this.db.selectFrom('runs').selectAll().where('status', 'in', [...LIVE_RUN_STATUSES]).orderBy('started_at', 'desc').execute();
+    // Only ended_at in the WHERE: with a status condition as well SQLite would pick the status index and
+    // sort every ended run. A run has an ended_at only once it has ended (a revived one has it cleared).
+    const ended =
+      options.limit > 0
+        ? await this.db.selectFrom('runs').selectAll().where('ended_at', '>=', options.endedSince).orderBy('ended_at', 'desc').limit(options.limit).execute()
+        : [];
+    return { live, ended: ended.filter((r) => ENDED_STATUSES.includes(r.status)) };
+  }
+
+  /** Each sensor's latest sample of a run (live power and intensity); index lookups, not a scan of the run. */
+  async latestSamples(runId: string): Promise<Array<Pick<SampleRow, 'sensor_id' | 't' | 'power_w' | 'intensity_g_per_kwh'>>> {
+    const { rows } = await sql<Pick<SampleRow, 'sensor_id' | 't' | 'power_w' | 'intensity_g_per_kwh'>>`
+      SELECT s.sensor_id, s.t, s.power_w, s.intensity_g_per_kwh FROM run_sensors rs
+      JOIN samples s ON s.run_id = rs.run_id AND s.sensor_id = rs.sensor_id AND s.t = (
+        SELECT x.t FROM samples x WHERE x.run_id = rs.run_id AND x.sensor_id = rs.sensor_id ORDER BY x.t DESC LIMIT 1)
+      WHERE rs.run_id = ${runId} ORDER BY s.sensor_id`.execute(this.db);
+    return rows;
+  }
+
+  private countStmts?: BetterSqlite3.Statement[];
+  /**
+   * Runs `writes` (which may end run `runId`) and brings run_totals up to date with that run, in one write
+   * transaction: the totals can never disagree with the runs, whatever crashes in between.
+   */
+  private async writeCounted(runId: string, writes: CompiledQuery[]): Promise<void> {
+    const db = this.conn.sqlite;
+    if (db) {
+      const count = (this.countStmts ??= COUNT_RUN_SQL.map((q) => db.prepare(q)));
+      // IMMEDIATE takes the write lock before anything is read, so two processes ending one run count it once.
+      db.transaction(() => {
+        for (const w of writes) db.prepare(w.sql).run(...w.parameters);
+        for (const st of count) st.run({ id: runId });
+      }).immediate();
+      return;
+    }
+    const pool = this.conn.pool;
+    if (!pool) throw new Error('store: no driver');
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const w of writes) await client.query(w.sql, [...w.parameters]);
+      // The run's row lock orders two transactions ending one run: the second sees what the first counted.
+      await client.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [runId]);
+      for (const q of COUNT_RUN_SQL) await client.query(q.replaceAll('@id', '$1'), [runId]);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
   // ---- intensity cache ----
@@ -301,6 +524,25 @@ export class Store {
       .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: nowS() }))
       .execute();
   }
+}
+
+/** The UPDATE a batch carries for its run: totals and heartbeat, and the tracker's status and child pid when given. */
+function runUpdate(run: RunProgress, param: () => string): { sql: string; values: unknown[] } {
+  const sets = [`energy_j = ${param()}`, `emissions_g = ${param()}`, `heartbeat_at = ${param()}`];
+  const values: unknown[] = [run.energy_j, run.emissions_g, run.heartbeat_at];
+  if (run.status !== undefined) {
+    // Every right-hand side reads the row as it was, so ended_at is cleared only where the status changes.
+    const from = run.reviveOnly ? `('interrupted')` : LIVE_STATUSES;
+    sets.push(`status = CASE WHEN status IN ${from} THEN ${param()} ELSE status END`);
+    sets.push(`ended_at = CASE WHEN status IN ${from} THEN NULL ELSE ended_at END`);
+    values.push(run.status);
+  }
+  if (run.child_pid !== undefined) {
+    sets.push(`child_pid = ${param()}`);
+    values.push(run.child_pid);
+  }
+  values.push(run.id);
+  return { sql: `UPDATE runs SET ${sets.join(', ')} WHERE id = ${param()}`, values };
 }
 
 export function pidAlive(pid: number): boolean {

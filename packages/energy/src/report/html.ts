@@ -1,4 +1,5 @@
-import { joulesToWh, toIso, type SampleRow } from '@verdant/core';
+import { joulesToWh, type SampleRow } from '@verdant/core';
+import type { TopLevelSpec } from 'vega-lite';
 import type { RunSummary } from '../summary.js';
 import { renderSvg } from './chart.js';
 
@@ -8,21 +9,70 @@ const esc = (s: unknown): string =>
 /** At most this many points per sensor in the chart; longer runs are averaged into buckets. */
 const MAX_POINTS = 2000;
 
-function downsample(samples: SampleRow[]): Array<{ time: string; sensor: string; power_w: number }> {
+/** The x axis: elapsed time since the run started, in a unit that suits its length. */
+interface TimeAxis {
+  startedAt: number;
+  divisor: number;
+  title: string;
+}
+
+function timeAxis(startedAt: number, durationS: number): TimeAxis {
+  if (durationS <= 120) return { startedAt, divisor: 1, title: 'elapsed (s)' };
+  if (durationS <= 2 * 3600) return { startedAt, divisor: 60, title: 'elapsed (min)' };
+  return { startedAt, divisor: 3600, title: 'elapsed (h)' };
+}
+
+const elapsed = (axis: TimeAxis, t: number): number => Math.max(0, t - axis.startedAt) / axis.divisor;
+
+/** Paused periods recorded with the run (meta.pauses), clipped to the run; open ones end at `end`. */
+function pausesOf(summary: RunSummary, end: number): Array<{ from: number; to: number; reason: string }> {
+  const raw = summary.meta.pauses;
+  if (!Array.isArray(raw)) return [];
+  const out: Array<{ from: number; to: number; reason: string }> = [];
+  for (const p of raw as unknown[]) {
+    const { from, to, reason } = (p ?? {}) as { from?: unknown; to?: unknown; reason?: unknown };
+    if (typeof from !== 'number') continue;
+    const stop = typeof to === 'number' ? to : end;
+    if (stop > from) out.push({ from, to: stop, reason: typeof reason === 'string' ? reason : '' });
+  }
+  return out;
+}
+
+/** A chart of `line` over elapsed time, with paused periods shaded behind it. */
+function timeChart(axis: TimeAxis, durationS: number, pauses: Array<{ from: number; to: number }>, height: number, line: Record<string, unknown>): TopLevelSpec {
+  const x = { type: 'quantitative', title: axis.title, scale: { domain: [0, durationS / axis.divisor], nice: false, zero: true }, axis: { tickCount: 10 } };
+  const shaded = pauses.map((p) => ({ from: elapsed(axis, p.from), to: elapsed(axis, p.to), label: 'paused' }));
+  const layers: unknown[] = [];
+  if (shaded.length) {
+    layers.push(
+      { data: { values: shaded }, mark: { type: 'rect', color: '#9e9e9e', opacity: 0.3 }, encoding: { x: { field: 'from', ...x }, x2: { field: 'to' } } },
+      {
+        data: { values: shaded },
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 3, color: '#616161', fontSize: 11 },
+        encoding: { x: { field: 'from', ...x }, y: { value: 0 }, text: { field: 'label' } },
+      },
+    );
+  }
+  const encoding = (line.encoding ?? {}) as Record<string, unknown>;
+  layers.push({ ...line, encoding: { ...encoding, x: { field: 'elapsed', ...x } } });
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 760, height, layer: layers } as unknown as TopLevelSpec;
+}
+
+function downsample(samples: SampleRow[], axis: TimeAxis): Array<{ elapsed: number; sensor: string; power_w: number }> {
   const bySensor = new Map<string, SampleRow[]>();
   for (const s of samples) {
     const list = bySensor.get(s.sensor_id) ?? [];
     list.push(s);
     bySensor.set(s.sensor_id, list);
   }
-  const out: Array<{ time: string; sensor: string; power_w: number }> = [];
+  const out: Array<{ elapsed: number; sensor: string; power_w: number }> = [];
   for (const [sensor, list] of bySensor) {
     const bucket = Math.max(1, Math.ceil(list.length / MAX_POINTS));
     for (let i = 0; i < list.length; i += bucket) {
       const chunk = list.slice(i, i + bucket);
       const e = chunk.reduce((a, x) => a + x.energy_j, 0);
       const dt = chunk.reduce((a, x) => a + x.dt, 0);
-      out.push({ time: toIso(chunk[chunk.length - 1]!.t), sensor, power_w: dt > 0 ? e / dt : 0 });
+      out.push({ elapsed: elapsed(axis, chunk[chunk.length - 1]!.t), sensor, power_w: dt > 0 ? e / dt : 0 });
     }
   }
   return out;
@@ -33,33 +83,38 @@ function downsample(samples: SampleRow[]): Array<{ time: string; sensor: string;
  * breakdown, and the method behind every figure. No scripts, no external assets.
  */
 export async function renderRunReport(summary: RunSummary, samples: SampleRow[]): Promise<string> {
-  const data = downsample(samples);
+  const startedAt = Date.parse(summary.started_at) / 1000;
+  const lastSample = samples.reduce((m, s) => Math.max(m, s.t), startedAt);
+  const durationS = Math.max(summary.duration_s, lastSample - startedAt, 1e-3);
+  const axis = timeAxis(startedAt, durationS);
+  const pauses = pausesOf(summary, startedAt + durationS);
+  const data = downsample(samples, axis);
   const chart = data.length
-    ? await renderSvg({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        width: 760,
-        height: 280,
-        data: { values: data },
-        mark: { type: 'line', interpolate: 'step-before' },
-        encoding: {
-          x: { field: 'time', type: 'temporal', title: 'time (UTC)' },
-          y: { field: 'power_w', type: 'quantitative', title: 'power (W)' },
-          color: { field: 'sensor', type: 'nominal', title: 'sensor' },
-        },
-      })
+    ? await renderSvg(
+        timeChart(axis, durationS, pauses, 280, {
+          data: { values: data },
+          mark: { type: 'line', interpolate: 'step-before' },
+          encoding: {
+            y: { field: 'power_w', type: 'quantitative', title: 'power (W)' },
+            color: { field: 'sensor', type: 'nominal', title: 'sensor' },
+          },
+        }),
+      )
     : '<p>No samples were recorded.</p>';
   const intensitySvg = samples.length
-    ? await renderSvg({
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        width: 760,
-        height: 140,
-        data: { values: samples.filter((s, i, a) => i === 0 || s.t !== a[i - 1]!.t).map((s) => ({ time: toIso(s.t), g: s.intensity_g_per_kwh })) },
-        mark: { type: 'line', interpolate: 'step-before', color: '#2f7d32' },
-        encoding: {
-          x: { field: 'time', type: 'temporal', title: 'time (UTC)' },
-          y: { field: 'g', type: 'quantitative', title: 'gCO2e/kWh' },
-        },
-      })
+    ? await renderSvg(
+        timeChart(axis, durationS, pauses, 140, {
+          data: { values: samples.filter((s, i, a) => i === 0 || s.t !== a[i - 1]!.t).map((s) => ({ elapsed: elapsed(axis, s.t), g: s.intensity_g_per_kwh })) },
+          mark: { type: 'line', interpolate: 'step-before', color: '#2f7d32' },
+          encoding: { y: { field: 'g', type: 'quantitative', title: 'gCO2e/kWh' } },
+        }),
+      )
+    : '';
+  const pausedS = pauses.reduce((sum, p) => sum + (p.to - p.from), 0);
+  const pausedText = pauses.length
+    ? `${pauses.length} period${pauses.length > 1 ? 's' : ''}, ${pausedS.toFixed(1)} s in all (shaded grey in the charts): ${pauses
+        .map((p) => `${(p.from - startedAt).toFixed(1)}–${(p.to - startedAt).toFixed(1)} s${p.reason ? ` (${p.reason})` : ''}`)
+        .join('; ')}`
     : '';
   const rows = summary.sensors
     .map(
@@ -83,7 +138,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}dt{color:#555
 <dt>Energy</dt><dd>${joulesToWh(summary.energy_j).toFixed(4)} Wh (${summary.energy_j.toFixed(1)} J) — sum of the sensors below × PUE ${summary.pue}</dd>
 <dt>Emissions</dt><dd>${summary.emissions_g.toFixed(4)} gCO2e — each interval's energy × the grid intensity in force at that time</dd>
 <dt>Intensity</dt><dd>${summary.intensity_g_per_kwh.toFixed(1)} gCO2e/kWh energy-weighted mean; zone ${esc(summary.zone)}, source ${esc(summary.intensity_source)}</dd>
-</dl>
+${pausedText ? `<dt>Paused</dt><dd>${esc(pausedText)}</dd>\n` : ''}</dl>
+<p>Charts run over the time elapsed since the start (${esc(summary.started_at)}).</p>
 <h2>Power over time</h2>
 ${chart}
 <h2>Grid intensity</h2>

@@ -1,11 +1,12 @@
-import type { DiscoveryContext, EnergySensor, SensorProvider } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider } from '../sensor.js';
 import { CliDeviceSensor, siValue, type DeviceSample } from './cli-device-sensor.js';
 import { runTool, sharedQuery, ToolMissing } from './tool.js';
 
 /**
  * `amd-smi metric --power --energy --json`: a list of {gpu, power: {socket_power: {value, unit}}, energy:
- * {total_energy_consumption: {value, unit}}} (newer releases wrap it in {gpu_data: [...]}; ROCm 6.0 used
- * bare numbers and current_/average_socket_power).
+ * {total_energy_consumption: {value, unit: "J"}}} (amdsmi_cli/amdsmi_commands.py; newer releases wrap the
+ * list in {gpu_data: [...]}). ROCm 6.0 printed bare numbers (joules, watts) and current_/average_socket_power;
+ * the human-readable form prints "<n> J". All of these are read; "N/A" is no reading.
  */
 export function parseAmdSmi(json: string): Map<string, DeviceSample> {
   const data = JSON.parse(json) as unknown;
@@ -14,11 +15,27 @@ export function parseAmdSmi(json: string): Map<string, DeviceSample> {
   for (const item of list as Record<string, any>[]) {
     if (item === null || typeof item !== 'object' || !Number.isInteger(Number(item.gpu))) continue;
     const power = item.power ?? {};
-    const powerW = siValue(power.socket_power, 'W') ?? siValue(power.current_socket_power, 'W') ?? siValue(power.average_socket_power, 'W');
-    const energyJ = siValue(item.energy?.total_energy_consumption, 'J');
+    const powerW = amdValue(power.socket_power, 'W') ?? amdValue(power.current_socket_power, 'W') ?? amdValue(power.average_socket_power, 'W');
+    const energyJ = amdValue(item.energy?.total_energy_consumption, 'J');
     out.set(String(Number(item.gpu)), { powerW, energyJ });
   }
   return out;
+}
+
+/**
+ * A figure as amd-smi prints it, in J or W: {value, unit}, a bare number (already in J or W), or a string
+ * "<n>" / "<n> <unit>". A unit of the other quantity (a "J" where watts belong) is no reading.
+ */
+function amdValue(raw: unknown, unit: 'J' | 'W'): number | undefined {
+  let figure: unknown = raw;
+  if (typeof raw === 'string') {
+    const m = /^\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([a-zµ]*)\s*$/i.exec(raw);
+    if (!m) return undefined;
+    figure = { value: Number(m[1]), unit: m[2] || unit };
+  }
+  const given = figure !== null && typeof figure === 'object' ? (figure as { unit?: unknown }).unit : undefined;
+  if (typeof given === 'string' && given.trim() !== '' && !given.trim().toUpperCase().endsWith(unit)) return undefined;
+  return siValue(figure, unit);
 }
 
 /** AMD Instinct/Radeon GPUs through amd-smi: the accumulated-energy counter when present, else socket power. */
@@ -70,3 +87,11 @@ export function amdSensors(
     ];
   });
 }
+
+/** AMD GPUs through amd-smi: the family's first choice. */
+export const amdSmiSensorSource = defineSensorSource({
+  name: 'amd-smi',
+  family: 'amd',
+  stage: 'measured',
+  create: () => new AmdSmiProvider(),
+});

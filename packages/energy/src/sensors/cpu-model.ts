@@ -1,12 +1,13 @@
 import { nowS } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
-import { cpuCount, cpuInfo, machineCpuTicks, treeCpuSeconds } from './procfs.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
+import { cpuCount, cpuInfo, machineCpuTicks, processTree, reapedChildrenCpuSeconds } from './procfs.js';
 import { cpuTdpWatts } from './tdp.js';
 
 /**
  * CPU estimate when RAPL is unavailable: TDP x the run's share of the machine's CPU time.
  * share = (CPU seconds of the run's process tree over the interval) / (wall seconds x logical CPUs).
- * Before the run has a pid, the whole machine's busy share from /proc/stat is used instead.
+ * Before the run has a pid, the whole machine's busy share from /proc/stat is used instead. When the root has
+ * exited and been reaped, its last CPU time is read from this process's reaped-children rusage.
  */
 export class TdpModelProvider implements SensorProvider {
   readonly name = 'cpu-model';
@@ -23,6 +24,8 @@ interface Baseline {
   wallS: number;
   busy: number;
   total: number;
+  /** CPU seconds of the children this process has reaped (cutime + cstime of <procfs>/self/stat), if readable. */
+  reaped: number | undefined;
 }
 
 export class TdpModelSensor implements EnergySensor {
@@ -33,6 +36,8 @@ export class TdpModelSensor implements EnergySensor {
   readonly description: string;
   private last: Baseline | undefined;
   private energyJ = 0;
+  /** The tree's final CPU seconds once its root has exited: nothing more is charged after that. */
+  private finalBusy: number | undefined;
 
   constructor(
     private readonly ctx: DiscoveryContext,
@@ -40,7 +45,7 @@ export class TdpModelSensor implements EnergySensor {
     private readonly cpus: number,
     basis: string,
   ) {
-    this.description = `CPU estimate: ${tdpW.toFixed(0)} W (${basis}) x the run's share of CPU time (process tree utime+stime, incl. waited-for children, / wall time x ${cpus} CPUs)`;
+    this.description = `CPU estimate: ${tdpW.toFixed(0)} W (${basis}) x the run's share of CPU time (process tree utime+stime, incl. waited-for children and the exited root's own rusage, / wall time x ${cpus} CPUs)`;
   }
 
   async read(): Promise<SensorReading> {
@@ -64,10 +69,33 @@ export class TdpModelSensor implements EnergySensor {
   private async sample(): Promise<Baseline> {
     const root = this.ctx.rootPid();
     if (root !== undefined) {
-      const busy = await treeCpuSeconds(this.ctx.procfsRoot, root);
-      return { mode: 'tree', wallS: nowS(), busy, total: 0 };
+      if (this.finalBusy !== undefined) return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
+      // Reaped-children time first: if the root is alive now, this figure cannot yet hold its final time.
+      const reapedBefore = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
+      const tree = await processTree(this.ctx.procfsRoot, root);
+      if (tree.length > 0) {
+        return { mode: 'tree', wallS: nowS(), busy: tree.reduce((sum, p) => sum + p.cpuS + p.childrenCpuS, 0), total: 0, reaped: reapedBefore };
+      }
+      // The root has exited: gone from procfs means reaped, and a reaped child's whole CPU time (its own and its
+      // waited-for descendants') has moved into this process's children rusage since the previous read. That is
+      // the tree's final figure; descendants the root did not wait for are not in it (their time counts 0).
+      const reaped = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
+      const before = this.last?.mode === 'tree' ? this.last.busy : 0;
+      const since = reaped !== undefined && this.last?.reaped !== undefined ? Math.max(0, reaped - this.last.reaped) : 0;
+      this.finalBusy = Math.max(before, since);
+      return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
     }
+    const reaped = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
     const ticks = await machineCpuTicks(this.ctx.procfsRoot);
-    return { mode: 'machine', wallS: nowS(), busy: ticks?.busy ?? 0, total: ticks?.total ?? 0 };
+    return { mode: 'machine', wallS: nowS(), busy: ticks?.busy ?? 0, total: ticks?.total ?? 0, reaped };
   }
 }
+
+/** The CPU estimate (TDP x the run's CPU share), only when no RAPL package is readable. */
+export const cpuModelSensorSource = defineSensorSource({
+  name: 'cpu-model',
+  family: 'cpu-model',
+  stage: 'model',
+  fills: 'cpu',
+  create: () => new TdpModelProvider(),
+});

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, nowS, VerdantError } from '@verdant/core';
 import { z } from 'zod';
-import type { DiscoveryContext, EnergySensor, SensorKind, SensorProvider, SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorKind, type SensorProvider, type SensorReading } from '../sensor.js';
 
 const fakeSensorSchema = z.object({
   id: z.string().min(1),
@@ -91,3 +91,11 @@ export class FakeSensor implements EnergySensor {
     return this.spec.reading === 'power' ? { t, powerW: this.spec.powerW } : { t, energyJ: this.spec.powerW * (t - this.startS) };
   }
 }
+
+/** VERDANT_FAKE_SENSORS fixtures: tried before any device; an exclusive file stands in for the whole machine. */
+export const fakeSensorSource = defineSensorSource({
+  name: 'fake',
+  family: 'fake',
+  stage: 'fixture',
+  create: () => new FakeSensorProvider(),
+});

@@ -1,4 +1,4 @@
-import type { DiscoveryContext, EnergySensor, SensorProvider } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider } from '../sensor.js';
 import { CliDeviceSensor, type DeviceSample } from './cli-device-sensor.js';
 import { csvRows, numberField, runTool, sharedQuery, ToolMissing } from './tool.js';
 
@@ -43,3 +43,11 @@ export class HlSmiProvider implements SensorProvider {
     );
   }
 }
+
+/** Intel Gaudi HPUs through hl-smi. */
+export const hlSmiSensorSource = defineSensorSource({
+  name: 'hl-smi',
+  family: 'gaudi',
+  stage: 'measured',
+  create: () => new HlSmiProvider(),
+});

@@ -1,15 +1,17 @@
 import { invalidInput } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorProvider } from '../sensor.js';
-import { AmdSmiProvider } from './amd-smi.js';
-import { TdpModelProvider } from './cpu-model.js';
-import { FakeSensorProvider } from './fake.js';
-import { HlSmiProvider } from './hl-smi.js';
-import { NvidiaSmiProvider } from './nvidia-smi.js';
-import { NvmlProvider } from './nvml.js';
-import { RamModelProvider, type RamAttribution } from './ram-model.js';
-import { RaplProvider } from './rapl.js';
-import { RocmSmiProvider } from './rocm-smi.js';
+import type { DiscoveryContext, EnergySensor, SensorSourceDescriptor } from '../sensor.js';
+import { RAM_ATTRIBUTIONS, type RamAttribution } from './ram-model.js';
+import { sensorFamilies, sensorSources } from './registry.js';
 
+export {
+  SENSOR_SOURCES,
+  SENSOR_FAMILIES,
+  registerSensorSource,
+  sensorSources,
+  sensorFamilies,
+  type SensorFamily,
+  type SensorSourceName,
+} from './registry.js';
 export { AmdSmiProvider, parseAmdSmi } from './amd-smi.js';
 export { GPU_SHARE_RULE, runShareOfGpu, AttributedCounter, type GpuProcess } from './attribution.js';
 export { TdpModelProvider, TdpModelSensor } from './cpu-model.js';
@@ -27,33 +29,25 @@ export {
   processTreePids,
   treeCpuSeconds,
   treeRssBytes,
+  reapedChildrenCpuSeconds,
   machineCpuTicks,
   cpuCount,
   cpuInfo,
   memTotalBytes,
   type ProcStat,
 } from './procfs.js';
-export { RamModelProvider, RamModelSensor, RAM_WATTS_PER_GIB, type RamAttribution } from './ram-model.js';
+export { RamModelProvider, RamModelSensor, RAM_WATTS_PER_GIB, RAM_ATTRIBUTIONS, RAM_MODEL_METHODS, type RamAttribution } from './ram-model.js';
 export { RaplProvider, RAPL_PERMISSION_FIX } from './rapl.js';
 export { RocmSmiProvider, parseRocmSmi } from './rocm-smi.js';
 export { TDP_TABLE, DEFAULT_WATTS_PER_CPU, lookupTdp, cpuTdpWatts, type TdpEntry } from './tdp.js';
 export { visibleGpus, type GpuIdentity } from './visible-devices.js';
 
-/**
- * Device families in discovery order. Within a family the first provider that finds devices wins
- * (NVML before nvidia-smi, amd-smi before rocm-smi).
- */
-export const SENSOR_FAMILIES = ['fake', 'nvidia', 'amd', 'gaudi', 'rapl', 'cpu-model', 'ram-model'] as const;
-export type SensorFamily = (typeof SENSOR_FAMILIES)[number];
-
-const PROVIDER_NAMES = ['fake', 'nvml', 'nvidia-smi', 'amd-smi', 'rocm-smi', 'hl-smi', 'rapl', 'cpu-model', 'ram-model'];
-
 export interface DiscoverOptions {
-  /** Families or provider names to use, e.g. ['nvidia', 'rapl'] or ['nvidia-smi']; all when omitted. */
+  /** Families or source names to use, e.g. ['nvidia', 'rapl'] or ['nvidia-smi']; all when omitted. */
   only?: string[];
-  /** Families or provider names to skip, e.g. ['gaudi', 'nvml']. */
+  /** Families or source names to skip, e.g. ['gaudi', 'nvml']. */
   exclude?: string[];
-  /** How the RAM model charges memory (default 'installed'). */
+  /** How the RAM model charges memory: 'rss' (default, the run's resident memory) or 'machine' (all installed memory). */
   ram?: RamAttribution;
 }
 
@@ -64,10 +58,16 @@ export interface DiscoverOptions {
  * only for bad options or a bad VERDANT_FAKE_SENSORS file.
  */
 export async function discoverSensors(ctx: DiscoveryContext, options: DiscoverOptions = {}): Promise<EnergySensor[]> {
-  const enabled = familyFilter(options);
-  const tryProviders = async (family: SensorFamily, providers: SensorProvider[]): Promise<EnergySensor[]> => {
-    for (const provider of providers) {
-      if (!enabled(family, provider.name)) continue;
+  const sources = sensorSources();
+  const enabled = sourceFilter(options, sources);
+  if (options.ram !== undefined && !RAM_ATTRIBUTIONS.includes(options.ram)) {
+    throw invalidInput('ram', `unknown RAM attribution "${String(options.ram)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
+  }
+  const ofStage = (stage: SensorSourceDescriptor['stage']) => sources.filter((s) => s.stage === stage && enabled(s));
+  /** Each family's sources in order: the first that finds devices wins; a broken one is skipped with a warning. */
+  const tryFamily = async (family: readonly SensorSourceDescriptor[]): Promise<EnergySensor[]> => {
+    for (const source of family) {
+      const provider = source.create(options);
       try {
         const sensors = await provider.discover(ctx);
         if (sensors.length > 0) return sensors;
@@ -78,23 +78,30 @@ export async function discoverSensors(ctx: DiscoveryContext, options: DiscoverOp
     return [];
   };
 
-  const fake = new FakeSensorProvider();
-  const fakes = enabled('fake', fake.name) ? await fake.discover(ctx) : [];
-  if (fakes.length > 0 && fake.exclusive) return fakes;
-
-  const measuredGroups = await Promise.all([
-    tryProviders('nvidia', [new NvmlProvider(), new NvidiaSmiProvider()]),
-    tryProviders('amd', [new AmdSmiProvider(), new RocmSmiProvider()]),
-    tryProviders('gaudi', [new HlSmiProvider()]),
-    tryProviders('rapl', [new RaplProvider()]),
-  ]);
-  const measured = uniqueIds([...fakes, ...measuredGroups.flat()], ctx);
+  // Fixtures first, one by one; their errors (a bad VERDANT_FAKE_SENSORS file) are the caller's to see.
+  const fixtures: EnergySensor[] = [];
+  for (const source of ofStage('fixture')) {
+    const provider = source.create(options);
+    const found = await provider.discover(ctx);
+    if (found.length > 0 && provider.exclusive) return found;
+    fixtures.push(...found);
+  }
+  const measuredGroups = await Promise.all(byFamily(ofStage('measured')).map(tryFamily));
+  const measured = uniqueIds([...fixtures, ...measuredGroups.flat()], ctx);
+  // Models fill gaps only, so measured and modelled energy of one kind are never summed.
   const models: EnergySensor[] = [];
-  if (!measured.some((s) => s.kind === 'cpu')) models.push(...(await tryProviders('cpu-model', [new TdpModelProvider()])));
-  if (!measured.some((s) => s.kind === 'dram')) {
-    models.push(...(await tryProviders('ram-model', [new RamModelProvider(options.ram ?? 'installed')])));
+  for (const family of byFamily(ofStage('model'))) {
+    if (family[0]!.fills !== undefined && measured.some((s) => s.kind === family[0]!.fills)) continue;
+    models.push(...(await tryFamily(family)));
   }
   return [...measured, ...models];
+}
+
+/** Sources grouped by family, families in the order of their first source. */
+function byFamily(sources: readonly SensorSourceDescriptor[]): SensorSourceDescriptor[][] {
+  const groups = new Map<string, SensorSourceDescriptor[]>();
+  for (const s of sources) groups.set(s.family, [...(groups.get(s.family) ?? []), s]);
+  return [...groups.values()];
 }
 
 /** Two vendors can both number their GPUs from 0 (a mixed node): later duplicates get their method appended. */
@@ -124,17 +131,16 @@ function renamed(sensor: EnergySensor, id: string): EnergySensor {
   };
 }
 
-function familyFilter(options: DiscoverOptions): (family: SensorFamily, provider: string) => boolean {
-  const known = new Set<string>([...SENSOR_FAMILIES, ...PROVIDER_NAMES]);
+function sourceFilter(options: DiscoverOptions, sources: readonly SensorSourceDescriptor[]): (source: SensorSourceDescriptor) => boolean {
+  const known = new Set<string>([...sensorFamilies(), ...sources.map((s) => s.name)]);
   for (const key of ['only', 'exclude'] as const) {
     for (const name of options[key] ?? []) {
       if (!known.has(name)) {
-        throw invalidInput(key, `unknown sensor family or provider "${name}"`, `use one of: ${[...known].join(', ')}`);
+        throw invalidInput(key, `unknown sensor family or source "${name}"`, `use one of: ${[...known].join(', ')}`);
       }
     }
   }
   const only = options.only && new Set(options.only);
   const exclude = new Set(options.exclude ?? []);
-  return (family, provider) =>
-    (!only || only.has(family) || only.has(provider)) && !exclude.has(family) && !exclude.has(provider);
+  return ({ family, name }) => (!only || only.has(family) || only.has(name)) && !exclude.has(family) && !exclude.has(name);
 }

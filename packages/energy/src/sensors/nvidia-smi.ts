@@ -1,5 +1,5 @@
 import { nowS } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
 import { GPU_SHARE_RULE, runShareOfGpu, type GpuProcess } from './attribution.js';
 import { runPidsReader, type RunProcesses } from './run-pids.js';
 import { csvRows, numberField, runTool, sharedQuery, ToolMissing } from './tool.js';
@@ -14,10 +14,20 @@ interface SmiGpu {
 
 const MIB = 1024 * 1024;
 
+/**
+ * The --query-gpu fields, name last: nvidia-smi's CSV does not quote, so a comma inside a GPU name would
+ * shift every column after it. With the name last, all that follows the third comma is the name.
+ */
+const SMI_GPU_QUERY = '--query-gpu=index,uuid,power.draw,name';
+
+/** Rows of `nvidia-smi --query-gpu=index,uuid,power.draw,name --format=csv,noheader,nounits`. */
 export function parseSmiGpus(csv: string): SmiGpu[] {
-  return csvRows(csv).flatMap(([index, uuid, name, power]) => {
+  return csv.split('\n').flatMap((line) => {
+    const [index, uuid, power, ...rest] = line.split(',');
     const i = numberField(index);
-    return i === undefined || !uuid ? [] : [{ index: i, uuid, name: name ?? 'NVIDIA GPU', powerW: numberField(power) }];
+    const id = uuid?.trim();
+    if (i === undefined || !id) return [];
+    return [{ index: i, uuid: id, name: rest.join(',').trim() || 'NVIDIA GPU', powerW: numberField(power) }];
   });
 }
 
@@ -41,7 +51,7 @@ export class NvidiaSmiProvider implements SensorProvider {
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
     const gpus = sharedQuery(async () =>
-      parseSmiGpus(await runTool('nvidia-smi', ['--query-gpu=index,uuid,name,power.draw', '--format=csv,noheader,nounits'], ctx.env)),
+      parseSmiGpus(await runTool('nvidia-smi', [SMI_GPU_QUERY, '--format=csv,noheader,nounits'], ctx.env)),
     );
     const apps = sharedQuery(async () =>
       parseSmiApps(
@@ -92,3 +102,11 @@ class NvidiaSmiSensor implements EnergySensor {
     return { t, powerW: powerW * share };
   }
 }
+
+/** NVIDIA GPUs through nvidia-smi, when NVML finds none. */
+export const nvidiaSmiSensorSource = defineSensorSource({
+  name: 'nvidia-smi',
+  family: 'nvidia',
+  stage: 'measured',
+  create: () => new NvidiaSmiProvider(),
+});

@@ -1,5 +1,5 @@
 import { nowS } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
 import { AttributedCounter, GPU_SHARE_RULE, runShareOfGpu } from './attribution.js';
 import { openNvml, type NvmlLibrary } from './nvml-library.js';
 import { runPidsReader, type RunProcesses } from './run-pids.js';
@@ -108,3 +108,11 @@ class NvmlSensor implements EnergySensor {
     this.session.release();
   }
 }
+
+/** NVIDIA GPUs through NVML (energy counter, else power): the family's first choice. */
+export const nvmlSensorSource = defineSensorSource({
+  name: 'nvml',
+  family: 'nvidia',
+  stage: 'measured',
+  create: () => new NvmlProvider(),
+});

@@ -136,6 +136,20 @@ export async function treeCpuSeconds(procfsRoot: string, rootPid: number): Promi
   return tree.reduce((sum, p) => sum + p.cpuS + p.childrenCpuS, 0);
 }
 
+/**
+ * CPU seconds of every child this process has reaped (cutime + cstime of `<procfs>/self/stat`: the kernel adds a
+ * child's whole CPU time, its own and its waited-for descendants', when the parent waits for it). This is how
+ * the last CPU time of a command that has exited is read: once reaped it is gone from procfs. Undefined when
+ * unreadable (a fixture procfs without `self`).
+ */
+export function reapedChildrenCpuSeconds(procfsRoot: string): number | undefined {
+  try {
+    return parseProcStat(readFileSync(join(procfsRoot, 'self', 'stat'), 'utf8'))?.childrenCpuS;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident memory of the tree, bytes. */
 export async function treeRssBytes(procfsRoot: string, rootPid: number): Promise<number> {
   const tree = await processTree(procfsRoot, rootPid);

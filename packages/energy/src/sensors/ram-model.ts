@@ -1,5 +1,5 @@
-import { nowS } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
+import { invalidInput, nowS } from '@verdant/core';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
 import { memTotalBytes, treeRssBytes } from './procfs.js';
 
 /**
@@ -9,14 +9,28 @@ import { memTotalBytes, treeRssBytes } from './procfs.js';
 export const RAM_WATTS_PER_GIB = 3 / 8;
 const GIB = 1024 ** 3;
 
-/** 'installed': all memory in the machine (DRAM draws refresh power whether used or not); 'rss': the run's resident memory only. */
-export type RamAttribution = 'installed' | 'rss';
+/**
+ * How the RAM model charges memory: 'rss' (default) the run's own resident memory (its process tree's RSS), the
+ * share a user expects to be attributed to the run; 'machine' all memory installed in the machine (DRAM draws
+ * refresh power whether used or not, which is what a DRAM RAPL domain would measure), so parallel runs each
+ * carry the whole machine's RAM.
+ */
+export type RamAttribution = 'rss' | 'machine';
+
+export const RAM_ATTRIBUTIONS: readonly RamAttribution[] = ['rss', 'machine'];
+
+/** The sensor's method per mode, so every listing of a run (`runs show`, reports) says which one was used. */
+export const RAM_MODEL_METHODS: Record<RamAttribution, string> = { rss: 'ram-model-rss', machine: 'ram-model-machine' };
 
 /** RAM estimate when no DRAM RAPL domain is readable. */
 export class RamModelProvider implements SensorProvider {
   readonly name = 'ram-model';
 
-  constructor(private readonly attribution: RamAttribution = 'installed') {}
+  constructor(private readonly attribution: RamAttribution = 'rss') {
+    if (!RAM_ATTRIBUTIONS.includes(attribution)) {
+      throw invalidInput('ram', `unknown RAM attribution "${String(attribution)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
+    }
+  }
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
     const total = await memTotalBytes(ctx.procfsRoot);
@@ -31,7 +45,7 @@ export class RamModelProvider implements SensorProvider {
 export class RamModelSensor implements EnergySensor {
   readonly id = 'model:ram';
   readonly kind = 'model' as const;
-  readonly method = 'ram-model';
+  readonly method: string;
   readonly estimate = true;
   readonly description: string;
 
@@ -41,16 +55,26 @@ export class RamModelSensor implements EnergySensor {
     private readonly attribution: RamAttribution,
   ) {
     const gib = (totalBytes / GIB).toFixed(1);
+    this.method = RAM_MODEL_METHODS[attribution];
     this.description =
-      attribution === 'installed'
-        ? `RAM estimate: ${RAM_WATTS_PER_GIB} W/GiB (3 W per 8 GB) x ${gib} GiB installed`
-        : `RAM estimate: ${RAM_WATTS_PER_GIB} W/GiB (3 W per 8 GB) x the run's resident memory (of ${gib} GiB installed)`;
+      attribution === 'machine'
+        ? `RAM estimate, mode machine: ${RAM_WATTS_PER_GIB} W/GiB (3 W per 8 GB) x all ${gib} GiB installed, whatever the run uses`
+        : `RAM estimate, mode rss: ${RAM_WATTS_PER_GIB} W/GiB (3 W per 8 GB) x the run's resident memory (process tree RSS; ${gib} GiB installed)`;
   }
 
   async read(): Promise<SensorReading> {
     const root = this.ctx.rootPid();
     const bytes =
-      this.attribution === 'installed' ? this.totalBytes : root === undefined ? 0 : await treeRssBytes(this.ctx.procfsRoot, root);
+      this.attribution === 'machine' ? this.totalBytes : root === undefined ? 0 : await treeRssBytes(this.ctx.procfsRoot, root);
     return { t: nowS(), powerW: (Math.min(bytes, this.totalBytes) / GIB) * RAM_WATTS_PER_GIB };
   }
 }
+
+/** The RAM estimate, only when no DRAM domain is readable. */
+export const ramModelSensorSource = defineSensorSource({
+  name: 'ram-model',
+  family: 'ram-model',
+  stage: 'model',
+  fills: 'dram',
+  create: (options) => new RamModelProvider(options.ram ?? 'rss'),
+});

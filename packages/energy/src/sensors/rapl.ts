@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nowS } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorProvider, SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
 
 /** Top-level powercap zones: "intel-rapl:0" (package) and "intel-rapl:0:1" (subzone). AMD CPUs use the same driver. */
 const ZONE = /^(intel-rapl|amd-rapl):(\d+)(?::(\d+))?$/;
@@ -98,3 +98,11 @@ class RaplSensor implements EnergySensor {
     return { t, energyJ: this.totalUj / 1e6 };
   }
 }
+
+/** CPU packages and DRAM through the RAPL counters in sysfs. */
+export const raplSensorSource = defineSensorSource({
+  name: 'rapl',
+  family: 'rapl',
+  stage: 'measured',
+  create: () => new RaplProvider(),
+});

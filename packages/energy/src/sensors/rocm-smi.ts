@@ -1,4 +1,4 @@
-import type { DiscoveryContext, EnergySensor, SensorProvider } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider } from '../sensor.js';
 import { amdSensors } from './amd-smi.js';
 import { siValue, type DeviceSample } from './cli-device-sensor.js';
 import { runTool, sharedQuery, ToolMissing } from './tool.js';
@@ -43,3 +43,11 @@ export class RocmSmiProvider implements SensorProvider {
     return amdSensors(ctx, devices, sample, 'rocm-smi');
   }
 }
+
+/** AMD GPUs through rocm-smi, when amd-smi finds none. */
+export const rocmSmiSensorSource = defineSensorSource({
+  name: 'rocm-smi',
+  family: 'amd',
+  stage: 'measured',
+  create: () => new RocmSmiProvider(),
+});

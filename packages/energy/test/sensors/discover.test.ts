@@ -29,7 +29,7 @@ describe('discoverSensors', () => {
   it('adds the CPU and RAM models, last, on a machine without RAPL', async () => {
     const ctx = context({ bins: [bin('nvidia')], procfs: PROC, env: { CUDA_VISIBLE_DEVICES: '1' } });
     const sensors = await discoverSensors(ctx);
-    expect(ids(sensors)).toEqual(['gpu:1 nvidia-smi-power', 'model:cpu tdp-model', 'model:ram ram-model']);
+    expect(ids(sensors)).toEqual(['gpu:1 nvidia-smi-power', 'model:cpu tdp-model', 'model:ram ram-model-rss']);
     expect(sensors.filter((s) => s.estimate).map((s) => s.id)).toEqual(['model:cpu', 'model:ram']);
   });
 
@@ -37,7 +37,7 @@ describe('discoverSensors', () => {
     const sysfs = copyFixture('sysfs-rapl');
     for (const z of ['intel-rapl:0:1', 'intel-rapl:1:0']) rmSync(join(sysfs, 'class', 'powercap', z), { recursive: true });
     const sensors = await discoverSensors(context({ sysfs, procfs: PROC }));
-    expect(ids(sensors)).toEqual(['cpu:package-0 rapl', 'cpu:package-1 rapl', 'model:ram ram-model']);
+    expect(ids(sensors)).toEqual(['cpu:package-0 rapl', 'cpu:package-1 rapl', 'model:ram ram-model-rss']);
   });
 
   it('falls back to the models when the RAPL counters cannot be read', async () => {
@@ -48,13 +48,13 @@ describe('discoverSensors', () => {
       mkdirSync(file); // reading it fails (EISDIR), as a broken or vanished counter would
     }
     const sensors = await discoverSensors(context({ sysfs, procfs: PROC }));
-    expect(ids(sensors)).toEqual(['model:cpu tdp-model', 'model:ram ram-model']);
+    expect(ids(sensors)).toEqual(['model:cpu tdp-model', 'model:ram ram-model-rss']);
   });
 
   it('keeps going past a broken vendor tool, and never throws for absent families', async () => {
     const ctx = context({ bins: [bin('broken')], procfs: PROC });
     const sensors = await discoverSensors(ctx);
-    expect(ids(sensors)).toEqual(['model:cpu tdp-model', 'model:ram ram-model']);
+    expect(ids(sensors)).toEqual(['model:cpu tdp-model', 'model:ram ram-model-rss']);
     expect(ctx.warnings.join('\n')).toMatch(/NVIDIA GPUs skipped/);
   });
 
@@ -97,6 +97,6 @@ describe('discoverSensors', () => {
     writeFileSync(mixed, JSON.stringify({ exclusive: false, sensors: [{ id: 'cpu:fixture', kind: 'cpu', powerW: 65 }] }));
     const sensors = await discoverSensors(context({ procfs: PROC, env: { VERDANT_FAKE_SENSORS: mixed } }));
     // A fixture CPU counts as measured: no CPU model beside it.
-    expect(ids(sensors)).toEqual(['cpu:fixture fixture', 'model:ram ram-model']);
+    expect(ids(sensors)).toEqual(['cpu:fixture fixture', 'model:ram ram-model-rss']);
   });
 });

@@ -86,14 +86,15 @@ describe('tdp-model CPU sensor', () => {
 });
 
 describe('ram-model sensor', () => {
-  it('charges 3 W per 8 GB of installed memory by default', async () => {
-    const [sensor] = await new RamModelProvider().discover(context({ procfs: join(FIXTURES, 'procfs-basic') }));
-    expect([sensor!.id, sensor!.method, sensor!.estimate]).toEqual(['model:ram', 'ram-model', true]);
+  it('charges 3 W per 8 GB of all installed memory in machine mode', async () => {
+    const [sensor] = await new RamModelProvider('machine').discover(context({ procfs: join(FIXTURES, 'procfs-basic') }));
+    expect([sensor!.id, sensor!.method, sensor!.estimate]).toEqual(['model:ram', 'ram-model-machine', true]);
     expect((await sensor!.read()).powerW).toBeCloseTo(6, 9); // 16 GiB
   });
 
-  it("charges the run tree's resident memory in rss mode", async () => {
-    const [sensor] = await new RamModelProvider('rss').discover(context({ procfs: join(FIXTURES, 'procfs-basic'), rootPid: 100 }));
+  it("charges the run tree's resident memory by default (rss mode)", async () => {
+    const [sensor] = await new RamModelProvider().discover(context({ procfs: join(FIXTURES, 'procfs-basic'), rootPid: 100 }));
+    expect(sensor!.method).toBe('ram-model-rss');
     const rssGiB = ((25600 + 51200 + 2560) * 4096) / 1024 ** 3;
     expect((await sensor!.read()).powerW).toBeCloseTo(rssGiB * 0.375, 9);
   });

@@ -10,10 +10,11 @@ const GPU1 = 'GPU-9f8e7d6c-1111-4111-8111-111111111111';
 afterEach(cleanupTemp);
 
 describe('nvidia-smi provider', () => {
-  it('parses the CSV shapes, including [N/A] fields', () => {
-    expect(parseSmiGpus('0, GPU-a, NVIDIA H100 80GB HBM3, 312.45\n1, GPU-b, Tesla K80, [N/A]\n')).toEqual([
+  it('parses the CSV shapes, including [N/A] fields and names with commas', () => {
+    expect(parseSmiGpus('0, GPU-a, 312.45, NVIDIA H100 80GB HBM3\n1, GPU-b, [N/A], Tesla K80\n2, GPU-c, 88.10, Quadro RTX 8000, Rev. A\n')).toEqual([
       { index: 0, uuid: 'GPU-a', name: 'NVIDIA H100 80GB HBM3', powerW: 312.45 },
       { index: 1, uuid: 'GPU-b', name: 'Tesla K80', powerW: undefined },
+      { index: 2, uuid: 'GPU-c', name: 'Quadro RTX 8000, Rev. A', powerW: 88.1 },
     ]);
     expect(parseSmiApps('GPU-a, 4321, 2048\nGPU-a, 99, [N/A]\n').get('GPU-a')).toEqual([
       { pid: 4321, usedMemoryBytes: 2048 * 1024 * 1024 },
@@ -34,6 +35,21 @@ describe('nvidia-smi provider', () => {
     expect(a!.powerW).toBe(250);
     expect(b!.powerW).toBe(100);
     expect(Math.abs(a!.t - Date.now() / 1000)).toBeLessThan(5);
+  });
+
+  it('reads the right power for a GPU whose name holds a comma', async () => {
+    const gpus = [
+      { index: 0, uuid: GPU0, name: 'NVIDIA RTX A6000, Rev. B', 'power.draw': '212.50' },
+      { index: 1, uuid: GPU1, name: 'NVIDIA A100-SXM4-40GB', 'power.draw': '100.00' },
+    ];
+    const ctx = context({ bins: [bin('nvidia')], procfs: PROC, env: { FAKE_NVIDIA_GPUS: JSON.stringify(gpus) } });
+    const sensors = await new NvidiaSmiProvider().discover(ctx);
+    expect(sensors.map((s) => s.id)).toEqual(['gpu:0', 'gpu:1']);
+    expect(ctx.warnings).toEqual([]);
+    expect(sensors[0]!.description).toContain('NVIDIA RTX A6000, Rev. B');
+    const [a, b] = await Promise.all(sensors.map((s) => s.read()));
+    expect(a!.powerW).toBe(212.5);
+    expect(b!.powerW).toBe(100);
   });
 
   it('honours CUDA_VISIBLE_DEVICES given as UUID prefixes', async () => {

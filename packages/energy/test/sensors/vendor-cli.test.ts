@@ -46,6 +46,21 @@ describe('amd-smi', () => {
     expect(wrapped.get('2')).toEqual({ powerW: undefined, energyJ: undefined });
   });
 
+  it('reads total_energy_consumption in every shape amd-smi has printed', () => {
+    const energy = (e: unknown) => parseAmdSmi(JSON.stringify([{ gpu: 0, energy: { total_energy_consumption: e } }])).get('0')!.energyJ;
+    expect(energy({ value: 123456.789, unit: 'J' })).toBe(123456.789); // ROCm 6.1+ JSON
+    expect(energy(98765.4)).toBe(98765.4); // ROCm 6.0 JSON: bare joules
+    expect(energy('4321.5 J')).toBe(4321.5); // the human-readable form
+    expect(energy('2.5 kJ')).toBe(2500);
+    expect(energy('N/A')).toBeUndefined();
+    expect(energy({ value: 'N/A', unit: 'J' })).toBeUndefined();
+    // A figure in the other quantity's unit is not taken for this one.
+    expect(energy({ value: 300, unit: 'W' })).toBeUndefined();
+    expect(energy('300 W')).toBeUndefined();
+    const power = parseAmdSmi(JSON.stringify([{ gpu: 1, power: { socket_power: '143 W' }, energy: 'N/A' }])).get('1');
+    expect(power).toEqual({ powerW: 143, energyJ: undefined });
+  });
+
   it('uses the energy counter, which matches the true power within 2%', async () => {
     const ctx = context({ bins: [bin('amd')], env: { FAKE_START_FILE: join(tempDir(), 'start') } });
     const sensors = await new AmdSmiProvider().discover(ctx);

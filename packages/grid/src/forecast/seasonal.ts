@@ -47,7 +47,7 @@ function fitWeights(h: DenseHistory, last: number, steps: number, trainDays: num
  * on the history itself. Needs at least one day of history; points are stamped source "model:seasonal".
  */
 export function forecast(history: readonly IntensityPoint[], horizonS: number, opts: ForecastOptions = {}): IntensityPoint[] {
-  if (!Number.isFinite(horizonS) || horizonS <= 0) throw invalidInput('--horizon', `must be a positive duration, got ${horizonS}s`, 'e.g. 24h or 72h');
+  if (!Number.isFinite(horizonS) || horizonS <= 0) throw invalidInput('horizonS', `must be a positive duration, got ${horizonS}s`, 'e.g. 24h or 72h');
   const h = denseHistory(history);
   const last = h.values.length - 1;
   if (last + 1 < h.day) throw invalidInput('history', `needs at least one day of history, got ${((last + 1) * h.res) / 3600} h`, 'load a longer trace or history');

@@ -4,6 +4,7 @@ import { SEASONAL_SOURCE, forecast as seasonalForecast } from '../forecast/index
 import { ProviderError } from './errors.js';
 import { modelHistory } from './model-input.js';
 import { isLiveProvider } from './live.js';
+import { zoneOwner } from './registry.js';
 
 /** Where an answer came from, best first. */
 export type ChainLink = 'live' | 'cache' | 'model' | 'static';
@@ -38,7 +39,10 @@ export type ChainPoint = IntensityPoint & { link: ChainLink; ageS: number | null
 export type ForecastModel = (history: readonly IntensityPoint[], horizonS: number) => IntensityPoint[] | Promise<IntensityPoint[]>;
 
 export interface FallbackChainOptions {
-  /** Live providers in order of preference; ones with handles(zone) are skipped for zones they do not serve. */
+  /**
+   * Live providers in order of preference. A zone that a registered provider owns (its descriptor's `owns`)
+   * is asked of that provider only; ones with handles(zone) are skipped for zones they do not serve.
+   */
   live: IntensityProvider[];
   /** Cache of every live answer and the model's history. Without it the chain is live, then static. */
   store?: Store;
@@ -175,8 +179,10 @@ export class FallbackChain implements IntensityProvider {
   // ---- links ----
 
   private liveLinks(zone: string, ask: (p: IntensityProvider) => Promise<IntensityPoint[]>): Link[] {
+    // The chain, not the providers, decides who owns a zone: an owned zone goes to its owner alone.
+    const owner = zoneOwner(zone);
     return this.options.live
-      .filter((p) => !isLiveProvider(p) || p.handles(zone))
+      .filter((p) => (owner === undefined || p.name === owner) && (!isLiveProvider(p) || p.handles(zone)))
       .map((p) => ({
         link: 'live' as const,
         provider: p.name,

@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { nowS, type IntensityPoint, type Logger } from '@verdant/core';
+import type { IntensityPoint } from '@verdant/core';
 import type { IntensityQueryOptions, ZoneInfo } from '../provider.js';
+import { LiveProviderBase, commonOptions, defineLiveProvider, envUrl, opt, type LiveProviderCommon } from './base.js';
 import { ProviderError } from './errors.js';
-import { getJson, parseBody, withSlash } from './http.js';
-import type { LiveProvider } from './live.js';
-import { Redactor } from './redact.js';
-import { Resilience, type ResilienceOptions } from './resilience.js';
 import { isoMinute, isoSeconds, overlapping, windows } from './time.js';
 
 export const UKGRID_DEFAULT_URL = 'https://api.carbonintensity.org.uk';
@@ -14,7 +11,7 @@ const NAME = 'ukgrid';
 const RANGE_MAX_S = 14 * 86400;
 const HALF_HOUR_S = 1800;
 
-/** The API's region ids (1-14 DNO regions, 15-17 the nations). */
+/** The API's region ids (1-14 DNO regions, 15-17 the nations, 18 "GB": all of Great Britain by the regional model). */
 export const UK_REGIONS: Readonly<Record<number, string>> = {
   1: 'North Scotland',
   2: 'South Scotland',
@@ -33,6 +30,7 @@ export const UK_REGIONS: Readonly<Record<number, string>> = {
   15: 'England',
   16: 'Scotland',
   17: 'Wales',
+  18: 'GB (all regions)',
 };
 
 const periodSchema = z.object({
@@ -59,7 +57,7 @@ const regionalRangeSchema = z.object({ data: regionSchema });
 export type UkTarget = { kind: 'national' } | { kind: 'region'; id: number } | { kind: 'postcode'; postcode: string };
 
 /**
- * Verdant zone names for the UK API: "GB" (national), "GB-region-<1..17>" (a DNO region or nation),
+ * Verdant zone names for the UK API: "GB" (national), "GB-region-<1..18>" (a DNO region, nation or all of GB),
  * "GB-postcode-<outward code>" such as "GB-postcode-RG10". Returns undefined for anything else.
  */
 export function parseUkZone(zone: string): UkTarget | undefined {
@@ -75,18 +73,16 @@ export function parseUkZone(zone: string): UkTarget | undefined {
 
 /**
  * Whether a zone names a part of Great Britain only the UK API serves: a region or postcode zone
- * ("GB-region-…", "GB-postcode-…"). Other providers leave these to it; plain "GB" is everyone's.
+ * ("GB-region-…", "GB-postcode-…"). The descriptor declares these its own, so the chain asks no other live
+ * provider for them; plain "GB" is everyone's.
  */
 export function isUkSubZone(zone: string): boolean {
   return /^GB-(region|postcode)-/i.test(zone);
 }
 
-export interface UkGridOptions {
+export interface UkGridOptions extends LiveProviderCommon {
   /** Default https://api.carbonintensity.org.uk (VERDANT_UKGRID_URL). */
   baseUrl?: string;
-  resilience?: ResilienceOptions;
-  logger?: Logger;
-  now?: () => number;
 }
 
 /**
@@ -94,28 +90,16 @@ export interface UkGridOptions {
  * (measured "actual" where published, else the forecast) and per region or postcode (forecast-based
  * estimates), with forecasts 48 h ahead. No key.
  */
-export class UkGridProvider implements LiveProvider {
-  readonly name = NAME;
-  private readonly baseUrl: URL;
-  private readonly resilience: Resilience;
-  private readonly redactor = new Redactor();
-  private readonly now: () => number;
-
+export class UkGridProvider extends LiveProviderBase {
   constructor(options: UkGridOptions = {}) {
-    this.baseUrl = withSlash(new URL(options.baseUrl ?? UKGRID_DEFAULT_URL));
-    this.resilience = new Resilience(NAME, options.resilience, options.logger);
-    this.now = options.now ?? nowS;
+    super(NAME, options.baseUrl ?? UKGRID_DEFAULT_URL, options);
   }
 
-  handles(zone: string): boolean {
+  override handles(zone: string): boolean {
     return parseUkZone(zone) !== undefined;
   }
 
-  get circuitOpen(): boolean {
-    return this.resilience.circuitOpen;
-  }
-
-  /** National and the 17 regions; postcodes are open-ended ("GB-postcode-<outward code>"). */
+  /** National and the 18 regions; postcodes are open-ended ("GB-postcode-<outward code>"). */
   async zones(): Promise<ZoneInfo[]> {
     const regions = Object.entries(UK_REGIONS).map(([id, name]) => ({ zone: `GB-region-${id}`, name, country: 'GB', sources: [NAME] }));
     return [{ zone: 'GB', name: 'Great Britain', country: 'GB', sources: [NAME] }, ...regions];
@@ -125,8 +109,8 @@ export class UkGridProvider implements LiveProvider {
     const target = this.target(zone, opts);
     const periods =
       target.kind === 'national'
-        ? parseBody(NAME, 'intensity', nationalSchema, await this.get('intensity', opts.abortSignal)).data
-        : parseBody(NAME, 'regional', regionalCurrentSchema, await this.get(`regional/${targetPath(target)}`, opts.abortSignal)).data[0]!.data;
+        ? this.parse('intensity', nationalSchema, await this.get('intensity', opts.abortSignal)).data
+        : this.parse('regional', regionalCurrentSchema, await this.get(`regional/${targetPath(target)}`, opts.abortSignal)).data[0]!.data;
     const now = this.now();
     const points = this.toPoints(zone, periods);
     const point = points.find((p) => p.t <= now && now < p.t + p.resolutionS) ?? points.at(-1);
@@ -156,8 +140,8 @@ export class UkGridProvider implements LiveProvider {
   }
 
   private async range(target: UkTarget, span: string, signal?: AbortSignal): Promise<Array<z.infer<typeof periodSchema>>> {
-    if (target.kind === 'national') return parseBody(NAME, 'intensity', nationalSchema, await this.get(`intensity/${span}`, signal)).data;
-    return parseBody(NAME, 'regional/intensity', regionalRangeSchema, await this.get(`regional/intensity/${span}/${targetPath(target)}`, signal)).data.data;
+    if (target.kind === 'national') return this.parse('intensity', nationalSchema, await this.get(`intensity/${span}`, signal)).data;
+    return this.parse('regional/intensity', regionalRangeSchema, await this.get(`regional/intensity/${span}/${targetPath(target)}`, signal)).data.data;
   }
 
   /** Measured ("actual") where the API has it, its estimate otherwise. */
@@ -179,18 +163,29 @@ export class UkGridProvider implements LiveProvider {
     if (!target) {
       throw new ProviderError(NAME, 'unsupported', `"${zone}" is not a UK zone`, {
         field: 'zone',
-        fix: 'use GB, GB-region-<1..17> or GB-postcode-<outward code> such as GB-postcode-RG10',
+        fix: 'use GB, GB-region-<1..18> or GB-postcode-<outward code> such as GB-postcode-RG10',
       });
     }
     return target;
   }
 
   private get(path: string, signal?: AbortSignal): Promise<unknown> {
-    const url = new URL(path, this.baseUrl);
-    return this.resilience.execute((s) => getJson({ provider: NAME, url, signal: s, redactor: this.redactor }), signal);
+    return this.fetchJson(this.url(path), signal);
   }
 }
 
 function targetPath(t: Exclude<UkTarget, { kind: 'national' }>): string {
   return t.kind === 'region' ? `regionid/${t.id}` : `postcode/${t.postcode}`;
 }
+
+/** Settings of the UK provider (VERDANT_UKGRID_URL); it needs no key. */
+export type UkGridSettings = Omit<UkGridOptions, keyof LiveProviderCommon>;
+
+/** Always enabled (no key) unless offline; first in the chain, and the only live provider asked for GB-region/GB-postcode zones. */
+export const ukGridProvider = defineLiveProvider({
+  name: NAME,
+  order: 10,
+  fromEnv: (env): UkGridSettings => ({ ...opt('baseUrl', envUrl(env, 'VERDANT_UKGRID_URL')) }),
+  create: (s: UkGridSettings, common) => new UkGridProvider({ ...opt('baseUrl', s.baseUrl), ...commonOptions(common) }),
+  owns: isUkSubZone,
+});

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { LB_PER_MWH_TO_G_PER_KWH, nowS, type IntensityPoint, type IntensitySignal, type Logger } from '@verdant/core';
+import { LB_PER_MWH_TO_G_PER_KWH, type IntensityPoint, type IntensitySignal } from '@verdant/core';
 import type { IntensityQueryOptions, ZoneInfo } from '../provider.js';
+import { LiveProviderBase, commonOptions, defineLiveProvider, envUrl, missingSetting, opt, type LiveProviderCommon } from './base.js';
 import { ProviderError } from './errors.js';
-import { getJson, parseBody, withSlash } from './http.js';
-import type { LiveProvider } from './live.js';
 import { Redactor } from './redact.js';
-import { Resilience, type ResilienceOptions } from './resilience.js';
 import { isoFull, isoSeconds, overlapping, windows } from './time.js';
-import { isUkSubZone } from './ukgrid.js';
 
 export const WATTTIME_DEFAULT_URL = 'https://api.watttime.org';
 const NAME = 'watttime';
@@ -18,6 +15,11 @@ const TOKEN_MARGIN_S = 120;
 const HISTORICAL_MAX_S = 30 * 86400;
 const MAX_HORIZON_H = 72;
 const DEFAULT_PERIOD_S = 300;
+/**
+ * Marginal unless asked otherwise, as WattTime's own client and the Carbon Aware SDK do: every plan has
+ * co2_moer, while co2_aoer is not on every plan (a 403 otherwise).
+ */
+const DEFAULT_SIGNAL: IntensitySignal = 'marginal';
 
 const SIGNAL_TYPE: Record<IntensitySignal, string> = { marginal: 'co2_moer', average: 'co2_aoer' };
 /** Factors from the units a response declares to gCO2e/kWh (1 kg/MWh = 1 g/kWh). */
@@ -47,28 +49,21 @@ const myAccessSchema = z.object({
 });
 const regionFromLocSchema = z.object({ region: z.string(), region_full_name: z.string().optional(), signal_type: z.string() });
 
-export interface WattTimeOptions {
+export interface WattTimeOptions extends LiveProviderCommon {
   /** WATTTIME_USERNAME */
   username: string;
   /** WATTTIME_PASSWORD */
   password: string;
   /** Default https://api.watttime.org (VERDANT_WATTTIME_URL). */
   baseUrl?: string;
-  resilience?: ResilienceOptions;
-  logger?: Logger;
-  now?: () => number;
 }
 
 /**
- * WattTime API v3: marginal (co2_moer) and average (co2_aoer) emissions per balancing-authority region
- * (zones are WattTime region codes such as CAISO_NORTH). Values arrive in lbs/MWh and leave in gCO2e/kWh.
+ * WattTime API v3: marginal (co2_moer, the default when no signal is asked for) and average (co2_aoer, on
+ * request) emissions per balancing-authority region (zones are WattTime region codes such as CAISO_NORTH).
+ * Values arrive in lbs/MWh and leave in gCO2e/kWh.
  */
-export class WattTimeProvider implements LiveProvider {
-  readonly name = NAME;
-  private readonly baseUrl: URL;
-  private readonly redactor: Redactor;
-  private readonly resilience: Resilience;
-  private readonly now: () => number;
+export class WattTimeProvider extends LiveProviderBase {
   private token: { value: string; renewAt: number } | undefined;
   private loginInFlight: Promise<string> | undefined;
 
@@ -79,24 +74,12 @@ export class WattTimeProvider implements LiveProvider {
         fix: 'set WATTTIME_USERNAME and WATTTIME_PASSWORD to your WattTime account',
       });
     }
-    this.baseUrl = withSlash(new URL(options.baseUrl ?? WATTTIME_DEFAULT_URL));
-    this.redactor = Redactor.withBasicAuth(options.username, options.password);
-    this.resilience = new Resilience(NAME, options.resilience, options.logger, this.redactor);
-    this.now = options.now ?? nowS;
-  }
-
-  /** WattTime names its own regions; UK regional/postcode zones belong to the UK API. */
-  handles(zone: string): boolean {
-    return !isUkSubZone(zone);
-  }
-
-  get circuitOpen(): boolean {
-    return this.resilience.circuitOpen;
+    super(NAME, options.baseUrl ?? WATTTIME_DEFAULT_URL, options, Redactor.withBasicAuth(options.username, options.password));
   }
 
   /** Regions this account may query, from /v3/my-access. */
   async zones(): Promise<ZoneInfo[]> {
-    const body = parseBody(NAME, 'my-access', myAccessSchema, await this.get('v3/my-access', {}));
+    const body = this.parse('my-access', myAccessSchema, await this.get('v3/my-access', {}));
     const byRegion = new Map<string, ZoneInfo>();
     for (const st of body.signal_types) {
       for (const r of st.regions) {
@@ -107,9 +90,8 @@ export class WattTimeProvider implements LiveProvider {
   }
 
   /** The region (zone) that contains a point, for a signal type. */
-  async regionFromLocation(latitude: number, longitude: number, signal: IntensitySignal = 'marginal'): Promise<ZoneInfo> {
-    const body = parseBody(
-      NAME,
+  async regionFromLocation(latitude: number, longitude: number, signal: IntensitySignal = DEFAULT_SIGNAL): Promise<ZoneInfo> {
+    const body = this.parse(
       'region-from-loc',
       regionFromLocSchema,
       await this.get('v3/region-from-loc', { latitude: String(latitude), longitude: String(longitude), signal_type: SIGNAL_TYPE[signal] }),
@@ -119,9 +101,8 @@ export class WattTimeProvider implements LiveProvider {
 
   /** The real-time value: the forecast endpoint with horizon_hours=0 returns just the current point. */
   async current(zone: string, opts: IntensityQueryOptions = {}): Promise<IntensityPoint> {
-    const signal = opts.signal ?? 'average';
-    const body = parseBody(
-      NAME,
+    const signal = opts.signal ?? DEFAULT_SIGNAL;
+    const body = this.parse(
       'forecast',
       forecastSchema,
       await this.get('v3/forecast', { region: zone, signal_type: SIGNAL_TYPE[signal], horizon_hours: '0' }, opts.abortSignal),
@@ -133,20 +114,19 @@ export class WattTimeProvider implements LiveProvider {
   }
 
   async history(zone: string, from: number, to: number, opts: IntensityQueryOptions = {}): Promise<IntensityPoint[]> {
-    const signal = opts.signal ?? 'average';
+    const signal = opts.signal ?? DEFAULT_SIGNAL;
     const points: IntensityPoint[] = [];
     for (const [a, b] of windows(from, to, HISTORICAL_MAX_S)) {
       const params = { region: zone, start: isoFull(a), end: isoFull(b), signal_type: SIGNAL_TYPE[signal] };
-      points.push(...this.toPoints(zone, signal, parseBody(NAME, 'historical', historicalSchema, await this.get('v3/historical', params, opts.abortSignal))));
+      points.push(...this.toPoints(zone, signal, this.parse('historical', historicalSchema, await this.get('v3/historical', params, opts.abortSignal))));
     }
     return overlapping(points, from, to);
   }
 
   async forecast(zone: string, horizonS: number, opts: IntensityQueryOptions = {}): Promise<IntensityPoint[]> {
-    const signal = opts.signal ?? 'average';
+    const signal = opts.signal ?? DEFAULT_SIGNAL;
     const hours = Math.min(MAX_HORIZON_H, Math.max(1, Math.ceil(horizonS / 3600)));
-    const body = parseBody(
-      NAME,
+    const body = this.parse(
       'forecast',
       forecastSchema,
       await this.get('v3/forecast', { region: zone, signal_type: SIGNAL_TYPE[signal], horizon_hours: String(hours) }, opts.abortSignal),
@@ -173,10 +153,9 @@ export class WattTimeProvider implements LiveProvider {
 
   /** One authenticated GET: logs in when there is no fresh token, and once more if the token is refused. */
   private async get(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
-    const url = new URL(path, this.baseUrl);
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    return this.resilience.execute(async (s) => {
-      const call = (token: string) => getJson({ provider: NAME, url, headers: { authorization: `Bearer ${token}` }, signal: s, redactor: this.redactor });
+    const url = this.url(path, params);
+    return this.guarded(async (s) => {
+      const call = (token: string) => this.request(url, s, { authorization: `Bearer ${token}` });
       try {
         return await call(await this.validToken(s));
       } catch (e) {
@@ -205,7 +184,7 @@ export class WattTimeProvider implements LiveProvider {
     const basic = Buffer.from(`${this.options.username}:${this.options.password}`).toString('base64');
     let body: unknown;
     try {
-      body = await getJson({ provider: NAME, url: new URL('login', this.baseUrl), headers: { authorization: `Basic ${basic}` }, signal, redactor: this.redactor });
+      body = await this.request(this.url('login'), signal, { authorization: `Basic ${basic}` });
     } catch (e) {
       if (e instanceof ProviderError && e.kind === 'auth') {
         // No status on purpose: a refused login must not trigger the re-login path in get().
@@ -216,7 +195,7 @@ export class WattTimeProvider implements LiveProvider {
       }
       throw e;
     }
-    const { token } = parseBody(NAME, 'login', loginSchema, body);
+    const { token } = this.parse('login', loginSchema, body);
     this.redactor.add(token);
     this.token = { value: token, renewAt: this.now() + TOKEN_LIFETIME_S - TOKEN_MARGIN_S };
     return token;
@@ -233,3 +212,23 @@ export class WattTimeProvider implements LiveProvider {
     return e;
   }
 }
+
+/** Settings of the WattTime provider (from WATTTIME_USERNAME, WATTTIME_PASSWORD and VERDANT_WATTTIME_URL). */
+export type WattTimeSettings = Partial<Omit<WattTimeOptions, keyof LiveProviderCommon>>;
+
+/** Enabled by WATTTIME_USERNAME or WATTTIME_PASSWORD (both needed: one alone names the other); third in the chain. */
+export const wattTimeProvider = defineLiveProvider({
+  name: NAME,
+  order: 30,
+  fromEnv(env): WattTimeSettings | undefined {
+    const username = env.WATTTIME_USERNAME?.trim();
+    const password = env.WATTTIME_PASSWORD;
+    if (!username && !password) return undefined;
+    return { ...opt('username', username), ...opt('password', password), ...opt('baseUrl', envUrl(env, 'VERDANT_WATTTIME_URL')) };
+  },
+  create(s: WattTimeSettings, common) {
+    if (!s.username) throw missingSetting('WATTTIME_USERNAME', 'set WATTTIME_USERNAME and WATTTIME_PASSWORD to your WattTime account');
+    if (!s.password) throw missingSetting('WATTTIME_PASSWORD', 'set WATTTIME_PASSWORD along with WATTTIME_USERNAME');
+    return new WattTimeProvider({ username: s.username, password: s.password, ...opt('baseUrl', s.baseUrl), ...commonOptions(common) });
+  },
+});

@@ -9,7 +9,7 @@ import type { IntensityTrace } from '../trace/types.js';
 const SHIPPED = /^([A-Za-z][A-Za-z0-9-]*):(\d{4})$/;
 
 export interface TraceSpecOptions {
-  /** Option named in errors. Default "--trace". */
+  /** Field named in errors (a caller may name its own option). Default "traces". */
   field?: string;
   /** Label for a file that does not name its zone (used only when exactly one trace file is given). */
   zone?: string;
@@ -20,7 +20,7 @@ export interface TraceSpecOptions {
 
 /** Loads each spec: a shipped trace ("ES:2023") or a trace file. */
 export async function loadTraceSpecs(specs: readonly string[], opts: TraceSpecOptions = {}): Promise<IntensityTrace[]> {
-  const field = opts.field ?? '--trace';
+  const field = opts.field ?? 'traces';
   if (specs.length === 0) throw invalidInput(field, 'no trace given', 'give a trace file or a shipped trace such as ES:2023');
   return Promise.all(
     specs.map((spec) => {
@@ -37,10 +37,16 @@ export async function loadTraceSpecs(specs: readonly string[], opts: TraceSpecOp
 /** A TraceProvider over the specs (see loadTraceSpecs). */
 export async function traceProviderFromSpecs(specs: readonly string[], opts: TraceSpecOptions = {}): Promise<TraceProvider> {
   const traces = await loadTraceSpecs(specs, opts);
-  return new TraceProvider(traces, opts.clock ? { clock: opts.clock } : {});
+  try {
+    return new TraceProvider(traces, opts.clock ? { clock: opts.clock } : {});
+  } catch (e) {
+    // Overlapping traces: name the caller's field, as every other error about the specs does.
+    if (!isVerdantError(e) || opts.field === undefined) throw e;
+    throw new VerdantError(e.message, { field: opts.field, exitCode: e.exitCode, ...(e.fix ? { fix: e.fix } : {}) });
+  }
 }
 
-/** shippedTracePath, with errors naming this command's option. */
+/** shippedTracePath, with errors naming the caller's field. */
 function shipped(zone: string, year: number, field: string): string {
   try {
     return shippedTracePath(zone, year);

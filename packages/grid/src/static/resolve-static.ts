@@ -26,7 +26,7 @@ const SOURCE = 'static:tgwf-co2';
  * regions ("aws:eu-west-1") to a record. An Electricity-Maps-style subzone we have no figure for
  * ("US-CAL-XYZ") falls back to its country; anything else unknown is an error naming the closest zones.
  */
-export function matchStaticZone(input: string, field = '--region'): StaticMatch {
+export function matchStaticZone(input: string, field = 'zone'): StaticMatch {
   if (isCloudRegionId(input)) return matchStaticZone(lookupCloudRegion(input, field).zone, field);
   const { zones, aliases } = staticTable();
   const id = normalizeZoneId(input);
@@ -49,7 +49,7 @@ export function matchStaticZone(input: string, field = '--region'): StaticMatch 
  * The figure for a matched zone in a given year. Average: the Electricity Maps yearly value for that
  * year (or the nearest year the package has), else Ember's. Marginal: the UNFCCC factor.
  */
-export function staticFigure(match: StaticMatch, signal: IntensitySignal, year: number, field = '--region'): StaticFigure {
+export function staticFigure(match: StaticMatch, signal: IntensitySignal, year: number, field = 'zone'): StaticFigure {
   const { record } = match;
   const note = match.countryFallback ? ` (country average of ${record.zone}; no figure for ${match.zone})` : '';
   if (signal === 'marginal') {

@@ -20,7 +20,7 @@ export async function loadTrace(file: string, opts: LoadTraceOptions = {}): Prom
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new VerdantError(`${file}: cannot read the trace file (${code ?? String(cause)})`, {
-      field: opts.field ?? '--intensity-trace',
+      field: opts.field ?? 'trace',
       fix: code === 'ENOENT' ? 'check the path' : 'check the file permissions',
       exitCode: ExitCode.usage,
       cause,
@@ -31,7 +31,7 @@ export async function loadTrace(file: string, opts: LoadTraceOptions = {}): Prom
 
 /** Same as loadTrace, from text already in memory; `name` labels errors and the source. */
 export function parseTrace(text: string, opts: LoadTraceOptions & { name: string }): IntensityTrace {
-  const ctx: TraceContext = { file: opts.name, field: opts.field ?? '--intensity-trace', unit: 'line' };
+  const ctx: TraceContext = { file: opts.name, field: opts.field ?? 'trace', unit: 'line' };
   const format = detectFormat(text, opts);
   let read: { zone?: string; samples: RawSample[] };
   if (format === 'json') read = readJsonTrace(text, { ...ctx, unit: 'entry' });

@@ -30,5 +30,7 @@ export function shippedTracePath(zone: string, year: number, dataDir = gridDataD
   const found = all.find((t) => t.zone === zone.trim().toUpperCase() && t.year === year);
   if (found) return found.path;
   const have = all.map((t) => `${t.zone} ${t.year}`).join(', ');
-  throw invalidInput('--intensity-trace', `no shipped trace for ${zone} ${year}`, have ? `shipped traces: ${have}` : 'the data/grid directory is missing; set VERDANT_GRID_DATA');
+  // The year is what is wrong when the zone has other years shipped; otherwise the zone is.
+  const field = all.some((t) => t.zone === zone.trim().toUpperCase()) ? 'year' : 'zone';
+  throw invalidInput(field, `no shipped trace for ${zone} ${year}`, have ? `shipped traces: ${have}` : 'the data/grid directory is missing; set VERDANT_GRID_DATA');
 }

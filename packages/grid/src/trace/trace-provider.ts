@@ -1,16 +1,16 @@
-import { ExitCode, VerdantError, invalidInput, nowS, stepLookup, toIso, type IntensityLookup, type IntensityPoint } from '@verdant/core';
+import { ExitCode, VerdantError, invalidInput, nowS, stepLookup, toIso, type IntensityPoint } from '@verdant/core';
 import type { IntensityProvider, IntensityQueryOptions, ZoneInfo } from '../provider.js';
 import { closestMatches } from '../zones/suggest.js';
+import { coveredTraceLookup, type TraceLookup, type TraceLookupOptions } from './coverage.js';
 import type { IntensityTrace } from './types.js';
 
-/** The tracker's step lookup over one trace: the value in force at t; before the start the first holds, after the end the last. */
-export function traceLookup(trace: IntensityTrace): IntensityLookup {
-  return {
-    zone: trace.zone,
-    source: trace.source,
-    at: (t) => stepLookup(trace.points, t).gPerKwh,
-    pointAt: (t) => stepLookup(trace.points, t),
-  };
+/**
+ * The tracker's step lookup over one trace: the value in force at t; before the start the first holds, after
+ * the end the last. `coverage` says what the trace covers, so a run can refuse a time outside it
+ * (checkTraceCovers) rather than be charged a held value; `replayYear` maps run times onto that year of the trace.
+ */
+export function traceLookup(trace: IntensityTrace, opts: TraceLookupOptions = {}): TraceLookup {
+  return coveredTraceLookup(trace, opts);
 }
 
 export interface TraceProviderOptions {
@@ -37,7 +37,7 @@ export class TraceProvider implements IntensityProvider {
   private readonly clock: () => number;
 
   constructor(traces: readonly IntensityTrace[], opts: TraceProviderOptions = {}) {
-    if (traces.length === 0) throw invalidInput('--intensity-trace', 'no traces given', 'load at least one trace file');
+    if (traces.length === 0) throw invalidInput('traces', 'no traces given', 'load at least one trace file');
     this.clock = opts.clock ?? nowS;
     const byZone = new Map<string, IntensityTrace[]>();
     for (const trace of traces) byZone.set(trace.zone, [...(byZone.get(trace.zone) ?? []), trace]);
@@ -48,7 +48,7 @@ export class TraceProvider implements IntensityProvider {
         const cur = list[i] as IntensityTrace;
         const prevLast = prev.points[prev.points.length - 1] as IntensityPoint;
         if ((cur.points[0] as IntensityPoint).t < end(prevLast)) {
-          throw invalidInput('--intensity-trace', `traces ${prev.source} and ${cur.source} overlap for zone ${zone}`, 'give each time span of a zone once');
+          throw invalidInput('traces', `traces ${prev.source} and ${cur.source} overlap for zone ${zone}`, 'give each time span of a zone once');
         }
       }
       this.series.set(zone, { points: list.flatMap((t) => t.points), sources: list.map((t) => t.source) });
@@ -66,7 +66,7 @@ export class TraceProvider implements IntensityProvider {
     const last = points[points.length - 1] as IntensityPoint;
     if (now < first.t || now >= end(last)) {
       throw new VerdantError(`the trace for ${zone} covers ${toIso(first.t)} to ${toIso(end(last))}, not now (${toIso(now)})`, {
-        field: '--intensity-trace',
+        field: 'clock',
         fix: 'use history() for past spans, or give the provider a clock inside the trace to replay it',
         exitCode: ExitCode.provider,
       });
@@ -90,7 +90,7 @@ export class TraceProvider implements IntensityProvider {
     const s = this.series.get(zone) ?? this.series.get(zone.toUpperCase());
     if (!s) {
       const close = closestMatches(zone, this.series.keys());
-      throw invalidInput('--region', `no trace for zone "${zone}"; traces cover ${[...this.series.keys()].join(', ')}${close.length ? ` (closest: ${close.join(', ')})` : ''}`, 'load a trace for that zone');
+      throw invalidInput('zone', `no trace for zone "${zone}"; traces cover ${[...this.series.keys()].join(', ')}${close.length ? ` (closest: ${close.join(', ')})` : ''}`, 'load a trace for that zone');
     }
     const signal = opts.signal ?? 'average';
     if ((s.points[0] as IntensityPoint).signal !== signal) {

@@ -39,7 +39,7 @@ export interface LoadTraceOptions {
   resolutionS?: number;
   /** Longest gap (missing time beyond one interval) bridged by holding the last value; longer is an error. Default 6 h. */
   maxGapS?: number;
-  /** Option name used in error messages. Default "--intensity-trace". */
+  /** Field named in error messages (callers name their own option or flag). Default "trace". */
   field?: string;
 }
 

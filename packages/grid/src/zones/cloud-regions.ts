@@ -86,7 +86,7 @@ export function normalizeCloudRegionId(input: string): string {
 }
 
 /** The table row for a cloud region; unknown ones get an error listing the closest known ids. */
-export function lookupCloudRegion(input: string, field = '--region', dataDir = gridDataDir()): CloudRegion {
+export function lookupCloudRegion(input: string, field = 'zone', dataDir = gridDataDir()): CloudRegion {
   const id = normalizeCloudRegionId(input);
   const regions = cloudRegions(dataDir);
   const found = regions.get(id);

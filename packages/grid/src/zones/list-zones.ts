@@ -22,7 +22,7 @@ export function listZones(): ZoneInfo[] {
  * code ("DEU" → "DE"), a zone in any case ("us-cal-ciso" → "US-CAL-CISO"), or a subzone we only know
  * the country of (kept as typed). Unknown input is a usage error listing the closest known names.
  */
-export function resolveZone(input: string, field = '--region'): string {
+export function resolveZone(input: string, field = 'zone'): string {
   if (input.trim() === '') throw invalidInput(field, 'is empty', 'give a grid zone (DE, US-CAL-CISO), a country code, WORLD, or a cloud region (aws:eu-west-1)');
   if (isCloudRegionId(input)) return lookupCloudRegion(input, field).zone;
   return matchStaticZone(input, field).zone;

@@ -1,21 +1,24 @@
-import type { IntensityLookup, IntensitySignal } from '@verdant/core';
+import { invalidInput, type IntensityLookup, type IntensitySignal } from '@verdant/core';
 import { staticLookup } from '../static/static-provider.js';
 import { loadTrace } from '../trace/load-trace.js';
+import type { TraceCoverage } from '../trace/coverage.js';
 import { traceLookup } from '../trace/trace-provider.js';
 import type { LoadTraceOptions } from '../trace/types.js';
 import { resolveZone } from './list-zones.js';
 
-/** Zone used when neither --region nor VERDANT_REGION says: the world average (Ember). */
+/** Zone used when neither the `zone` option nor VERDANT_REGION says: the world average (Ember). */
 export const DEFAULT_ZONE = 'WORLD';
 
 export interface ResolveIntensityOptions {
-  /** --region: a grid zone, country code or cloud region. */
+  /** A grid zone, country code or cloud region. Errors about it name the field `zone`. */
   zone?: string;
-  /** --intensity-trace: a trace file; wins over the static figure. */
+  /** A trace file; wins over the static figure. Errors about it name the field `traceFile`. */
   traceFile?: string;
   signal?: IntensitySignal;
   /** Options for the trace file (format, emissions, gap limit). */
   trace?: Omit<LoadTraceOptions, 'zone' | 'signal'>;
+  /** Replay this year of the trace onto the run's dates (same month, day and time of day, UTC). Errors name `replayYear`. */
+  replayYear?: number;
   /** Defaults to process.env (reads VERDANT_REGION). */
   env?: NodeJS.ProcessEnv;
 }
@@ -23,25 +26,27 @@ export interface ResolveIntensityOptions {
 /** The lookup plus how the zone was chosen, so the CLI can say "using WORLD (default)". */
 export interface ResolvedIntensity extends IntensityLookup {
   zoneFrom: 'option' | 'env' | 'default' | 'trace';
+  /** For a trace: what it covers (check the run's start with checkTraceCovers before starting). */
+  coverage?: TraceCoverage;
 }
 
 /**
- * What `verdant run --region X --intensity-trace F` uses: the trace if given (labelled with the zone
- * when one is given), else the static yearly average for the zone from --region, then VERDANT_REGION,
- * then WORLD.
+ * The lookup a measured run charges its energy with (what `verdant run` uses): the trace if given (labelled
+ * with the zone when one is given), else the static yearly average for `zone`, then VERDANT_REGION, then WORLD.
  */
 export async function resolveIntensity(opts: ResolveIntensityOptions = {}): Promise<ResolvedIntensity> {
   const env = opts.env ?? process.env;
   const fromEnv = env.VERDANT_REGION?.trim();
   const given = opts.zone?.trim() || undefined;
-  const field = given ? '--region' : 'VERDANT_REGION';
+  const field = given ? 'zone' : 'VERDANT_REGION';
   const zone = given ? resolveZone(given, field) : fromEnv ? resolveZone(fromEnv, field) : undefined;
 
+  if (opts.replayYear !== undefined && !opts.traceFile) throw invalidInput('replayYear', 'only applies to a trace', 'give the trace to replay, or leave the year out');
   if (opts.traceFile) {
-    const traceOpts: LoadTraceOptions = { ...opts.trace, signal: opts.signal ?? 'average' };
+    const traceOpts: LoadTraceOptions = { field: 'traceFile', ...opts.trace, signal: opts.signal ?? 'average' };
     if (given && zone) traceOpts.zone = zone;
     const trace = await loadTrace(opts.traceFile, traceOpts);
-    return { ...traceLookup(trace), zoneFrom: given ? 'option' : 'trace' };
+    return { ...traceLookup(trace, opts.replayYear !== undefined ? { replayYear: opts.replayYear } : {}), zoneFrom: given ? 'option' : 'trace' };
   }
   const lookup = staticLookup(zone ?? DEFAULT_ZONE, { signal: opts.signal ?? 'average' });
   return { ...lookup, zoneFrom: given ? 'option' : fromEnv ? 'env' : 'default' };

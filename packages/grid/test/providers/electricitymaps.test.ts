@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ExitCode, VerdantError } from '@verdant/core';
 import { ElectricityMapsProvider, ProviderError } from '../../src/providers/index.js';
 import { FakeServer, at, fixture, type SeenRequest } from './fake-server.js';
 
@@ -6,14 +7,15 @@ const TOKEN = 'em-test-token-5f2c9a';
 const NOW = at('2025-03-01T12:20:00Z');
 const FAST = { initialDelayS: 0.01, maxDelayS: 0.05, timeoutS: 2 };
 
-/** Electricity Maps v3 as the tests need it: auth-token header, zone parameter, recorded bodies. */
+/** Electricity Maps v3 as the tests need it: auth-token header, zone (or lat/lon inside Germany) parameter, recorded bodies. */
 function electricityMaps(server: FakeServer): void {
   const authed = (body: () => unknown) => (req: SeenRequest) => {
     if (req.headers['auth-token'] !== TOKEN) {
       // Worst case: the server echoes the token it was given.
       return { status: 401, json: { status: 'error', message: `Invalid auth-token ${String(req.headers['auth-token'])}` } };
     }
-    if (req.path !== '/v3/zones' && req.query.get('zone') !== 'DE') {
+    const inGermany = Math.abs(Number(req.query.get('lat')) - 52.5) < 3 && Math.abs(Number(req.query.get('lon')) - 13.4) < 5;
+    if (req.path !== '/v3/zones' && req.query.get('zone') !== 'DE' && !inGermany) {
       return { status: 404, json: { status: 'error', message: `Zone '${req.query.get('zone')}' does not exist.` } };
     }
     return { json: body() };
@@ -36,9 +38,18 @@ describe('ElectricityMapsProvider', () => {
   });
   afterEach(() => server.close());
 
-  it('reads the latest value with the auth-token header', async () => {
+  it('reads the latest value with the auth-token header, and whether it is an estimate', async () => {
     const p = await em.current('DE');
-    expect(p).toEqual({ zone: 'DE', t: at('2025-03-01T12:00:00Z'), resolutionS: 3600, gPerKwh: 302, signal: 'average', source: 'electricitymaps' });
+    expect(p).toEqual({
+      zone: 'DE',
+      t: at('2025-03-01T12:00:00Z'),
+      resolutionS: 3600,
+      gPerKwh: 302,
+      signal: 'average',
+      source: 'electricitymaps',
+      estimated: true,
+      estimationMethod: 'TIME_SLICER_AVERAGE',
+    });
     const [req] = server.hits('/v3/carbon-intensity/latest');
     expect(req!.headers['auth-token']).toBe(TOKEN);
     expect(req!.query.get('zone')).toBe('DE');
@@ -58,6 +69,87 @@ describe('ElectricityMapsProvider', () => {
     // 24 hours in the body, all overlapping the range, one with carbonIntensity null
     expect(all).toHaveLength(23);
     expect(all.every((p) => p.signal === 'average' && p.source === 'electricitymaps' && p.generatedAt === undefined)).toBe(true);
+  });
+
+  it('carries isEstimated and estimationMethod through to every measured point', async () => {
+    const recent = await em.history('DE', NOW - 24 * 3600, NOW);
+    const estimated = recent.filter((p) => p.estimated === true);
+    // The recorded body: the last three hours estimated by TIME_SLICER_AVERAGE, the rest measured.
+    expect(estimated.map((p) => p.t)).toEqual([10, 11, 12].map((h) => at('2025-03-01T00:00:00Z') + h * 3600));
+    expect(estimated.every((p) => p.estimationMethod === 'TIME_SLICER_AVERAGE')).toBe(true);
+    const measured = recent.filter((p) => p.estimated !== true);
+    expect(measured).toHaveLength(20);
+    expect(measured.every((p) => p.estimated === false && p.estimationMethod === undefined)).toBe(true);
+    const past = await em.history('DE', at('2025-01-10T00:00:00Z'), at('2025-01-11T00:00:00Z'));
+    expect(past).toHaveLength(24);
+    expect(past.every((p) => p.estimated === false)).toBe(true);
+  });
+
+  it('asks for measured values only when estimations are disabled, never on forecasts', async () => {
+    await em.current('DE');
+    expect(server.hits('/v3/carbon-intensity/latest')[0]!.query.has('disableEstimations')).toBe(false);
+    const measuredOnly = new ElectricityMapsProvider({ token: TOKEN, baseUrl: server.url, now: () => NOW, resilience: FAST, disableEstimations: true });
+    await measuredOnly.current('DE');
+    await measuredOnly.history('DE', NOW - 6 * 3600, NOW);
+    await measuredOnly.history('DE', at('2025-01-10T00:00:00Z'), at('2025-01-11T00:00:00Z'));
+    await measuredOnly.forecast('DE', 6 * 3600);
+    const flag = (path: string) => server.hits(path).at(-1)!.query.get('disableEstimations');
+    expect(flag('/v3/carbon-intensity/latest')).toBe('true');
+    expect(flag('/v3/carbon-intensity/history')).toBe('true');
+    expect(flag('/v3/carbon-intensity/past-range')).toBe('true');
+    expect(flag('/v3/carbon-intensity/forecast')).toBeNull();
+  });
+
+  it('says when an hour has no measured value because estimations are disabled', async () => {
+    const measuredOnly = new ElectricityMapsProvider({ token: TOKEN, baseUrl: server.url, resilience: FAST, disableEstimations: true });
+    const body = { ...(fixture('electricitymaps/latest.json') as object), carbonIntensity: null, isEstimated: null, estimationMethod: null };
+    server.once('/v3/carbon-intensity/latest', { json: body });
+    const err = (await measuredOnly.current('DE').catch((e: unknown) => e)) as ProviderError;
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err.message).toContain('estimations are disabled');
+  });
+
+  it('reads a past range whose answer has no top-level zone', async () => {
+    const { zone: _zone, ...body } = fixture('electricitymaps/past-range.json') as { zone: string; data: unknown[] };
+    server.once('/v3/carbon-intensity/past-range', { json: body });
+    const points = await em.history('DE', at('2025-01-10T00:00:00Z'), at('2025-01-11T00:00:00Z'));
+    expect(points).toHaveLength(24);
+    expect(points.every((p) => p.zone === 'DE' && p.source === 'electricitymaps')).toBe(true);
+  });
+
+  it('queries by coordinates, labelling points with the zone the API answered for', async () => {
+    const berlin = { lat: 52.52, lon: 13.405 };
+    expect(await em.current(berlin)).toMatchObject({ zone: 'DE', gPerKwh: 302 });
+    const latest = server.hits('/v3/carbon-intensity/latest')[0]!;
+    expect(Object.fromEntries(latest.query)).toEqual({ lat: '52.52', lon: '13.405' });
+    const history = await em.history(berlin, NOW - 3 * 3600, NOW);
+    expect(history.map((p) => p.zone)).toEqual(['DE', 'DE', 'DE', 'DE']);
+    // The past-range answer without a top-level zone still names the zone on each point.
+    const { zone: _zone, ...body } = fixture('electricitymaps/past-range.json') as { zone: string; data: unknown[] };
+    server.once('/v3/carbon-intensity/past-range', { json: body });
+    const past = await em.history(berlin, at('2025-01-10T00:00:00Z'), at('2025-01-10T03:00:00Z'));
+    expect(past.map((p) => p.zone)).toEqual(['DE', 'DE', 'DE']);
+    expect(server.hits('/v3/carbon-intensity/past-range')[0]!.query.get('zone')).toBeNull();
+    const forecast = await em.forecast(berlin, 3600);
+    expect(forecast[0]).toMatchObject({ zone: 'DE', generatedAt: at('2025-03-01T11:48:00Z') });
+  });
+
+  it('refuses impossible coordinates before any request', async () => {
+    for (const [where, field] of [
+      [{ lat: 91, lon: 0 }, 'lat'],
+      [{ lat: 0, lon: -180.5 }, 'lon'],
+      [{ lat: Number.NaN, lon: 0 }, 'lat'],
+    ] as const) {
+      const err = (await em.current(where).catch((e: unknown) => e)) as VerdantError;
+      expect(err).toBeInstanceOf(VerdantError);
+      expect(err).toMatchObject({ field, exitCode: ExitCode.usage });
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('asks for the smallest forecast horizon the API offers that covers the request', async () => {
+    for (const hours of [1, 6, 7, 24, 30, 72, 100]) await em.forecast('DE', hours * 3600);
+    expect(server.hits('/v3/carbon-intensity/forecast').map((r) => r.query.get('horizonHours'))).toEqual(['6', '6', '24', '24', '48', '72', '72']);
   });
 
   it('serves older ranges from /past-range in windows of at most 10 days', async () => {

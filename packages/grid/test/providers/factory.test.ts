@@ -24,9 +24,11 @@ describe('providersConfigFromEnv', () => {
       VERDANT_UKGRID_URL: 'http://127.0.0.1:9002/',
     });
     expect(config).toEqual({
-      electricityMaps: { token: 'tok-123456', baseUrl: 'http://127.0.0.1:9001' },
-      wattTime: { username: 'me', password: 'secret-pw' },
-      ukGrid: { baseUrl: 'http://127.0.0.1:9002/' },
+      providers: {
+        electricitymaps: { token: 'tok-123456', baseUrl: 'http://127.0.0.1:9001' },
+        watttime: { username: 'me', password: 'secret-pw' },
+        ukgrid: { baseUrl: 'http://127.0.0.1:9002/' },
+      },
     });
     expect(liveProviders(config).map((p) => p.name)).toEqual(['ukgrid', 'electricitymaps', 'watttime']);
   });
@@ -57,13 +59,13 @@ describe('providersConfigFromEnv', () => {
 describe('createProvider', () => {
   it('builds each live provider', () => {
     expect(createProvider('ukgrid')).toBeInstanceOf(UkGridProvider);
-    expect(createProvider('electricitymaps', { electricityMaps: { token: 'tok-123456' } })).toBeInstanceOf(ElectricityMapsProvider);
-    expect(createProvider('watttime', { wattTime: { username: 'me', password: 'pw-123456' } })).toBeInstanceOf(WattTimeProvider);
+    expect(createProvider('electricitymaps', { providers: { electricitymaps: { token: 'tok-123456' } } })).toBeInstanceOf(ElectricityMapsProvider);
+    expect(createProvider('watttime', { providers: { watttime: { username: 'me', password: 'pw-123456' } } })).toBeInstanceOf(WattTimeProvider);
   });
 
   it('refuses a provider without its key, and an unknown name', () => {
     expect(() => createProvider('electricitymaps', {})).toThrow(expect.objectContaining({ field: 'ELECTRICITYMAPS_TOKEN', exitCode: ExitCode.config }));
-    expect(() => createProvider('nope' as 'ukgrid')).toThrow(expect.objectContaining({ field: 'provider', exitCode: ExitCode.usage }));
+    expect(() => createProvider('nope')).toThrow(expect.objectContaining({ field: 'provider', exitCode: ExitCode.usage }));
   });
 });
 

@@ -12,6 +12,7 @@ function ukApi(server: FakeServer): void {
     .route(/^\/intensity\/[^/]+\/fw48h$/, () => ({ json: fixture('ukgrid/intensity-fw48h.json') }))
     .route(/^\/intensity\/[^/]+\/[^/]+$/, () => ({ json: fixture('ukgrid/intensity-range.json') }))
     .route('/regional/regionid/13', () => ({ json: fixture('ukgrid/regional-regionid-13.json') }))
+    .route('/regional/regionid/18', () => ({ json: fixture('ukgrid/regional-regionid-18.json') }))
     .route('/regional/postcode/RG10', () => ({ json: fixture('ukgrid/regional-postcode-RG10.json') }))
     .route(/^\/regional\/intensity\/[^/]+\/fw48h\/regionid\/13$/, () => ({ json: fixture('ukgrid/regional-fw48h-regionid-13.json') }))
     .route(/^\/regional\/intensity\/[^/]+\/[^/]+\/regionid\/13$/, () => ({ json: fixture('ukgrid/regional-range-regionid-13.json') }))
@@ -24,7 +25,9 @@ describe('parseUkZone', () => {
     expect(parseUkZone('gb-region-13')).toEqual({ kind: 'region', id: 13 });
     expect(parseUkZone('GB-postcode-rg10')).toEqual({ kind: 'postcode', postcode: 'RG10' });
     expect(parseUkZone('GB-postcode-SW1A')).toEqual({ kind: 'postcode', postcode: 'SW1A' });
-    expect(parseUkZone('GB-region-18')).toBeUndefined();
+    expect(parseUkZone('GB-region-18')).toEqual({ kind: 'region', id: 18 });
+    expect(parseUkZone('GB-region-19')).toBeUndefined();
+    expect(parseUkZone('GB-region-0')).toBeUndefined();
     expect(parseUkZone('GB-postcode-12345')).toBeUndefined();
     expect(parseUkZone('DE')).toBeUndefined();
   });
@@ -78,10 +81,17 @@ describe('UkGridProvider', () => {
     expect(forecast[0]!.generatedAt).toBe(at('2025-03-01T12:00:00Z'));
   });
 
-  it('lists national and regional zones', async () => {
+  it('lists national and regional zones, region 18 (all of GB) included', async () => {
     const zones = await uk.zones();
-    expect(zones).toHaveLength(18);
+    expect(zones).toHaveLength(19);
     expect(zones).toContainEqual({ zone: 'GB-region-13', name: 'London', country: 'GB', sources: ['ukgrid'] });
+    expect(zones).toContainEqual({ zone: 'GB-region-18', name: 'GB (all regions)', country: 'GB', sources: ['ukgrid'] });
+  });
+
+  it('answers region 18, the regional model for all of GB', async () => {
+    expect(uk.handles('GB-region-18')).toBe(true);
+    expect(await uk.current('GB-region-18')).toMatchObject({ zone: 'GB-region-18', gPerKwh: 166, resolutionS: 1800 });
+    expect(server.hits('/regional/regionid/18')).toHaveLength(1);
   });
 
   it('rejects zones it does not serve without a request', async () => {

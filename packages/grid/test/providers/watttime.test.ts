@@ -75,9 +75,18 @@ describe('WattTimeProvider', () => {
     expect(Object.fromEntries(req!.query)).toEqual({ region: 'CAISO_NORTH', signal_type: 'co2_moer', horizon_hours: '0' });
   });
 
-  it('maps the average signal to co2_aoer and reuses its token', async () => {
-    const points = await wt.history('CAISO_NORTH', at('2025-03-01T10:00:00Z'), at('2025-03-01T11:00:00Z'));
-    await wt.current('CAISO_NORTH');
+  it('asks for the marginal signal (co2_moer) when none is given, as WattTime\'s own client does', async () => {
+    const now = await wt.current('CAISO_NORTH');
+    const past = await wt.history('CAISO_NORTH', at('2025-03-01T10:00:00Z'), at('2025-03-01T11:00:00Z'));
+    const next = await wt.forecast('CAISO_NORTH', 3600);
+    const signalTypes = [...server.hits('/v3/forecast'), ...server.hits('/v3/historical')].map((r) => r.query.get('signal_type'));
+    expect(signalTypes).toEqual(['co2_moer', 'co2_moer', 'co2_moer']);
+    expect([now, ...past, ...next].every((p) => p.signal === 'marginal')).toBe(true);
+  });
+
+  it('maps the average signal, on request, to co2_aoer and reuses its token', async () => {
+    const points = await wt.history('CAISO_NORTH', at('2025-03-01T10:00:00Z'), at('2025-03-01T11:00:00Z'), { signal: 'average' });
+    await wt.current('CAISO_NORTH', { signal: 'average' });
     expect(server.hits('/login')).toHaveLength(1);
     const [req] = server.hits('/v3/historical');
     expect(req!.query.get('signal_type')).toBe('co2_aoer');

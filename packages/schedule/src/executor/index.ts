@@ -1,4 +1,5 @@
 export * from './types.js';
+export * from './registry.js';
 export * from './runner.js';
 export * from './process-runner.js';
 export * from './intensity-source.js';

@@ -9,7 +9,7 @@ import { hasThresholds } from '../queue/request.js';
 import type { IntensitySource } from './intensity-source.js';
 import { exitStatus, ProcessRunner } from './process-runner.js';
 import type { JobRunner, RunExit, RunningJob } from './runner.js';
-import type { SlurmExecutor } from './slurm/slurm-executor.js';
+import type { Executor } from './types.js';
 
 export interface JobSchedulerOptions {
   store: Store;
@@ -30,8 +30,11 @@ export interface JobSchedulerOptions {
   /** Every state change, for logs. */
   onEvent?: (event: { jobId: string; state: string; message: string }) => void;
   clock?: () => number;
-  /** Also follow Slurm jobs each pass: refresh their state and apply the carbon policy (suspend/resume). */
-  slurm?: SlurmExecutor;
+  /**
+   * Executors whose jobs this scheduler also follows: each pass calls their `tick` (Slurm: refresh each
+   * job's state and apply the carbon policy by suspend/resume). Local jobs are this scheduler's own.
+   */
+  executors?: readonly Executor[];
 }
 
 export interface StopOptions {
@@ -48,10 +51,21 @@ interface Live {
   proc?: RunningJob;
   /** Pid of a process a dead scheduler left running: watched until it exits, not controlled. */
   watchPid?: number;
+  /** For a watched pid: the scheduler that died, and its last heartbeat. */
+  formerOwner?: string | null;
+  lostAt?: number;
   checkpointing?: boolean;
   cancelling?: boolean;
   checkpointTimer?: NodeJS.Timeout;
+  /** The process's pid and run id (and a restart's attempt count), not yet in the store: retried each pass. */
+  unrecorded?: JobPatch;
+  /** The process exited at `at`; its outcome is not yet in the store (it failed): settled again each pass. */
+  exited?: { exit: RunExit; at: number; error?: string };
+  /** A state change not yet in the store (it failed): written again each pass before anything else happens. */
+  pending?: { patch: JobPatch; now: number; keep: boolean };
 }
+
+type JobPatch = Parameters<JobQueue['update']>[2];
 
 /**
  * The local scheduler loop: claims due jobs atomically, runs them, pauses and resumes them by the carbon
@@ -110,7 +124,8 @@ export class JobScheduler {
       if (job?.spec.checkpointSignal && l.proc && !l.checkpointing) await this.pauseJob(job, l, 'the scheduler is stopping');
     }
     const deadline = options.drainS === undefined ? Infinity : this.clock() + options.drainS;
-    while ([...this.live.values()].some((l) => l.proc || l.watchPid)) {
+    // An outcome the store has not taken yet (exited, pending) is waited for too: letting go would lose it.
+    while ([...this.live.values()].some((l) => l.proc || l.watchPid || l.exited || l.pending)) {
       if (this.clock() >= deadline) {
         for (const [id, l] of this.live) {
           if (!l.proc) continue;
@@ -149,11 +164,15 @@ export class JobScheduler {
   private async pass(): Promise<void> {
     const now = this.clock();
     await this.queue.renew(this.owner, now, this.leaseS);
+    await this.queue.flushEvents();
+    await this.retryUnsettled();
     await this.recover(now);
     await this.checkWatched();
     await this.applyRequestsAndPolicy(now);
     if (!this.draining) await this.startDue(now);
-    if (this.opts.slurm) await this.opts.slurm.tick(this.opts.intensity, now).catch((e) => this.emit('slurm', 'error', (e as Error).message));
+    for (const executor of this.opts.executors ?? []) {
+      await executor.tick?.(this.opts.intensity, now).catch((e) => this.emit(executor.name, 'error', (e as Error).message));
+    }
   }
 
   // ---- starting ----
@@ -172,8 +191,7 @@ export class JobScheduler {
     }
   }
 
-  private async launch(job: JobRecord, l: Live, resumed: boolean): Promise<void> {
-    const attempt = job.attempts + 1; // the claim (or this restart) counts it
+  private async launch(job: JobRecord, l: Live, resumed: boolean, attempt = job.attempts + 1 /* the claim (or this restart) counts it */): Promise<void> {
     const env: Record<string, string> = {
       ...job.spec.env,
       VERDANT_JOB_ID: job.id,
@@ -193,48 +211,108 @@ export class JobScheduler {
       });
     } catch (e) {
       if (this.halted) return;
-      this.live.delete(job.id);
       const now = this.clock();
-      await this.transition(job.id, { state: 'failed', ended_at: now, exit_code: 127, owner: null, lease_until: null, pid: null, message: `cannot start ${job.spec.argv[0]}: ${(e as Error).message}` }, now);
+      await this.commit(job.id, l, { state: 'failed', ended_at: now, exit_code: 127, owner: null, lease_until: null, pid: null, message: `cannot start ${job.spec.argv[0]}: ${(e as Error).message}` }, now, false);
       return;
     }
     if (this.halted) return;
     const proc = l.proc;
-    await this.queue.update(job.id, { owner: this.owner }, { pid: proc.pid, run_id: proc.runId ?? null, ...(resumed ? { attempts: job.attempts + 1 } : {}) });
-    // Tracked so stop() waits until each exit is written before it lets go of its jobs.
+    // Watched before anything else can fail, so an exit is never missed. Tracked so stop() waits until each
+    // exit is written before it lets go of its jobs. A runner whose `done` rejects (its measured run could
+    // not be saved) still ended the process: that is recorded as a failure with the reason.
     const settled: Promise<void> = proc.done
-      .then((exit) => this.onExit(job.id, proc, exit))
-      .catch((e) => this.emit(job.id, 'error', `scheduler error: ${(e as Error).message}`))
+      .then(
+        (exit) => this.onExit(job.id, proc, exit),
+        (e) => this.onExit(job.id, proc, { exitCode: null, signal: null }, (e as Error)?.message ?? String(e)),
+      )
+      .catch((e) => this.emit(job.id, 'error', `cannot record the exit yet (retried each pass): ${(e as Error).message}`))
       .finally(() => this.settling.delete(settled));
     this.settling.add(settled);
+    l.unrecorded = { pid: proc.pid, run_id: proc.runId ?? null, ...(resumed ? { attempts: job.attempts + 1 } : {}) };
+    await this.recordProcess(job.id, l).catch((e) => this.emit(job.id, 'error', `cannot record pid ${proc.pid} yet (retried each pass): ${(e as Error).message}`));
   }
 
-  private async onExit(id: string, proc: RunningJob, exit: RunExit): Promise<void> {
+  private async recordProcess(id: string, l: Live): Promise<void> {
+    const patch = l.unrecorded;
+    if (!patch || this.halted) return;
+    await this.queue.update(id, { owner: this.owner }, patch);
+    if (l.unrecorded === patch) l.unrecorded = undefined;
+  }
+
+  private async onExit(id: string, proc: RunningJob, exit: RunExit, error?: string): Promise<void> {
     if (this.halted) return;
     const l = this.live.get(id);
     if (!l || l.proc !== proc) return;
     l.proc = undefined;
     if (l.checkpointTimer) clearTimeout(l.checkpointTimer);
+    l.exited = { exit, at: this.clock(), ...(error !== undefined ? { error } : {}) };
+    await this.settleExit(id, l);
+  }
+
+  /**
+   * Writes an exited process's outcome. While the store cannot be written the exit stays in `l.exited` (the
+   * job stays held, heartbeats go on) and every pass tries again, so no outcome is lost and nothing restarts.
+   */
+  private async settleExit(id: string, l: Live): Promise<void> {
+    const exited = l.exited;
+    if (!exited || this.halted) return;
     const job = await this.queue.get(id);
-    if (!job) return;
-    const now = this.clock();
-    const code = exitStatus(exit);
-    const common = { ran_s: ranSoFar(job, now), resumed_at: null, pid: null, exit_code: code };
-    if (l.cancelling) {
+    if (!job) {
       this.live.delete(id);
+      return;
+    }
+    const now = exited.at;
+    const { exit } = exited;
+    const code = exitStatus(exit);
+    const restarted = l.unrecorded?.attempts !== undefined ? { attempts: l.unrecorded.attempts } : {};
+    const common = { ran_s: ranSoFar(job, now), resumed_at: null, pid: null, exit_code: code, ...restarted };
+    const ended = { ended_at: now, owner: null, lease_until: null };
+    let patch: JobPatch;
+    let keep = false;
+    if (exited.error !== undefined) {
+      patch = { ...common, exit_code: null, ...ended, state: 'failed', message: `ended, but ${exited.error}` };
+    } else if (l.cancelling) {
       const why = job.pendingRequest === 'cancel' ? 'cancelled by request' : 'stopped: the scheduler shut down';
-      await this.transition(id, { ...common, state: job.pendingRequest === 'cancel' ? 'cancelled' : 'failed', request: null, ended_at: now, owner: null, lease_until: null, message: why }, now);
+      patch = { ...common, ...ended, state: job.pendingRequest === 'cancel' ? 'cancelled' : 'failed', request: null, message: why };
     } else if (l.checkpointing) {
-      l.checkpointing = false;
       if (exit.signal && exit.signal === job.spec.checkpointSignal) {
-        this.live.delete(id);
-        await this.transition(id, { ...common, state: 'failed', ended_at: now, owner: null, lease_until: null, message: `the job did not handle its checkpoint signal ${exit.signal} (it must save its state and exit)` }, now);
+        patch = { ...common, ...ended, state: 'failed', message: `the job did not handle its checkpoint signal ${exit.signal} (it must save its state and exit)` };
       } else {
-        await this.transition(id, { ...common, state: 'paused', message: `checkpointed (exit ${code}); restarts from its checkpoint when resumed` }, now);
+        keep = true;
+        patch = { ...common, state: 'paused', message: `checkpointed (exit ${code}); restarts from its checkpoint when resumed` };
       }
     } else {
-      this.live.delete(id);
-      await this.transition(id, { ...common, state: code === 0 ? 'succeeded' : 'failed', ended_at: now, owner: null, lease_until: null, message: code === 0 ? 'exited 0' : `exited ${code}` }, now);
+      patch = { ...common, ...ended, state: code === 0 ? 'succeeded' : 'failed', message: code === 0 ? 'exited 0' : `exited ${code}` };
+    }
+    l.unrecorded = undefined; // the pid of a process that is gone is not written
+    l.exited = undefined;
+    l.checkpointing = false;
+    await this.commit(id, l, patch, now, keep);
+  }
+
+  /** A state change that must reach the store: kept in `l.pending` until it does (see writePending). */
+  private async commit(id: string, l: Live, patch: JobPatch, now: number, keep: boolean): Promise<void> {
+    l.pending = { patch, now, keep };
+    await this.writePending(id, l);
+  }
+
+  private async writePending(id: string, l: Live): Promise<void> {
+    const p = l.pending;
+    if (!p || this.halted) return;
+    const won = await this.queue.update(id, { owner: this.owner }, p.patch, p.now);
+    if (l.pending === p) l.pending = undefined;
+    // Not won: the job is no longer ours (our lease ran out during the outage and another scheduler took it
+    // over, or an earlier attempt was applied but its answer lost). Either way there is nothing left to do.
+    if (!p.keep || !won) this.live.delete(id);
+    if (won && p.patch.state !== undefined) this.emit(id, String(p.patch.state), String(p.patch.message ?? ''));
+  }
+
+  /** Each pass, first: what the store did not take while it failed (pids, exits, state changes). */
+  private async retryUnsettled(): Promise<void> {
+    for (const [id, l] of [...this.live]) {
+      if (l.exited) await this.settleExit(id, l);
+      else if (l.pending) await this.writePending(id, l);
+      else if (l.unrecorded) await this.recordProcess(id, l);
     }
   }
 
@@ -243,14 +321,21 @@ export class JobScheduler {
   private async applyRequestsAndPolicy(now: number): Promise<void> {
     for (const job of await this.queue.owned(this.owner)) {
       const l = this.live.get(job.id);
-      if (!l || l.watchPid !== undefined || l.cancelling || l.checkpointing) continue;
+      if (!l) {
+        await this.retrack(job, now);
+        continue;
+      }
+      if (l.exited || l.pending || l.watchPid !== undefined || l.cancelling || l.checkpointing) continue;
+      if (!l.proc && job.state === 'running') {
+        // Held as running with no process: a checkpointed job's restart or recovery whose write failed midway.
+        // Paused again (no running time is added: no process of ours ran); the policy restarts it.
+        if (job.spec.checkpointSignal) await this.markCheckpointed(job.id, now, l.lostAt ?? job.resumedAt ?? now);
+        continue;
+      }
       if (job.pendingRequest === 'cancel') {
         l.cancelling = true;
         if (l.proc) await l.proc.stop(this.opts.stopGraceS ?? 10);
-        else {
-          this.live.delete(job.id);
-          await this.transition(job.id, { state: 'cancelled', request: null, ended_at: now, owner: null, lease_until: null, message: 'cancelled by request' }, now);
-        }
+        else await this.commit(job.id, l, { state: 'cancelled', request: null, ended_at: now, owner: null, lease_until: null, message: 'cancelled by request' }, now, false);
         continue;
       }
       if (job.pendingRequest === 'hold') {
@@ -263,6 +348,25 @@ export class JobScheduler {
         continue;
       }
       await this.applyPolicy(job, l, now);
+    }
+  }
+
+  /**
+   * A job the store says is ours but this scheduler does not track: a write whose answer was lost while the
+   * store went away (a claim, an adoption). Never started by us (no pid): start it now, once. A process
+   * recorded: watch it until it ends, as after a crash. A checkpointed job: hand it to the policy.
+   */
+  private async retrack(job: JobRecord, now: number): Promise<void> {
+    if (this.draining || this.halted) return;
+    if (job.pid !== null) {
+      this.live.set(job.id, { watchPid: job.pid, formerOwner: job.owner, lostAt: now });
+    } else if (job.state === 'paused') {
+      this.live.set(job.id, {});
+    } else if (job.state === 'running') {
+      const l: Live = {};
+      this.live.set(job.id, l);
+      this.emit(job.id, 'running', 'claimed while the store was failing; starting it now');
+      await this.launch(job, l, false, job.attempts);
     }
   }
 
@@ -339,22 +443,28 @@ export class JobScheduler {
       if (job.owner === this.owner) continue;
       const local = job.host === this.host;
       const alive = local && job.pid !== null && pidAlive(job.pid);
+      const lostAt = lastHeartbeat(job, now);
       if (alive) {
         if (await this.queue.adopt(job, this.owner, now, this.leaseS, `adopted from ${job.owner}: watching pid ${job.pid} it left running`)) {
-          this.live.set(job.id, { watchPid: job.pid! });
+          this.live.set(job.id, { watchPid: job.pid!, formerOwner: job.owner, lostAt });
         }
         continue;
       }
       const gone = job.pid === null || local;
       if (gone && job.spec.checkpointSignal) {
         if (await this.queue.adopt(job, this.owner, now, this.leaseS, `adopted from ${job.owner ?? 'a stopped scheduler'}`)) {
-          this.live.set(job.id, {});
-          await this.markCheckpointed(job.id, now);
+          this.live.set(job.id, { lostAt }); // if marking it fails, the next pass finishes it (applyRequestsAndPolicy)
+          await this.markCheckpointed(job.id, now, lostAt);
         }
         continue;
       }
       const where = gone ? '' : ` on ${job.host} (its process cannot be checked from here)`;
-      await this.failInterrupted(job, now, where, { owner: job.owner, states: [job.state], leaseBefore: now });
+      // Counted up to the last heartbeat: nothing says it ran any longer.
+      await this.failInterrupted(job, now, `the scheduler running it (${job.owner ?? 'unknown'}) stopped at about ${toIso(lostAt)}${where}`, ranSoFar(job, lostAt), {
+        owner: job.owner,
+        states: [job.state],
+        leaseBefore: now,
+      });
     }
   }
 
@@ -364,26 +474,32 @@ export class JobScheduler {
       const job = await this.queue.get(id);
       if (!job) continue;
       const now = this.clock();
+      // The entry changes only once the store has the outcome: if the write fails, the next pass repeats it.
       if (job.spec.checkpointSignal) {
+        await this.markCheckpointed(id, now, now);
         l.watchPid = undefined;
-        await this.markCheckpointed(id, now);
       } else {
+        // The process ran until this pass found it gone.
+        const what = `the scheduler running it (${l.formerOwner ?? 'unknown'}) stopped at about ${toIso(l.lostAt ?? now)}; the process it left running (pid ${l.watchPid}) ended at about ${toIso(now)}`;
+        await this.failInterrupted(job, now, what, ranSoFar(job, now), { owner: this.owner });
         this.live.delete(id);
-        await this.failInterrupted(job, now, '', { owner: this.owner });
       }
     }
   }
 
-  /** A restartable job whose process is gone: paused with no process, restarted by the policy or at once. */
-  private async markCheckpointed(id: string, now: number): Promise<void> {
+  /**
+   * A restartable job whose process is gone: paused with no process, restarted by the policy or at once. Its
+   * running time counts until `ranUntil` (the last heartbeat, or when a watched process was found gone).
+   */
+  private async markCheckpointed(id: string, now: number, ranUntil: number): Promise<void> {
     const job = await this.queue.get(id);
     if (!job) return;
-    await this.transition(id, { state: 'paused', pid: null, ran_s: ranSoFar(job, now), resumed_at: null, message: 'interrupted with its scheduler; restarts from its checkpoint' }, now);
+    await this.transition(id, { state: 'paused', pid: null, ran_s: ranSoFar(job, Math.min(ranUntil, now)), resumed_at: null, message: 'interrupted with its scheduler; restarts from its checkpoint' }, now);
   }
 
-  private async failInterrupted(job: JobRecord, now: number, where: string, guard: Guard): Promise<void> {
-    const message = `interrupted: the scheduler running it (${job.owner ?? 'unknown'}) stopped at about ${toIso(job.leaseUntil ?? now)}${where}; outcome unknown, not restarted (it declares no checkpoint signal)`;
-    const won = await this.queue.update(job.id, guard, { state: 'failed', ended_at: now, owner: null, lease_until: null, pid: null, message }, now);
+  private async failInterrupted(job: JobRecord, now: number, what: string, ranS: number, guard: Guard): Promise<void> {
+    const message = `interrupted: ${what}; outcome unknown, not restarted (it declares no checkpoint signal)`;
+    const won = await this.queue.update(job.id, guard, { state: 'failed', ended_at: now, owner: null, lease_until: null, pid: null, ran_s: ranS, resumed_at: null, message }, now);
     if (won) this.emit(job.id, 'failed', message);
   }
 
@@ -398,6 +514,14 @@ export class JobScheduler {
   private emit(jobId: string, state: string, message: string): void {
     this.opts.onEvent?.({ jobId, state, message });
   }
+}
+
+/**
+ * When a job's scheduler was last heard of: its last write to the row (every heartbeat writes one), never
+ * later than the lease it held (a user's request after the crash also touches the row).
+ */
+function lastHeartbeat(job: JobRecord, now: number): number {
+  return Math.min(job.updatedAt, job.leaseUntil ?? job.updatedAt, now);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,9 @@ import { ExitCode, VerdantError, type Store } from '@verdant/core';
 import { JobQueue } from '../queue/job-queue.js';
 import { TERMINAL_STATES, type JobPlanSummary, type JobRecord } from '../queue/record.js';
 import type { JobRequest } from '../queue/request.js';
-import type { Executor, JobHandle, JobStatus } from './types.js';
+import { defineExecutor, type Executor, type JobHandle, type JobStatus } from './types.js';
+
+const NAME = 'local';
 
 export function toStatus(job: JobRecord): JobStatus {
   return {
@@ -23,6 +25,7 @@ export function toStatus(job: JobRecord): JobStatus {
  * cancel are requests the owning scheduler applies at its next tick, so they work from any process.
  */
 export class LocalExecutor implements Executor {
+  readonly name = NAME;
   readonly queue: JobQueue;
 
   constructor(store: Store) {
@@ -30,8 +33,8 @@ export class LocalExecutor implements Executor {
   }
 
   async submit(job: JobRequest, plan: JobPlanSummary): Promise<JobHandle> {
-    const rec = await this.queue.add({ ...job, executor: 'local' }, plan);
-    return { id: rec.id, executor: 'local', plannedStart: rec.plannedStart };
+    const rec = await this.queue.add({ ...job, executor: NAME }, plan);
+    return { id: rec.id, executor: NAME, plannedStart: rec.plannedStart };
   }
 
   /** Holds the job: a running one is paused (and stays paused whatever the intensity), a waiting one is not started. */
@@ -47,8 +50,10 @@ export class LocalExecutor implements Executor {
     await this.queue.request(job.id, 'resume');
   }
 
-  async cancel(id: string): Promise<void> {
-    await this.queue.cancel(id);
+  /** A waiting job is cancelled at once; a running one by a request its scheduler applies at its next tick. */
+  async cancel(id: string, field = 'job'): Promise<void> {
+    const job = await this.queue.require(id, field);
+    await this.queue.cancel(job.id);
   }
 
   async status(id: string): Promise<JobStatus> {
@@ -61,3 +66,12 @@ export class LocalExecutor implements Executor {
     }
   }
 }
+
+/** The default: jobs wait in the queue and the scheduler in `verdant serve` runs them on its own host. */
+export const localExecutor = defineExecutor({
+  name: NAME,
+  description: 'the scheduler in `verdant serve` runs the job on its host',
+  runsHere: true,
+  create: ({ store }) => new LocalExecutor(store),
+  describe: () => 'queued for the local scheduler (`verdant serve` runs it)',
+});

@@ -1,4 +1,4 @@
-import { isVerdantError, joulesToKwh, type IntensityPoint } from '@verdant/core';
+import { isVerdantError, joulesToKwh, toIso, type IntensityPoint } from '@verdant/core';
 import { planJob } from '../planner/index.js';
 import type { JobPlanSummary } from '../queue/record.js';
 import type { JobRequest } from '../queue/request.js';
@@ -13,18 +13,25 @@ import type { IntensitySource } from './intensity-source.js';
 export async function planSubmission(spec: JobRequest, source: IntensitySource | undefined, now: number): Promise<JobPlanSummary> {
   const earliest = Math.max(spec.earliestStart, now);
   const windowEnd = spec.deadline ?? earliest + DEFAULT_LOOKAHEAD_S + spec.durationS;
-  const asap = (note: string): JobPlanSummary => ({ plannedStart: earliest, plannedEnd: earliest + spec.durationS, zone: spec.zone, source: 'none', note });
-  if (!source) return asap('no intensity source: starts at the earliest start');
+  const asap = (why: string): JobPlanSummary => ({
+    plannedStart: earliest,
+    plannedEnd: earliest + spec.durationS,
+    zone: spec.zone,
+    source: 'none',
+    note: `not planned: ${why}; starts at the earliest start`,
+  });
+  if (!source) return asap('no intensity source');
   let points: IntensityPoint[];
   try {
     points = await source.series(spec.zone, earliest, windowEnd);
   } catch (e) {
-    return asap(`no intensity series for ${spec.zone} (${(e as Error).message}): starts at the earliest start`);
+    return asap(`no intensity data for ${spec.zone} (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (points.length === 0 || points[0]!.t > earliest) return asap(`the intensity series does not cover ${spec.zone} from the earliest start: starts then`);
+  if (points.length === 0) return asap(`${source.name} has no intensity data for ${spec.zone} from ${toIso(earliest)} to ${toIso(windowEnd)}`);
+  if (points[0]!.t > earliest) return asap(`the intensity data for ${spec.zone} from ${source.name} starts at ${toIso(points[0]!.t)}, after the earliest start`);
   const last = points[points.length - 1]!;
   const end = Math.min(windowEnd, last.t + last.resolutionS);
-  if (end < earliest + spec.durationS) return asap('the intensity series ends before the job could finish: starts at the earliest start');
+  if (end < earliest + spec.durationS) return asap(`the intensity data for ${spec.zone} from ${source.name} ends at ${toIso(end)}, before the job could finish`);
   try {
     const plan = planJob(
       { durationS: spec.durationS, earliestStart: earliest, deadline: end, powerW: spec.powerW ?? NOMINAL_POWER_W, interruptible: false },
@@ -35,7 +42,7 @@ export async function planSubmission(spec: JobRequest, source: IntensitySource |
       plannedStart: plan.start,
       plannedEnd: plan.end,
       zone: spec.zone,
-      source: points[0]!.source || source.name,
+      source: (points.find((p) => p.t <= plan.start && plan.start < p.t + p.resolutionS) ?? points[0]!).source || source.name,
       ...(kwh > 0 ? { meanIntensityG: plan.emissionsG / kwh, baselineIntensityG: plan.baselineEmissionsG / kwh } : {}),
       savingFraction: plan.savingFraction,
     };
@@ -46,7 +53,7 @@ export async function planSubmission(spec: JobRequest, source: IntensitySource |
     }
     return summary;
   } catch (e) {
-    if (isVerdantError(e)) return asap(`cannot plan over the series (${e.describe()}): starts at the earliest start`);
+    if (isVerdantError(e)) return asap(`the intensity data for ${spec.zone} from ${points[0]!.source || source.name} cannot be planned over (${e.message})`);
     throw e;
   }
 }

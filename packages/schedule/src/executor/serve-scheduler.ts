@@ -3,16 +3,20 @@ import { providerFromEnv, resolveIntensity } from '@verdant/grid';
 import { providerSource } from './intensity-source.js';
 import { JobScheduler, type JobSchedulerOptions } from './job-scheduler.js';
 import { ProcessRunner } from './process-runner.js';
-import { SlurmExecutor } from './slurm/slurm-executor.js';
+import { executorDescriptor, executorDescriptors } from './registry.js';
 import { TrackedRunner } from './tracked-runner.js';
+import type { ExecutorDescriptor } from './types.js';
 
 export interface ServeSchedulerOptions extends Pick<JobSchedulerOptions, 'tickS' | 'leaseS' | 'onEvent' | 'owner'> {
   store: Store;
   env?: NodeJS.ProcessEnv;
   /** Run local jobs under the energy tracker so each is a measured run (default true). */
   track?: boolean;
-  /** Also follow Slurm jobs (state refresh, suspend/resume by the policy). Default false. */
-  slurm?: boolean;
+  /**
+   * Other executors whose jobs to follow each pass (their `tick`), by name. Default: every registered one
+   * that says it is available here (Slurm: `squeue` on the PATH of `env`).
+   */
+  follow?: readonly string[];
 }
 
 /**
@@ -28,10 +32,15 @@ export function createServeScheduler(o: ServeSchedulerOptions): JobScheduler {
     store: o.store,
     intensity,
     runner,
-    ...(o.slurm ? { slurm: new SlurmExecutor(o.store) } : {}),
+    executors: followed(o.follow, env).map((d) => d.create({ store: o.store })),
     ...(o.tickS !== undefined ? { tickS: o.tickS } : {}),
     ...(o.leaseS !== undefined ? { leaseS: o.leaseS } : {}),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.owner ? { owner: o.owner } : {}),
   });
+}
+
+function followed(names: readonly string[] | undefined, env: NodeJS.ProcessEnv): ExecutorDescriptor[] {
+  if (names) return names.map((name) => executorDescriptor(name, 'follow'));
+  return executorDescriptors().filter((d) => d.available?.(env) === true);
 }

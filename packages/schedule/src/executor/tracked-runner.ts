@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { readEnv, type IntensityLookup, type Store } from '@verdant/core';
-import { discoverSensors, runCommand } from '@verdant/energy';
+import type { IntensityLookup, Store } from '@verdant/core';
+import { runCommand } from '@verdant/energy';
 import type { JobRunner, RunExit, RunnableJob, RunningJob } from './runner.js';
 
 export interface TrackedRunnerOptions {
@@ -26,30 +26,20 @@ export class TrackedRunner implements JobRunner {
 
   async start(job: RunnableJob): Promise<RunningJob> {
     const env = this.opts.env ?? process.env;
-    const paths = readEnv(env);
-    const root: { pid?: number } = {}; // known once spawned; sensors attribute to this tree
-    const sensors = await discoverSensors({
-      env,
-      sysfsRoot: paths.sysfsRoot,
-      procfsRoot: paths.procfsRoot,
-      rootPid: () => root.pid,
-      warn: (m) => this.opts.onWarning?.(m),
-    });
+    // runCommand discovers the sensors for the job's own process tree.
     const run = await runCommand({
       argv: job.argv,
       name: job.name,
       cwd: job.cwd,
       env: { ...env, ...job.env },
       lookup: await this.opts.lookupFor(job.zone),
-      sensors,
       store: this.opts.store,
       stdio: 'pipe',
-      procfsRoot: paths.procfsRoot,
+      onWarning: (m) => this.opts.onWarning?.(m),
       meta: { job_id: job.jobId },
       ...(this.opts.intervalS !== undefined ? { intervalS: this.opts.intervalS } : {}),
       ...(this.opts.pue !== undefined ? { pue: this.opts.pue } : {}),
     });
-    root.pid = run.pid;
     const out = createWriteStream(job.outputPath, { flags: 'a' });
     run.child.stdout?.pipe(out, { end: false });
     run.child.stderr?.pipe(out, { end: false });

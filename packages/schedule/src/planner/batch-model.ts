@@ -24,17 +24,17 @@ export interface BatchInstance {
 
 /** Builds the discrete instance: starts on the series grid, windows honoured, costs from the weight curve. */
 export function buildBatchInstance(jobs: readonly NormalizedJob[], weight: StepCurve, capacity: number): BatchInstance {
-  if (!Number.isInteger(capacity) || capacity < 1) throw invalidInput('--capacity', `must be a positive integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1) throw invalidInput('capacity', `must be a positive integer, got ${capacity}`);
   const res = weight.res;
   const out: BatchJob[] = jobs.map((job, j) => {
     const name = job.id ?? `jobs[${j}]`;
-    if (job.units > capacity) throw invalidInput(`${name}.units`, `needs ${job.units} units but the capacity is ${capacity}`, 'raise --capacity or split the job');
+    if (job.units > capacity) throw invalidInput(`${name}.units`, `needs ${job.units} units but the capacity is ${capacity}`, 'raise the capacity or split the job');
     const len = Math.ceil(job.durationS / res - 1e-9);
     const first = Math.max(0, Math.ceil((job.earliestStart - weight.t0) / res - 1e-9));
     const last = Math.floor((job.deadline - job.durationS - weight.t0) / res + 1e-9);
     if (last < first) {
       throw invalidInput(
-        '--deadline',
+        `${name}.deadline`,
         `${name} has no start on the ${res}s grid between ${toIso(job.earliestStart)} and ${toIso(job.deadline)}`,
         `set its deadline to ${toIso(weight.t0 + first * res + job.durationS)} or later`,
       );

@@ -87,8 +87,8 @@ function bestHeuristic(inst: BatchInstance, lp: Float64Array[]): Int32Array {
   const candidates = [heuristicSchedule(inst, lp), heuristicSchedule(inst)].filter((c): c is Int32Array => c !== undefined);
   if (candidates.length === 0) {
     throw new VerdantError('the heuristic could not fit every job into the capacity', {
-      field: '--capacity',
-      fix: 'raise the capacity, widen deadlines, or use --method milp to decide feasibility exactly',
+      field: 'capacity',
+      fix: "raise the capacity, widen deadlines, or use the method 'milp' to decide feasibility exactly",
       exitCode: 2,
     });
   }

@@ -53,7 +53,7 @@ export function chunkedScheduleDp(weight: StepCurve, p: ChunkedProblem): { chunk
   const dimK = kMax + 1;
   const S = (sMax + 1) * dimK * dimL;
   if (S * (n + 1) > MAX_DP_STATES) {
-    throw invalidInput('--deadline', `the window holds ${n} slots, too many to plan an interruptible job exactly`, 'use a nearer deadline or a coarser series');
+    throw invalidInput('deadline', `the window holds ${n} slots, too many to plan an interruptible job exactly`, 'use a nearer deadline or a coarser series');
   }
   const idx = (s: number, k: number, l: number): number => (s * dimK + k) * dimL + l;
   const parent = new Int32Array(S * (n + 1)).fill(-1);

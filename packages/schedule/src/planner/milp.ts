@@ -68,7 +68,7 @@ export async function solveBatchLp(inst: BatchInstance, opts: { integer: boolean
   const timeLimited = sol.Status === 'Time limit reached';
   if (sol.Status === 'Infeasible') {
     throw new VerdantError('the jobs do not fit the capacity within their windows', {
-      field: '--capacity',
+      field: 'capacity',
       fix: 'raise the capacity, widen deadlines or drop jobs',
       exitCode: 2,
     });
@@ -85,7 +85,7 @@ export async function solveBatchLp(inst: BatchInstance, opts: { integer: boolean
   for (let j = 0; j < inst.jobs.length; j++) {
     let best = -1;
     for (let c = 0; c < inst.jobs[j]!.starts.length; c++) if (col(j, c) > 0.5) best = c;
-    if (best < 0) throw new VerdantError('the solver hit its time limit before finding a feasible plan', { field: '--time-limit', fix: 'allow more time or use the heuristic' });
+    if (best < 0) throw new VerdantError('the solver hit its time limit before finding a feasible plan', { field: 'timeLimitS', fix: 'allow more time or use the heuristic' });
     choice[j] = best;
   }
   return { status: timeLimited ? 'time-limit' : 'optimal', choice, objective: sol.ObjectiveValue };

@@ -36,7 +36,7 @@ export function buildSignals(intensity: StepCurve, objective: Objective, prices:
   if (price) requireCoverage(price, from, to, 'prices');
   const onGrid = price ? pricesOnGrid(intensity, price) : undefined;
   if (objective === 'carbon') return { intensity, prices: onGrid, weight: intensity };
-  if (!onGrid) throw invalidInput('prices', `the ${objective === 'cost' ? 'cost' : 'mixed'} objective needs a price series`, 'pass prices (currency per kWh) or use --objective carbon');
+  if (!onGrid) throw invalidInput('prices', `the ${objective === 'cost' ? 'cost' : 'mixed'} objective needs a price series`, 'pass prices (currency per kWh) or use the carbon objective');
   if (objective === 'cost') return { intensity, prices: onGrid, weight: onGrid };
   validateWeights(objective);
   const mi = intensity.mean(from, to) || 1;

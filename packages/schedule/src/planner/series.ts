@@ -57,7 +57,7 @@ export class StepCurve {
   }
 }
 
-/** Validates an intensity series (non-empty, sorted, one resolution, no gaps) and builds its curve. */
+/** Validates an intensity series (non-empty, sorted, no gaps; steps of any whole-second lengths) and builds its curve. */
 export function intensityCurve(points: readonly IntensityPoint[], field = 'series'): StepCurve {
   if (points.length === 0) {
     throw invalidInput(field, 'the intensity series is empty', 'load a trace, fetch a forecast, or widen the time range');
@@ -65,25 +65,64 @@ export function intensityCurve(points: readonly IntensityPoint[], field = 'serie
   return regularCurve(points.map((p) => ({ t: p.t, resolutionS: p.resolutionS, value: p.gPerKwh })), field);
 }
 
+/** A resampled series may hold at most this many steps (e.g. 100+ years of days, 2+ years of minutes). */
+export const MAX_CURVE_STEPS = 2_000_000;
+
+/**
+ * Validates a step series (sorted, contiguous, finite non-negative values) and builds its curve. Steps of
+ * different lengths are allowed: calendar years of 365 and 366 days (static yearly averages across a New Year),
+ * a trace whose missing hours were merged into longer points, a forecast that coarsens. They are put on one grid
+ * whose step is the greatest common divisor of the lengths, which is exact for a step function: every
+ * integral, and so every plan, is the same as on the original steps.
+ */
 export function regularCurve(points: readonly { t: number; resolutionS: number; value: number }[], field: string): StepCurve {
   const first = points[0]!;
-  const res = first.resolutionS;
-  if (!(res > 0)) throw invalidInput(field, `resolution must be positive, got ${res}`);
-  const values = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i]!;
-    if (p.resolutionS !== res) {
-      throw invalidInput(field, `mixed resolutions (${res}s and ${p.resolutionS}s at ${toIso(p.t)})`, 'resample the series to one resolution');
-    }
-    if (Math.abs(p.t - (first.t + i * res)) > 1e-6) {
-      throw invalidInput(field, `the series is not contiguous at ${toIso(p.t)} (expected ${toIso(first.t + i * res)})`, 'sort the points and fill gaps, e.g. with a forecast');
+  let uniform = true;
+  let end = first.t;
+  for (const p of points) {
+    if (!(p.resolutionS > 0) || !Number.isFinite(p.resolutionS)) throw invalidInput(field, `resolution must be a positive number of seconds, got ${p.resolutionS} at ${toIso(p.t)}`);
+    if (Math.abs(p.t - end) > 1e-6) {
+      throw invalidInput(field, `not contiguous at ${toIso(p.t)} (the step before ends at ${toIso(end)})`, 'sort the points and fill gaps, e.g. with a forecast');
     }
     if (!Number.isFinite(p.value) || p.value < 0) {
       throw invalidInput(field, `value at ${toIso(p.t)} must be a finite non-negative number, got ${p.value}`);
     }
-    values[i] = p.value;
+    if (p.resolutionS !== first.resolutionS) uniform = false;
+    end = p.t + p.resolutionS;
   }
-  return new StepCurve(first.t, res, values);
+  if (uniform) return new StepCurve(first.t, first.resolutionS, Float64Array.from(points, (p) => p.value));
+  const step = commonStep(points.map((p) => p.resolutionS));
+  const n = step === undefined ? Infinity : Math.round((end - first.t) / step);
+  if (step === undefined || n > MAX_CURVE_STEPS) {
+    const other = points.find((p) => p.resolutionS !== first.resolutionS)!;
+    throw invalidInput(
+      field,
+      `mixed resolutions (${first.resolutionS}s and ${other.resolutionS}s at ${toIso(other.t)}) with no common step of a whole number of seconds that fits ${MAX_CURVE_STEPS} steps`,
+      'resample the series to one resolution',
+    );
+  }
+  const values = new Float64Array(n);
+  let i = 0;
+  for (const p of points) {
+    const k = Math.round(p.resolutionS / step);
+    values.fill(p.value, i, i + k);
+    i += k;
+  }
+  return new StepCurve(first.t, step, values);
+}
+
+/** Greatest common divisor of step lengths given in whole seconds; undefined when one is not whole. */
+function commonStep(lengths: readonly number[]): number | undefined {
+  let g = 0;
+  for (const len of new Set(lengths)) {
+    const r = Math.round(len);
+    if (Math.abs(len - r) > 1e-6 || r < 1) return undefined;
+    let a = g;
+    let b = r;
+    while (b) [a, b] = [b, a % b];
+    g = a;
+  }
+  return g;
 }
 
 /** Fails unless the curve covers [from, to]. */

@@ -21,7 +21,7 @@ export function planAcrossZones(
   options: PlanOptions & { pricesByZone?: Readonly<Record<string, PlanOptions['prices']>> } = {},
 ): ZonePlans {
   const zones = Object.keys(seriesByZone);
-  if (zones.length === 0) throw invalidInput('--zones', 'no zones to choose from', 'give at least one zone with its series');
+  if (zones.length === 0) throw invalidInput('zones', 'no zones to choose from', 'give at least one zone with its series');
   const objective = options.objective ?? 'carbon';
   const all = zones.map((zone) => {
     const prices = options.pricesByZone?.[zone] ?? options.prices;

@@ -30,8 +30,8 @@ export interface PolicyDecision {
   slackS: number;
 }
 
-/** Validates thresholds: finite, non-negative, and pause-above strictly greater than resume-below. */
-export function checkThresholds(t: PauseThresholds, fields = { pauseAbove: '--pause-above', resumeBelow: '--resume-below' }): PauseThresholds {
+/** Validates thresholds: finite, non-negative, and pause-above strictly greater than resume-below. Errors name `fields` (default the library's own). */
+export function checkThresholds(t: PauseThresholds, fields = { pauseAbove: 'pauseAboveG', resumeBelow: 'resumeBelowG' }): PauseThresholds {
   if (!Number.isFinite(t.pauseAboveG) || t.pauseAboveG < 0) {
     throw invalidInput(fields.pauseAbove, `must be a non-negative intensity in gCO2e/kWh, got ${t.pauseAboveG}`);
   }
@@ -41,8 +41,8 @@ export function checkThresholds(t: PauseThresholds, fields = { pauseAbove: '--pa
   if (!(t.pauseAboveG > t.resumeBelowG)) {
     throw invalidInput(
       fields.resumeBelow,
-      `must be below ${fields.pauseAbove} (${t.resumeBelowG} >= ${t.pauseAboveG}); equal thresholds would pause and resume on every wobble`,
-      `use e.g. ${fields.pauseAbove} ${t.pauseAboveG} ${fields.resumeBelow} ${Math.round(t.pauseAboveG * 0.8)}`,
+      `must be below the pause threshold (${t.resumeBelowG} >= ${t.pauseAboveG} g/kWh); equal thresholds would pause and resume on every wobble`,
+      `use e.g. ${t.pauseAboveG} to pause and ${Math.round(t.pauseAboveG * 0.8)} to resume`,
     );
   }
   if (t.marginS !== undefined && (!Number.isFinite(t.marginS) || t.marginS < 0)) {

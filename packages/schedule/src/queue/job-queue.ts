@@ -24,6 +24,9 @@ export interface Guard {
  * `verdant jobs cancel`) never both win the same transition; each change is logged in job_events.
  */
 export class JobQueue {
+  /** Events of changes that were made while the event itself could not be written; retried by flushEvents(). */
+  private unlogged: Array<{ job_id: string; t: number; state: JobState; message: string }> = [];
+
   constructor(private readonly db: Kysely<Database>) {}
 
   static of(store: Store): JobQueue {
@@ -55,7 +58,7 @@ export class JobQueue {
       external_id: options.externalId ?? null,
       exit_code: null,
       request: null,
-      message: options.message ?? `planned to start at ${new Date(plan.plannedStart * 1000).toISOString()}`,
+      message: options.message ?? startMessage(plan),
     };
     await this.db.insertInto('jobs').values(row).execute();
     await this.logEvent(row.id, now, row.state, row.message);
@@ -116,17 +119,42 @@ export class JobQueue {
     if (guard.owner === null) q = q.where('owner', 'is', null);
     else if (guard.owner !== undefined) q = q.where('owner', '=', guard.owner);
     if (guard.leaseBefore !== undefined) q = q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', guard.leaseBefore!)]));
-    const res = await q.executeTakeFirst();
-    const won = Number(res.numUpdatedRows) === 1;
-    if (won && (patch.state !== undefined || patch.message !== undefined)) {
-      const state = patch.state ?? (await this.db.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirst())?.state;
-      if (state) await this.logEvent(id, now, state, patch.message ?? '');
-    }
+    // RETURNING gives the state the event records in the same statement (SQLite 3.35+, PostgreSQL).
+    const row = await q.returning('state').executeTakeFirst();
+    const won = row !== undefined;
+    if (won && (patch.state !== undefined || patch.message !== undefined)) await this.logEvent(id, now, row.state, patch.message ?? '');
     return won;
   }
 
+  /**
+   * Appends to a job's history. The change it describes is already made, so a failure to write the event
+   * (the store went away) does not undo or fail it: the event is kept and written by the next flushEvents().
+   */
   private async logEvent(jobId: string, t: number, state: JobState, message: string): Promise<void> {
-    await this.db.insertInto('job_events').values({ job_id: jobId, t, state, message }).execute();
+    const event = { job_id: jobId, t, state, message };
+    try {
+      await this.db.insertInto('job_events').values(event).execute();
+    } catch {
+      this.unlogged.push(event);
+    }
+  }
+
+  /** Writes the events held back while the store failed (the scheduler calls it each pass); rejects if it still fails. */
+  async flushEvents(): Promise<void> {
+    while (this.unlogged.length > 0) {
+      const e = this.unlogged[0]!;
+      // The failed insert may have committed without an answer: write it only if it is not there.
+      const there = await this.db
+        .selectFrom('job_events')
+        .select('job_id')
+        .where('job_id', '=', e.job_id)
+        .where('t', '=', e.t)
+        .where('state', '=', e.state)
+        .where('message', '=', e.message)
+        .executeTakeFirst();
+      if (!there) await this.db.insertInto('job_events').values(e).execute();
+      this.unlogged.shift();
+    }
   }
 
   /** Local jobs whose planned start has come, oldest plan first; not yet owned, not held. */
@@ -167,9 +195,9 @@ export class JobQueue {
     );
   }
 
-  /** Heartbeat: extends the lease on every job `owner` holds. */
+  /** Heartbeat: extends the lease on every job `owner` holds (updated_at records the beat, for crash reports). */
   async renew(owner: string, now: number, leaseS: number): Promise<void> {
-    await this.db.updateTable('jobs').set({ lease_until: now + leaseS }).where('owner', '=', owner).where('state', 'in', [...ACTIVE_STATES]).execute();
+    await this.db.updateTable('jobs').set({ lease_until: now + leaseS, updated_at: now }).where('owner', '=', owner).where('state', 'in', [...ACTIVE_STATES]).execute();
   }
 
   /** Jobs held by `owner`. */
@@ -224,6 +252,12 @@ export class JobQueue {
   async request(id: string, request: PendingRequest, now = nowS()): Promise<boolean> {
     return this.update(id, { states: [...WAITING_STATES, ...ACTIVE_STATES] }, { request, message: `${request} requested` }, now);
   }
+}
+
+/** What a new job's first event says: its planned start, or why it could not be planned. */
+export function startMessage(plan: JobPlanSummary): string {
+  const at = new Date(plan.plannedStart * 1000).toISOString();
+  return plan.note ? `${plan.note} (${at})` : `planned to start at ${at}`;
 }
 
 function notFound(idOrPrefix: string, field: string): VerdantError {

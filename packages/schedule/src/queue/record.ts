@@ -1,4 +1,5 @@
-import type { JobState, JobsTable } from '@verdant/core';
+import { nowS, type JobState, type JobsTable } from '@verdant/core';
+import type { ExecutorName } from '../executor/registry.js';
 import type { JobRequest } from './request.js';
 
 /** The plan recorded with a job: when it starts and what that is expected to save against starting now. */
@@ -32,7 +33,8 @@ export interface JobRecord {
   id: string;
   name: string;
   state: JobState;
-  executor: 'local' | 'slurm';
+  /** The executor's name (see the executors registry). */
+  executor: ExecutorName;
   spec: JobRequest;
   plan: JobPlanSummary;
   plannedStart: number;
@@ -96,8 +98,12 @@ export function remainingS(job: JobRecord, now: number): number {
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t * 1000).toISOString());
 
-/** The JSON shape of a job for `--json` and the HTTP API (snake_case, ISO times; env values omitted). */
+/**
+ * The JSON shape of a job for `--json` and the HTTP API (snake_case, ISO times; env values omitted). `ran_s`
+ * counts a running job's current stretch up to now.
+ */
 export function jobToJson(job: JobRecord): Record<string, unknown> {
+  const now = nowS();
   const { env, ...spec } = job.spec;
   return {
     job_id: job.id,
@@ -111,7 +117,7 @@ export function jobToJson(job: JobRecord): Record<string, unknown> {
     ended_at: iso(job.endedAt),
     exit_code: job.exitCode,
     attempts: job.attempts,
-    ran_s: job.ranS,
+    ran_s: ranSoFar(job, now),
     run_id: job.runId,
     pid: job.pid,
     host: job.host,

@@ -1,5 +1,5 @@
-import { invalidInput, joulesToKwh, nowS, toIso, type IntensityPoint, type IntensitySignal } from '@verdant/core';
-import { querySeries, type IntensityProvider, type QueryAnswer } from '@verdant/grid';
+import { ExitCode, VerdantError, invalidInput, isVerdantError, joulesToKwh, nowS, toIso, type IntensityPoint, type IntensitySignal } from '@verdant/core';
+import { TraceProvider, querySeries, type IntensityProvider, type QueryAnswer } from '@verdant/grid';
 import { planAcrossZones } from '../planner/zones.js';
 import { normalizeJob } from '../planner/validate.js';
 import type { Interruptible, JobPlan, Objective, PricePoint } from '../planner/types.js';
@@ -63,7 +63,7 @@ export interface PlanFromProviderOptions {
  */
 export async function planFromProvider(req: PlanRequest, provider: IntensityProvider, opts: PlanFromProviderOptions = {}): Promise<PlanResult> {
   const now = (opts.now ?? nowS)();
-  if (req.zones.length === 0) throw invalidInput('--region', 'no region given', 'give at least one grid zone or cloud region');
+  if (req.zones.length === 0) throw invalidInput('zones', 'no region given', 'give at least one grid zone or cloud region');
   const earliest = req.earliestStart ?? now;
   const deadline = req.deadline ?? earliest + DEFAULT_LOOKAHEAD_S + req.durationS;
   const powerGiven = req.powerW !== undefined || req.energyJ !== undefined;
@@ -85,7 +85,7 @@ export async function planFromProvider(req: PlanRequest, provider: IntensityProv
   for (const { zone, answer } of answers) {
     const pts = answer.points;
     if (pts.length === 0) {
-      throw invalidInput('--earliest', `no intensity data for ${zone} between ${toIso(earliest)} and ${toIso(deadline)} (${describe(answer)})`, 'move the window into the span the data covers (a trace: its year), or use another source');
+      throw invalidInput('earliestStart', `no intensity data for ${zone} between ${toIso(earliest)} and ${toIso(deadline)} (${describe(answer)})`, 'move the window into the span the data covers (a trace: its year), or use another source');
     }
     const first = pts[0]!.t;
     const last = pts[pts.length - 1]!;
@@ -99,15 +99,20 @@ export async function planFromProvider(req: PlanRequest, provider: IntensityProv
     }
   }
   if (to - from < req.durationS) {
-    throw invalidInput('--deadline', `the data covers only ${toIso(from)} to ${toIso(to)}, too short for a ${req.durationS} s run`, 'shorten the run, or give a window the data covers');
+    throw invalidInput('deadline', `the data covers only ${toIso(from)} to ${toIso(to)}, too short for a ${req.durationS} s run`, 'shorten the run, or give a window the data covers');
   }
   const series: Record<string, IntensityPoint[]> = {};
   for (const { zone, answer } of answers) series[zone] = answer.points;
-  const plans = planAcrossZones({ ...job, earliestStart: from, deadline: to }, series, {
-    ...(req.objective ? { objective: req.objective } : {}),
-    ...(req.prices ? { prices: req.prices } : {}),
-  });
   const sources = new Map(answers.map(({ zone, answer }) => [zone, answer]));
+  let plans: ReturnType<typeof planAcrossZones>;
+  try {
+    plans = planAcrossZones({ ...job, earliestStart: from, deadline: to }, series, {
+      ...(req.objective ? { objective: req.objective } : {}),
+      ...(req.prices ? { prices: req.prices } : {}),
+    });
+  } catch (e) {
+    throw unusableData(e, sources, provider);
+  }
   const all = plans.all.map((p) => zonePlan(p, sources.get(p.zone)!, req.durationS, powerGiven));
   return { earliestStart: from, deadline: to, best: all[0]!, all, notes };
 }
@@ -125,8 +130,30 @@ function zonePlan(p: JobPlan, a: QueryAnswer, durationS: number, powerGiven: boo
     savingG: powerGiven ? p.savingG : null,
     meanIntensityGPerKwh: kwh > 0 ? p.emissionsG / kwh : 0,
     baselineIntensityGPerKwh: baselineKwh > 0 ? p.baselineEmissionsG / baselineKwh : 0,
-    source: { name: a.points[0]?.source ?? a.provider, link: a.link, provider: a.provider, ageS: a.ageS },
+    // The point the plan starts in names the source (a static series has one figure per year).
+    source: { name: (a.points.find((q) => q.t <= p.start && p.start < q.t + q.resolutionS) ?? a.points[0])?.source ?? a.provider, link: a.link, provider: a.provider, ageS: a.ageS },
   };
+}
+
+/**
+ * The planner names a zone's series `series.<zone>`; the caller gave zones, not series. Data a provider sent
+ * that cannot be planned over (a gap, a bad value) is the provider's failure, said as such; a trace the user
+ * gave stays their input (`series`).
+ */
+function unusableData(e: unknown, sources: ReadonlyMap<string, QueryAnswer>, provider: IntensityProvider): unknown {
+  if (!isVerdantError(e) || !e.field?.startsWith('series.')) return e;
+  const zone = e.field.slice('series.'.length);
+  const answer = sources.get(zone);
+  if (provider instanceof TraceProvider) {
+    return new VerdantError(`the trace for ${zone}: ${e.message}`, { field: 'series', exitCode: e.exitCode, ...(e.fix ? { fix: e.fix } : {}), cause: e });
+  }
+  const from = answer ? `${answer.provider} via ${answer.link}` : provider.name;
+  return new VerdantError(`the intensity data for ${zone} from ${from} cannot be planned over: ${e.message}`, {
+    field: 'zone',
+    fix: 'try again later, or plan over a trace that covers the window',
+    exitCode: ExitCode.provider,
+    cause: e,
+  });
 }
 
 function describe(a: QueryAnswer): string {

@@ -6,7 +6,7 @@ import type { PricePoint } from '../planner/types.js';
  * Reads a price series: CSV with a header `time,price_per_kwh` (currency per kWh; time ISO 8601 or epoch
  * seconds), evenly spaced. Each price holds until the next row; the last for the same step.
  */
-export async function loadPriceFile(file: string, field = '--prices'): Promise<PricePoint[]> {
+export async function loadPriceFile(file: string, field = 'prices'): Promise<PricePoint[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -30,7 +30,7 @@ export class LocalCalendar {
         second: 'numeric',
       });
     } catch {
-      throw invalidInput('--time-zone', `unknown time zone "${timeZone}"`, 'use an IANA name such as Europe/Madrid or UTC');
+      throw invalidInput('timeZone', `unknown time zone "${timeZone}"`, 'use an IANA name such as Europe/Madrid or UTC');
     }
   }
 

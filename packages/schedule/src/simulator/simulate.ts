@@ -68,14 +68,14 @@ interface Variant {
 }
 
 function checkFraction(x: number): void {
-  if (!Number.isFinite(x) || x < 0 || x > 1) throw invalidInput('--noise', `must be a fraction between 0 and 1, got ${x}`, 'write 0.05 for 5% of the mean');
+  if (!Number.isFinite(x) || x < 0 || x > 1) throw invalidInput('noise', `must be a fraction between 0 and 1, got ${x}`, 'write 0.05 for 5% of the mean');
 }
 
 function variantsOf(scenario: Scenario): { variants: Variant[]; parameters: Record<string, unknown> } {
   if (scenario.kind === 'periodic') {
     const w: PeriodicWorkload = { ...DEFAULT_PERIODIC, ...scenario.workload };
-    if (scenario.windowsS.length === 0) throw invalidInput('--window', 'no flexibility window given', 'pass --window 2 --window 4 --window 8');
-    for (const s of scenario.windowsS) if (!Number.isFinite(s) || s < 0) throw invalidInput('--window', `must be a non-negative number of hours, got ${s / 3600}`);
+    if (scenario.windowsS.length === 0) throw invalidInput('windowsH', 'no flexibility window given', 'give at least one window, e.g. 2, 4 and 8 hours');
+    for (const s of scenario.windowsS) if (!Number.isFinite(s) || s < 0) throw invalidInput('windowsH', `must be a non-negative number of hours, got ${s / 3600}`);
     const maxW = Math.max(...scenario.windowsS);
     return {
       parameters: { ...w, windowsS: scenario.windowsS },
@@ -86,7 +86,7 @@ function variantsOf(scenario: Scenario): { variants: Variant[]; parameters: Reco
     };
   }
   const base = { ...DEFAULT_ML, ...scenario.workload };
-  if (scenario.deadlines.length === 0) throw invalidInput('--deadline', 'no deadline policy given', 'pass --deadline next-workday');
+  if (scenario.deadlines.length === 0) throw invalidInput('deadlines', 'no deadline policy given', 'give at least one policy, e.g. next-workday');
   return {
     parameters: { ...base, deadline: undefined, deadlines: scenario.deadlines.map(describeDeadline) },
     variants: scenario.deadlines.map((deadline) => ({
@@ -102,11 +102,11 @@ function variantsOf(scenario: Scenario): { variants: Variant[]; parameters: Reco
  * single-job planner, measure it on the true trace, and compare with running it at its nominal time.
  */
 export function simulate(o: SimulationOptions): SimulationResult {
-  if (o.traces.length === 0) throw invalidInput('--zone', 'no trace to simulate on', 'name a shipped zone or pass --trace <file>');
+  if (o.traces.length === 0) throw invalidInput('zones', 'no trace to simulate on', 'name a shipped zone or give a trace file');
   const noise = o.noise ?? [0];
   noise.forEach(checkFraction);
   const seeds = o.seeds ?? 10;
-  if (!Number.isInteger(seeds) || seeds < 1) throw invalidInput('--seeds', `must be a positive integer, got ${seeds}`);
+  if (!Number.isInteger(seeds) || seeds < 1) throw invalidInput('seeds', `must be a positive integer, got ${seeds}`);
   const firstSeed = o.firstSeed ?? 1;
   const powerW = o.powerW ?? 1000;
   const interruptible = o.interruptible ?? false;
@@ -119,7 +119,7 @@ export function simulate(o: SimulationOptions): SimulationResult {
     const jobSets = variants.map((v) => v.jobs(cal, trace));
     jobSets.forEach((jobs, i) => {
       if (jobs.length === 0) {
-        throw invalidInput(o.scenario.kind === 'periodic' ? '--window' : '--trace', `no ${variants[i]!.label} job fits in the ${trace.zone} ${trace.year} trace`, 'use a longer trace or a smaller window');
+        throw invalidInput(o.scenario.kind === 'periodic' ? 'windowsH' : 'traceFiles', `no ${variants[i]!.label} job fits in the ${trace.zone} ${trace.year} trace`, 'use a longer trace or a smaller window');
       }
     });
     for (const level of noise) {

@@ -43,7 +43,7 @@ async function tracesFor(req: SimulationRequest): Promise<SimulationTrace[]> {
 
 function scenarioOf(req: SimulationRequest): Scenario {
   const windows = req.windowsH?.map((h) => {
-    if (!Number.isFinite(h) || h < 0) throw invalidInput('--window', `must be a non-negative number of hours, got ${h}`);
+    if (!Number.isFinite(h) || h < 0) throw invalidInput('windowsH', `must be a non-negative number of hours, got ${h}`);
     return h * HOUR;
   });
   if (req.scenario === 'periodic') {
@@ -60,7 +60,7 @@ function scenarioOf(req: SimulationRequest): Scenario {
 /** Loads the traces a request names and runs the simulation (the one call behind `verdant simulate`). */
 export async function runSimulation(req: SimulationRequest): Promise<SimulationResult> {
   if (req.scenario !== 'periodic' && req.scenario !== 'ml') {
-    throw invalidInput('--scenario', `unknown scenario "${String(req.scenario)}"`, 'use periodic or ml');
+    throw invalidInput('scenario', `unknown scenario "${String(req.scenario)}"`, 'use periodic or ml');
   }
   const scenario = scenarioOf(req);
   const traces = await tracesFor(req);

@@ -31,10 +31,10 @@ export interface TraceFileOptions {
 
 /** Loads any trace file the grid package reads (Electricity Maps portal CSV, plain CSV, JSON). */
 export async function loadSimulationTrace(file: string, opts: TraceFileOptions = {}): Promise<SimulationTrace> {
-  const trace = await loadTrace(file, { field: '--trace', ...(opts.zone ? { zone: opts.zone } : {}) });
+  const trace = await loadTrace(file, { field: 'traceFiles', ...(opts.zone ? { zone: opts.zone } : {}) });
   const curve = curveOfTrace(trace);
   if (curve.end - curve.t0 < 7 * 86400) {
-    throw invalidInput('--trace', `${file} covers less than a week`, 'replay a trace of at least a week (a year for the documented scenarios)');
+    throw invalidInput('traceFiles', `${file} covers less than a week`, 'replay a trace of at least a week (a year for the documented scenarios)');
   }
   return { zone: trace.zone, year: yearOf(curve), timeZone: opts.timeZone ?? timeZoneOf(trace.zone), curve, source: trace.source };
 }
@@ -46,7 +46,7 @@ export async function loadShippedTrace(zone: string, year: number, opts: { timeZ
     file = shippedTracePath(zone, year);
   } catch (e) {
     // Same message and list of shipped traces, under the options that chose them here.
-    if (isVerdantError(e)) throw invalidInput('--zone', e.message, e.fix);
+    if (isVerdantError(e)) throw invalidInput('zones', e.message, e.fix);
     throw e;
   }
   const t = await loadSimulationTrace(file, { zone, ...opts });

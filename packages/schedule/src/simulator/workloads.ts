@@ -99,13 +99,13 @@ function workdays(cal: LocalCalendar, fromS: number, toS: number, office: Office
  * deadlines past `toS` are cut to `toS` (the trace ends there), never below the baseline finish.
  */
 export function mlJobs(w: MlWorkload, cal: LocalCalendar, fromS: number, toS: number): SimJob[] {
-  if (!Number.isInteger(w.count) || w.count < 1) throw invalidInput('--jobs', `must be a positive integer, got ${w.count}`);
+  if (!Number.isInteger(w.count) || w.count < 1) throw invalidInput('ml.count', `must be a positive integer, got ${w.count}`);
   if (!(w.minDurationS > 0 && w.maxDurationS > w.minDurationS)) {
     throw invalidInput('duration', `need 0 < min < max, got ${w.minDurationS}s and ${w.maxDurationS}s`);
   }
   const rng = createRng(w.seed);
   const days = workdays(cal, fromS, toS, w.office);
-  if (days.length === 0) throw invalidInput('--trace', 'the trace covers no workday', 'use a trace of at least a week');
+  if (days.length === 0) throw invalidInput('traceFiles', 'the trace covers no workday', 'use a trace of at least a week');
   const slots = Math.max(1, Math.floor(((w.office.endH - w.office.startH) * HOUR) / w.granularityS));
   const durations = Math.max(1, Math.floor((w.maxDurationS - w.minDurationS) / w.granularityS));
   const drawn: { arrival: number; durationS: number }[] = [];

@@ -37,7 +37,8 @@ export const forecastQuery = z.object({
 export const forecastBatchBody = z
   .array(
     z.object({
-      requestedAt: dateTime.nullish(),
+      // The SDK requires it on a batch item: it says which forecast run to read.
+      requestedAt: dateTime,
       location: z.string({ message: 'The location field is required.' }).min(1, 'The location field is required.'),
       dataStartAt: dateTime.nullish(),
       dataEndAt: dateTime.nullish(),

@@ -30,12 +30,29 @@ export class ProblemError extends Error {
 
 export const badRequest = (field: string, message: string): ProblemError => new ProblemError(400, { [field]: [message] });
 
+/** This face's one table: the grid library's field names and the SDK parameter each one is about. */
+const SDK_PARAMETERS: Readonly<Record<string, string>> = { zone: 'location' };
+const sdkName = (field: string): string | undefined => (Object.hasOwn(SDK_PARAMETERS, field) ? SDK_PARAMETERS[field] : undefined);
+
+const describe = (e: { message: string; fix?: string | undefined }): string => (e.fix ? `${e.message} (fix: ${e.fix})` : e.message);
+
+/**
+ * A library's bad-input error as a 400 keyed by the SDK parameter it is about (`zone` → `location`), with the
+ * batch item's prefix ("[0].location"); anything else is returned unchanged.
+ */
+export function asProblem(e: unknown, prefix = ''): unknown {
+  if (!isVerdantError(e) || e.exitCode !== ExitCode.usage || e.field === undefined) return e;
+  const name = sdkName(e.field);
+  return name === undefined ? e : badRequest(`${prefix}${name}`, describe(e));
+}
+
 /** Zod issues keyed as ASP.NET does: "location", "[0].windowSize". */
 export function fromZod(e: ZodError, input: unknown, prefix = ''): ProblemError {
   const errors: Record<string, string[]> = {};
   for (const issue of e.issues) {
     const key = prefix + issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || 'body';
-    const missing = issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    const given = issue.path.length > 0 ? valueAt(input, issue.path) : input;
+    const missing = issue.path.length > 0 && (given === undefined || given === null);
     (errors[key] ??= []).push(missing ? `The ${String(issue.path.at(-1))} field is required.` : issue.message);
   }
   return new ProblemError(400, errors);
@@ -53,10 +70,9 @@ function body(status: number, errors: Record<string, string[]>, detail?: string)
 export function problemHandler(err: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof ProblemError) return reply.code(err.status).send(body(err.status, err.errors, err.detail));
   if (isVerdantError(err)) {
-    const field = err.field ?? 'request';
-    const message = err.fix ? `${err.message} (fix: ${err.fix})` : err.message;
-    if (err.exitCode === ExitCode.usage) return reply.code(400).send(body(400, { [field]: [message] }));
-    return reply.code(500).send(body(500, {}, message));
+    const field = err.field === undefined ? 'request' : (sdkName(err.field) ?? err.field);
+    if (err.exitCode === ExitCode.usage) return reply.code(400).send(body(400, { [field]: [describe(err)] }));
+    return reply.code(500).send(body(500, {}, describe(err)));
   }
   const e = err as FastifyError;
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return reply.code(e.statusCode).send(body(e.statusCode, { request: [e.message] }));

@@ -8,12 +8,21 @@ export interface EmissionsDataDto {
   value: number;
 }
 
+/** One entry of a processed forecast: a data point as forecast, or a rolling-average window. Seconds. */
+export interface ForecastEntry {
+  t: number;
+  durationS: number;
+  value: number;
+}
+
+const end = (p: IntensityPoint): number => p.t + p.resolutionS;
+
 /** Time-weighted mean of a step series over [from, to); NaN where the points do not cover it all. */
 export function meanOver(points: readonly IntensityPoint[], from: number, to: number): number {
   let sum = 0;
   let covered = 0;
   for (const p of points) {
-    const overlap = Math.min(to, p.t + p.resolutionS) - Math.max(from, p.t);
+    const overlap = Math.min(to, end(p)) - Math.max(from, p.t);
     if (overlap <= 0) continue;
     sum += p.gPerKwh * overlap;
     covered += overlap;
@@ -26,7 +35,7 @@ export function coveredMean(points: readonly IntensityPoint[], from: number, to:
   let sum = 0;
   let covered = 0;
   for (const p of points) {
-    const overlap = Math.min(to, p.t + p.resolutionS) - Math.max(from, p.t);
+    const overlap = Math.min(to, end(p)) - Math.max(from, p.t);
     if (overlap <= 0) continue;
     sum += p.gPerKwh * overlap;
     covered += overlap;
@@ -34,30 +43,56 @@ export function coveredMean(points: readonly IntensityPoint[], from: number, to:
   return covered > 0 ? sum / covered : NaN;
 }
 
-export interface RollingWindows {
-  dataStartAt: number;
-  dataEndAt: number;
-  windowS: number;
-  forecastData: Array<{ t: number; value: number }>;
-  optimal: Array<{ t: number; value: number }>;
+/**
+ * The SDK's IntervalHelper.FilterByDuration: the points that end after `from` and start no later than `to`.
+ * A point that starts exactly at `to` is kept, as the SDK keeps it.
+ */
+export function filterByDuration(points: readonly IntensityPoint[], from: number, to: number): IntensityPoint[] {
+  return points.filter((p) => end(p) > from && p.t <= to);
 }
 
 /**
- * The SDK's forecast transformation: a window of `windowS` starting at dataStartAt and at every point start
- * after it, kept while it ends by dataEndAt (and by the end of the data); each window's value is the
- * time-weighted mean intensity over it. The optimal points are every window with the lowest value, in time order.
+ * The SDK's RollingAverage (EmissionsDataExtensions) over points already filtered to the window:
+ * - `windowS` 0: the points themselves, each with its own length.
+ * - otherwise windows of `windowS` starting at `dataStartAt` (or the first point, if later) and stepping by
+ *   the first point's length (06:10, 07:10, … on hourly data), each the time-weighted mean over the window.
+ *   A window is kept when the points read so far reach its end; stepping stops at the first window that
+ *   would end after `dataEndAt` (the first window is not held to it, as in the SDK) or once the data is used up.
  */
-export function rollingWindows(points: readonly IntensityPoint[], dataStartAt: number, dataEndAt: number, windowS: number): RollingWindows {
-  const last = points[points.length - 1];
-  const end = Math.min(dataEndAt, last ? last.t + last.resolutionS : dataStartAt);
-  const starts = [dataStartAt, ...points.map((p) => p.t).filter((t) => t > dataStartAt)];
-  const forecastData: Array<{ t: number; value: number }> = [];
-  for (const t of starts) {
-    if (t + windowS > end + 1e-6 || t >= end) break;
-    const value = windowS > 0 ? meanOver(points, t, t + windowS) : (points.find((p) => p.t <= t && t < p.t + p.resolutionS)?.gPerKwh ?? NaN);
-    if (!Number.isNaN(value)) forecastData.push({ t, value });
-  }
-  const min = Math.min(...forecastData.map((d) => d.value));
-  const optimal = forecastData.filter((d) => d.value <= min + 1e-9 * Math.max(1, Math.abs(min)));
-  return { dataStartAt, dataEndAt, windowS, forecastData, optimal };
+export function rollingAverage(points: readonly IntensityPoint[], windowS: number, dataStartAt: number, dataEndAt: number): ForecastEntry[] {
+  const first = points[0];
+  if (!first) return [];
+  if (windowS === 0) return points.map((p) => ({ t: p.t, durationS: p.resolutionS, value: p.gPerKwh }));
+  const tick = first.resolutionS;
+  let start = Math.max(dataStartAt, first.t);
+  let stop = start + windowS;
+  const out: ForecastEntry[] = [];
+  const queue: IntensityPoint[] = [];
+  let next = 0;
+  let last: IntensityPoint | undefined;
+  do {
+    // Read the points that begin before this window ends.
+    while (next < points.length && stop > points[next]!.t) {
+      const p = points[next]!;
+      if (start <= end(p)) queue.push(p);
+      last = p;
+      next++;
+    }
+    if (last && end(last) >= stop) {
+      const value = meanOver(queue, start, stop);
+      if (!Number.isNaN(value)) out.push({ t: start, durationS: windowS, value });
+    }
+    start += tick;
+    stop = start + windowS;
+    if (stop > dataEndAt) break;
+    while (queue.length > 0 && end(queue[0]!) < start) queue.shift();
+  } while (next < points.length);
+  return out;
+}
+
+/** The SDK's GetOptimalEmissions: every entry with the lowest value, in time order. */
+export function optimalEntries(entries: readonly ForecastEntry[]): ForecastEntry[] {
+  if (entries.length === 0) return [];
+  const min = Math.min(...entries.map((d) => d.value));
+  return entries.filter((d) => d.value <= min + 1e-9 * Math.max(1, Math.abs(min)));
 }

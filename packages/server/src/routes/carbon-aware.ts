@@ -9,10 +9,10 @@ import {
   type IntensityProvider,
 } from '@verdant/grid';
 import { locationResolver } from '../carbon-aware/locations.js';
-import { ProblemError, badRequest, fromZod, problemHandler } from '../carbon-aware/problem.js';
+import { ProblemError, asProblem, badRequest, fromZod, problemHandler } from '../carbon-aware/problem.js';
 import { averageBatchBody, averageQuery, byLocationQuery, byLocationsQuery, forecastBatchBody, forecastQuery } from '../carbon-aware/params.js';
 import { toTimeSpan } from '../carbon-aware/timespan.js';
-import { coveredMean, rollingWindows, type EmissionsDataDto } from '../carbon-aware/windows.js';
+import { coveredMean, filterByDuration, optimalEntries, rollingAverage, type EmissionsDataDto, type ForecastEntry } from '../carbon-aware/windows.js';
 
 export interface CarbonAwareOptions {
   /** Where intensities come from: the configured fallback chain, or a trace provider in tests and replays. */
@@ -27,18 +27,23 @@ interface EmissionsData {
   time: string;
   rating: number;
   duration: string;
+  /** Verdant's addition, present when the source says: whether the value is its estimate, and how it was made. */
+  isEstimated?: boolean;
+  estimationMethod?: string;
 }
 
 interface ForecastRequest {
   location: string;
+  /** Set on batch items (required there); a current forecast is requested now. */
   requestedAt?: number;
   dataStartAt?: number;
   dataEndAt?: number;
+  /** Minutes. */
   windowSize?: number;
 }
 
-/** Horizon asked of a provider when dataEndAt does not say (the SDK uses the whole forecast). */
-const DEFAULT_HORIZON_S = 24 * 3600;
+/** The forecast a data source publishes, and so the range dataStartAt/dataEndAt must fall in: 24 h from now (or from requestedAt). */
+const FORECAST_HORIZON_S = 24 * 3600;
 /** A requestedAt older than this is a historical (back-testing) request. */
 const HISTORICAL_AFTER_S = 60;
 
@@ -46,6 +51,27 @@ function parse<T>(schema: ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) throw fromZod(r.error, value);
   return r.data;
+}
+
+/**
+ * The SDK's CarbonAwareParameters checks on a start/end pair, keyed by the start's parameter name as the
+ * client wrote it: the start is required when the end is given (StartRequiredIfEnd, on the emissions routes)
+ * and must come first (StartBeforeEnd, everywhere). Runs before anything is fetched.
+ */
+function checkRange(start: number | undefined, end: number | undefined, names: readonly [string, string], opts: { startRequiredIfEnd?: boolean; prefix?: string } = {}): void {
+  const [startName, endName] = names;
+  const key = `${opts.prefix ?? ''}${startName}`;
+  if (opts.startRequiredIfEnd && end !== undefined && start === undefined) throw badRequest(key, `${startName} must be defined if ${endName} is defined`);
+  if (start !== undefined && end !== undefined && !(start < end)) throw badRequest(key, `${startName} must be before ${endName}`);
+}
+
+/** Runs one location's (or batch item's) work, reporting the grid library's bad input under the SDK parameter. */
+async function keyed<T>(prefix: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw asProblem(e, prefix);
+  }
 }
 
 /**
@@ -60,80 +86,122 @@ export const carbonAwareRoutes: FastifyPluginAsync<CarbonAwareOptions> = async (
   const resolve = locationResolver(intensity);
   const zoneOf = (location: string, field = 'location'): Promise<string> => resolve(location, field);
 
-  const emissionsData = (location: string, p: IntensityPoint): EmissionsData => ({ location, time: toIso(p.t), rating: p.gPerKwh, duration: toTimeSpan(p.resolutionS) });
+  const emissionsData = (location: string, p: IntensityPoint): EmissionsData => ({
+    location,
+    time: toIso(p.t),
+    rating: p.gPerKwh,
+    duration: toTimeSpan(p.resolutionS),
+    ...(p.estimated !== undefined ? { isEstimated: p.estimated } : {}),
+    ...(p.estimationMethod !== undefined ? { estimationMethod: p.estimationMethod } : {}),
+  });
 
-  /** Measured points for one location: the point in force at `time` (default now), or all overlapping [time, toTime). */
-  async function observed(location: string, time: number | undefined, toTime: number | undefined): Promise<EmissionsData[]> {
-    const zone = await zoneOf(location);
-    if (toTime !== undefined && time !== undefined && !(toTime > time)) throw badRequest('toTime', 'must be after time');
-    if (toTime === undefined) {
-      const a = await queryIntensityAt(intensity, zone, time, { now });
+  /** Measured points for one location: the point in force at `time` (default now), or all overlapping [time, toTime). Range already checked. */
+  function observed(location: string, time: number | undefined, toTime: number | undefined): Promise<EmissionsData[]> {
+    return keyed('', async () => {
+      const zone = await zoneOf(location);
+      if (toTime === undefined || time === undefined) {
+        const a = await queryIntensityAt(intensity, zone, time, { now });
+        return a.points.map((p) => emissionsData(location, p));
+      }
+      const a = await queryHistory(intensity, zone, time, toTime);
       return a.points.map((p) => emissionsData(location, p));
-    }
-    const from = time ?? now();
-    const a = await queryHistory(intensity, zone, from, toTime);
-    return a.points.map((p) => emissionsData(location, p));
+    });
   }
 
   app.get('/emissions/bylocation', async (req, reply) => {
     const q = parse(byLocationQuery, req.query);
-    const data = await observed(q.location, q.time ?? q.startTime, q.toTime ?? q.endTime);
+    // Older SDK releases spelled the range startTime/endTime here; errors use the name the client sent.
+    const endName = q.toTime === undefined && q.endTime !== undefined ? 'endTime' : 'toTime';
+    const startName = q.time !== undefined ? 'time' : q.startTime !== undefined || endName === 'endTime' ? 'startTime' : 'time';
+    const names = [startName, endName] as const;
+    const time = q.time ?? q.startTime;
+    const toTime = q.toTime ?? q.endTime;
+    checkRange(time, toTime, names, { startRequiredIfEnd: true });
+    const data = await observed(q.location, time, toTime);
     return data.length ? data : reply.code(204).send();
   });
 
+  async function observedAll(location: string[], time: number | undefined, toTime: number | undefined): Promise<EmissionsData[]> {
+    checkRange(time, toTime, ['time', 'toTime'], { startRequiredIfEnd: true });
+    return (await Promise.all(location.map((l) => observed(l, time, toTime)))).flat();
+  }
+
   app.get('/emissions/bylocations', async (req, reply) => {
     const q = parse(byLocationsQuery, req.query);
-    const data = (await Promise.all(q.location.map((l) => observed(l, q.time, q.toTime)))).flat();
+    const data = await observedAll(q.location, q.time, q.toTime);
     return data.length ? data : reply.code(204).send();
   });
 
   app.get('/emissions/bylocations/best', async (req, reply) => {
     const q = parse(byLocationsQuery, req.query);
-    const data = (await Promise.all(q.location.map((l) => observed(l, q.time, q.toTime)))).flat();
+    const data = await observedAll(q.location, q.time, q.toTime);
     if (data.length === 0) return reply.code(204).send();
     const min = Math.min(...data.map((d) => d.rating));
     return data.filter((d) => d.rating === min);
   });
 
-  /** One EmissionsForecast: the provider's forecast (or, for a past requestedAt, the recorded data). */
-  async function forecastFor(r: ForecastRequest, fieldPrefix = ''): Promise<Record<string, unknown>> {
-    const requestedAt = r.requestedAt ?? now();
-    const zone = await zoneOf(r.location, `${fieldPrefix}location`);
-    if (r.dataStartAt !== undefined && r.dataEndAt !== undefined && !(r.dataEndAt > r.dataStartAt)) {
-      throw badRequest(`${fieldPrefix}dataEndAt`, 'must be after dataStartAt');
+  /**
+   * The forecast data for one request: the provider's current forecast, or for a past requestedAt what was
+   * recorded over the 24 h from then (Verdant keeps no past forecast runs: a back-test is a perfect forecast).
+   */
+  async function forecastData(r: ForecastRequest, zone: string, key: (f: string) => string): Promise<{ points: IntensityPoint[]; generatedAt: number }> {
+    const t = now();
+    if (r.requestedAt !== undefined && r.requestedAt < t - HISTORICAL_AFTER_S) {
+      const points = (await queryHistory(intensity, zone, r.requestedAt, r.requestedAt + FORECAST_HORIZON_S)).points;
+      if (points.length === 0) throw badRequest(key('requestedAt'), `no recorded intensity for ${r.location} in the 24 h from ${toIso(r.requestedAt)} to back-test a forecast with`);
+      return { points, generatedAt: r.requestedAt };
     }
-    let points: IntensityPoint[];
-    let generatedAt: number;
-    if (requestedAt < now() - HISTORICAL_AFTER_S) {
-      // Verdant keeps no past forecast runs: a back-test uses what was recorded, a perfect forecast.
-      const from = r.dataStartAt ?? requestedAt;
-      const to = r.dataEndAt ?? from + DEFAULT_HORIZON_S;
-      points = (await queryHistory(intensity, zone, from, to)).points;
-      generatedAt = requestedAt;
-    } else {
-      const horizon = Math.max(DEFAULT_HORIZON_S, (r.dataEndAt ?? 0) - requestedAt);
-      const a = await queryForecast(intensity, zone, horizon);
-      if (a.points.length === 0 && !intensity.forecast) throw new ProblemError(501, {}, `the intensity source "${intensity.name}" offers no forecasts`);
-      points = a.points;
-      generatedAt = points[0]?.generatedAt ?? requestedAt;
+    const a = await queryForecast(intensity, zone, FORECAST_HORIZON_S);
+    if (a.points.length === 0) {
+      if (!intensity.forecast) throw new ProblemError(501, {}, `the intensity source "${intensity.name}" offers no forecasts`);
+      throw badRequest(key('location'), `the intensity source has no forecast for ${r.location}`);
     }
-    const first = points[0];
-    const last = points[points.length - 1];
-    const dataStartAt = r.dataStartAt ?? Math.max(first?.t ?? requestedAt, Math.min(requestedAt, last ? last.t + last.resolutionS : requestedAt));
-    const dataEndAt = r.dataEndAt ?? (last ? last.t + last.resolutionS : dataStartAt);
-    const windowS = r.windowSize !== undefined ? r.windowSize * 60 : (first?.resolutionS ?? 0);
-    const w = rollingWindows(points, dataStartAt, dataEndAt, windowS);
-    const dto = (d: { t: number; value: number }): EmissionsDataDto => ({ location: r.location, timestamp: toIso(d.t), duration: Math.round(windowS / 60), value: d.value });
-    return {
-      generatedAt: toIso(generatedAt),
-      requestedAt: toIso(requestedAt),
-      location: r.location,
-      dataStartAt: toIso(dataStartAt),
-      dataEndAt: toIso(dataEndAt),
-      windowSize: Math.round(windowS / 60),
-      optimalDataPoints: w.optimal.map(dto),
-      forecastData: w.forecastData.map(dto),
-    };
+    return { points: a.points, generatedAt: a.points[0]!.generatedAt ?? r.requestedAt ?? t };
+  }
+
+  /** One EmissionsForecast, processed as the SDK's ForecastHandler does and echoed as its EmissionsForecastDTO. */
+  async function forecastFor(r: ForecastRequest, prefix = ''): Promise<Record<string, unknown>> {
+    const key = (f: string): string => `${prefix}${f}`;
+    checkRange(r.dataStartAt, r.dataEndAt, ['dataStartAt', 'dataEndAt'], { prefix });
+    return keyed(prefix, async () => {
+      const requestedAt = r.requestedAt ?? now();
+      const zone = await zoneOf(r.location, key('location'));
+      const { points, generatedAt } = await forecastData(r, zone, key);
+      // EmissionsForecast.Validate: the window must lie within the forecast's data.
+      const minT = points[0]!.t;
+      const last = points[points.length - 1]!;
+      const maxT = last.t + last.resolutionS;
+      const dataStartAt = r.dataStartAt ?? minT;
+      const dataEndAt = r.dataEndAt ?? maxT;
+      const range = `'${toIso(minT)}' through '${toIso(maxT)}'`;
+      const errors: Record<string, string[]> = {};
+      const add = (f: string, m: string): void => {
+        (errors[key(f)] ??= []).push(m);
+      };
+      if (dataStartAt >= dataEndAt) add('dataStartAt', 'dataStartAt must be earlier than dataEndAt');
+      if (dataStartAt < minT || dataStartAt > maxT) add('dataStartAt', `dataStartAt must be within time range of the forecasted data, ${range}`);
+      if (dataEndAt < minT || dataEndAt > maxT) add('dataEndAt', `dataEndAt must be within time range of the forecasted data, ${range}`);
+      if (Object.keys(errors).length > 0) throw new ProblemError(400, errors);
+
+      const entries = rollingAverage(filterByDuration(points, dataStartAt, dataEndAt), (r.windowSize ?? 0) * 60, dataStartAt, dataEndAt);
+      const first = entries[0];
+      const final = entries[entries.length - 1];
+      if ((r.dataStartAt === undefined || r.dataEndAt === undefined) && (!first || !final)) {
+        throw badRequest(key('windowSize'), `no window of ${r.windowSize} minutes fits in the forecasted data, ${range}`);
+      }
+      const dto = (d: ForecastEntry): EmissionsDataDto => ({ location: r.location, timestamp: toIso(d.t), duration: Math.trunc(d.durationS / 60), value: d.value });
+      return {
+        generatedAt: toIso(generatedAt),
+        requestedAt: toIso(requestedAt),
+        location: r.location,
+        // Defaults as the SDK echoes them: the first entry, and the start of the last one.
+        dataStartAt: toIso(r.dataStartAt ?? first!.t),
+        dataEndAt: toIso(r.dataEndAt ?? final!.t),
+        windowSize: r.windowSize ?? 0,
+        optimalDataPoints: optimalEntries(entries).map(dto),
+        forecastData: entries.map(dto),
+      };
+    });
   }
 
   app.get('/emissions/forecasts/current', async (req) => {
@@ -145,18 +213,20 @@ export const carbonAwareRoutes: FastifyPluginAsync<CarbonAwareOptions> = async (
     const items = parse(forecastBatchBody, req.body);
     return Promise.all(
       items.map((it, i) =>
-        forecastFor({ location: it.location, ...strip({ requestedAt: it.requestedAt, dataStartAt: it.dataStartAt, dataEndAt: it.dataEndAt, windowSize: it.windowSize }) }, `[${i}].`),
+        forecastFor({ location: it.location, requestedAt: it.requestedAt, ...strip({ dataStartAt: it.dataStartAt, dataEndAt: it.dataEndAt, windowSize: it.windowSize }) }, `[${i}].`),
       ),
     );
   });
 
   async function average(r: { location: string; startTime: number; endTime: number }, prefix = ''): Promise<Record<string, unknown>> {
-    if (!(r.endTime > r.startTime)) throw badRequest(`${prefix}endTime`, 'must be after startTime');
-    const zone = await zoneOf(r.location, `${prefix}location`);
-    const a = await queryHistory(intensity, zone, r.startTime, r.endTime);
-    const mean = coveredMean(a.points, r.startTime, r.endTime);
-    if (Number.isNaN(mean)) throw badRequest(`${prefix}startTime`, `no intensity data for ${r.location} between ${toIso(r.startTime)} and ${toIso(r.endTime)}`);
-    return { location: r.location, startTime: toIso(r.startTime), endTime: toIso(r.endTime), carbonIntensity: mean };
+    checkRange(r.startTime, r.endTime, ['startTime', 'endTime'], { prefix });
+    return keyed(prefix, async () => {
+      const zone = await zoneOf(r.location, `${prefix}location`);
+      const a = await queryHistory(intensity, zone, r.startTime, r.endTime);
+      const mean = coveredMean(a.points, r.startTime, r.endTime);
+      if (Number.isNaN(mean)) throw badRequest(`${prefix}startTime`, `no intensity data for ${r.location} between ${toIso(r.startTime)} and ${toIso(r.endTime)}`);
+      return { location: r.location, startTime: toIso(r.startTime), endTime: toIso(r.endTime), carbonIntensity: mean };
+    });
   }
 
   app.get('/emissions/average-carbon-intensity', async (req) => average(parse(averageQuery, req.query)));

@@ -1,7 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { isVerdantError, nowS, type JobState, type Store } from '@verdant/core';
-import { providerFromEnv } from '@verdant/grid';
-import { cancelJob, JobQueue, jobToJson, providerSource, submitJob, type IntensitySource } from '@verdant/schedule';
+import { basename } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import { invalidInput, isVerdantError, nowS, type JobState, type Store } from '@verdant/core';
+import { providerFromEnv, type IntensityProvider } from '@verdant/grid';
+import { assertJobRunnable, cancelJob, JobQueue, jobToJson, parseJobRequest, providerSource, submitJob, type IntensitySource } from '@verdant/schedule';
+import { locationResolver } from '../carbon-aware/locations.js';
+import { sendNotFound } from '../errors.js';
 
 const STATES: JobState[] = ['queued', 'scheduled', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 
@@ -14,58 +17,64 @@ const listQuery = {
   additionalProperties: false,
 } as const;
 
-/** The body is checked in full by the library (zod) so errors name the field; here only its outline. */
-const submitBody = {
-  type: 'object',
-  required: ['argv'],
-  properties: { argv: { type: 'array', items: { type: 'string' }, minItems: 1 } },
-} as const;
-
 export interface JobRoutesOptions {
   store: Store;
-  /** Intensity to plan over; default the providers configured in the environment. */
+  /** Where zones are resolved and, unless `source` is given, what jobs are planned over; default the providers configured in the environment. */
+  intensity?: IntensityProvider;
+  /** Intensity to plan over; default the `intensity` provider's series. */
   source?: IntensitySource;
 }
 
 /** GET/POST /api/jobs, GET /api/jobs/:id, POST /api/jobs/:id/cancel. */
-export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, source }) => {
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, intensity, source }) => {
   const queue = JobQueue.of(store);
-  const planSource = source ?? providerSource(providerFromEnv(process.env, store));
+  const provider = intensity ?? providerFromEnv(process.env, store);
+  const planSource = source ?? providerSource(provider);
+  const resolveZone = locationResolver(provider);
 
   app.get<{ Querystring: { limit: number; state?: JobState } }>('/api/jobs', { schema: { querystring: listQuery } }, async (req) => {
     const jobs = await queue.list({ limit: req.query.limit, ...(req.query.state ? { states: [req.query.state] } : {}) });
     return { jobs: jobs.map(jobToJson) };
   });
 
-  app.post<{ Body: Record<string, unknown> & { argv: string[] } }>('/api/jobs', { schema: { body: submitBody } }, async (req, reply) => {
+  // The body is checked in full here, before anything is written: its shape by the library's schema (no
+  // coercion, no unknown fields), its zone against the known zones, and its cwd and command on this host.
+  app.post('/api/jobs', async (req, reply) => {
     const b = req.body;
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) {
+      throw invalidInput('body', 'must be a JSON object describing the job', 'send e.g. {"argv":["python","train.py"],"cwd":"/home/me","zone":"DE","durationS":3600}');
+    }
     const now = nowS();
-    // Defaults a client would otherwise repeat: a name from the command, start now.
-    const input = { name: b.argv[0], earliestStart: now, ...b };
-    const { job } = await submitJob(store, input, { source: planSource, now, fieldPrefix: 'body' });
+    const argv = (b as { argv?: unknown }).argv;
+    // Defaults a client would otherwise repeat: a name from the command, start now. (Without a usable command
+    // the request fails on `argv`, never on the name it would have given.)
+    const name = Array.isArray(argv) && typeof argv[0] === 'string' && argv[0] ? basename(argv[0]) || argv[0] : 'job';
+    const spec = parseJobRequest({ name, earliestStart: now, ...b }, 'body');
+    const zone = await resolveZone(spec.zone, 'body.zone');
+    assertJobRunnable(spec, 'body');
+    const { job } = await submitJob(store, { ...spec, zone }, { source: planSource, now, fieldPrefix: 'body' });
     return reply.code(201).send(jobToJson(job));
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (req, reply) => {
-    try {
-      const job = await queue.require(req.params.id, 'id');
-      return { ...jobToJson(job), events: (await queue.events(job.id)).map((e) => ({ at: new Date(e.t * 1000).toISOString(), state: e.state, message: e.message })) };
-    } catch (e) {
-      return notFound(e, reply);
-    }
+    const job = await findJob(req.params.id);
+    if (!job) return sendNotFound(reply, 'job', req.params.id);
+    return { ...jobToJson(job), events: (await queue.events(job.id)).map((e) => ({ at: new Date(e.t * 1000).toISOString(), state: e.state, message: e.message })) };
   });
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/cancel', async (req, reply) => {
-    try {
-      await queue.require(req.params.id, 'id');
-    } catch (e) {
-      return notFound(e, reply);
-    }
-    return jobToJson(await cancelJob(store, req.params.id, 'id'));
+    const job = await findJob(req.params.id);
+    if (!job) return sendNotFound(reply, 'job', req.params.id);
+    return jobToJson(await cancelJob(store, job.id, 'id'));
   });
-};
 
-function notFound(e: unknown, reply: FastifyReply) {
-  if (isVerdantError(e) && /^no job/.test(e.message)) return reply.code(404).send(e.toJSON());
-  throw e;
-}
+  /** The job for an id or unique prefix; undefined when there is none (an ambiguous prefix is a 400). */
+  async function findJob(idOrPrefix: string) {
+    try {
+      return await queue.require(idOrPrefix, 'id');
+    } catch (e) {
+      if (isVerdantError(e) && /^no job/.test(e.message)) return undefined;
+      throw e;
+    }
+  }
+};

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { ExitCode, VerdantError, isVerdantError, nowS } from '@verdant/core';
+import { VerdantError, invalidInput, isVerdantError, nowS } from '@verdant/core';
 import type { IntensityProvider } from '@verdant/grid';
 import { locationResolver } from '../carbon-aware/locations.js';
+import { bodyField } from '../body-fields.js';
+import { sendError } from '../errors.js';
 import { planFromProvider, planResultJson, type PlanRequest } from '@verdant/schedule';
 
 export interface PlanRouteOptions {
@@ -40,20 +42,6 @@ export const planBody = z
   .strict();
 export type PlanBody = z.infer<typeof planBody>;
 
-/** The planner names CLI options; the API names body fields. */
-const FIELDS: Record<string, string> = {
-  '--duration': 'duration_s',
-  '--earliest-start': 'earliest',
-  '--earliest': 'earliest',
-  '--deadline': 'deadline',
-  '--power': 'power_w',
-  '--energy': 'energy_j',
-  '--min-chunk': 'interruptible.min_chunk_s',
-  '--pause-overhead': 'interruptible.pause_overhead_s',
-  '--region': 'regions',
-  '--zones': 'regions',
-};
-
 function toRequest(b: PlanBody, zones: string[]): PlanRequest {
   const intr = b.interruptible === true ? { min_chunk_s: 0, pause_overhead_s: 0 } : b.interruptible || undefined;
   return {
@@ -80,7 +68,7 @@ export const planRoutes: FastifyPluginAsync<PlanRouteOptions> = async (app, opts
       const issue = parsed.error.issues[0]!;
       const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
       const field = path.map(String).join('.') || 'body';
-      return reply.code(400).send({ error: issue.message, field, fix: 'see POST /api/plan in docs/api.md' });
+      return sendError(reply, invalidInput(field, issue.message, 'see POST /api/plan in docs/api.md'));
     }
     try {
       const zones = await Promise.all(parsed.data.regions.map((r, i) => resolve(r, `regions.${i}`)));
@@ -88,9 +76,10 @@ export const planRoutes: FastifyPluginAsync<PlanRouteOptions> = async (app, opts
       return planResultJson(result);
     } catch (e) {
       if (!isVerdantError(e)) throw e;
-      const field = (e.field && FIELDS[e.field]) ?? e.field;
-      const status = e.exitCode === ExitCode.usage ? 400 : 502;
-      return reply.code(status).send(new VerdantError(e.message, { exitCode: e.exitCode, ...(field ? { field } : {}), ...(e.fix ? { fix: e.fix } : {}) }).toJSON());
+      // The planner names PlanRequest's fields; the client sent body fields.
+      const field = bodyField(e.field);
+      // Status from the error's kind: bad input 400, every intensity source down 503, anything else 500.
+      return sendError(reply, new VerdantError(e.message, { exitCode: e.exitCode, ...(field ? { field } : {}), ...(e.fix ? { fix: e.fix } : {}) }));
     }
   });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { VerdantError, type Store } from '@verdant/core';
 import { runListItem, summarizeRun } from '@verdant/energy';
+import { sendError, sendNotFound } from '../errors.js';
 
 const listQuery = {
   type: 'object',
@@ -23,7 +24,9 @@ export const runRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { sto
       return await store.resolveRunId(idOrPrefix);
     } catch (e) {
       if (!(e instanceof VerdantError)) throw e;
-      await reply.code(404).send({ error: e.message, field: 'id' });
+      // No match is a 404; an ambiguous prefix is bad input (400) naming the same parameter.
+      if (/^no run/.test(e.message)) await sendNotFound(reply, 'run', idOrPrefix);
+      else await sendError(reply, new VerdantError(e.message, { field: 'id', fix: 'pass more characters of the id', exitCode: e.exitCode }));
       return undefined;
     }
   };

@@ -37,12 +37,20 @@ function permissionHint(command: string, stderr: string): string {
 }
 
 /**
+ * The environment for Slurm's query commands: the caller's, with `SLURM_TIME_FORMAT=standard`, so a user's own
+ * setting (relative, "%s", a strftime format) cannot change the times squeue, sacct and scontrol print.
+ */
+export function slurmQueryEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, SLURM_TIME_FORMAT: 'standard' };
+}
+
+/**
  * Runs one Slurm client command with an argument array (never a shell) and returns stdout. `env` is the
- * environment sbatch exports to the job.
+ * environment sbatch exports to the job; every other command runs with slurmQueryEnv().
  */
 export function runSlurm(bin: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? 30_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+    execFile(bin, args, { env: options.env ?? slurmQueryEnv(), timeout: options.timeoutMs ?? 30_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code ?? null;
         reject(new SlurmCommandError(`${bin} ${args[0] ?? ''}`.trim(), String(stderr || err.message), code as number | string | null));
@@ -57,7 +65,10 @@ export function slurmTimeArg(target: number, now: number): string {
   return ahead > 0 ? `now+${ahead}` : 'now';
 }
 
-/** Slurm prints local times without a zone ("2026-03-01T18:00:00"); "N/A", "Unknown" and "None" are no time. */
+/**
+ * Slurm prints local times without a zone ("2026-03-01T18:00:00", SLURM_TIME_FORMAT=standard, which runSlurm sets);
+ * "N/A", "Unknown" and "None" are no time.
+ */
 export function parseSlurmTime(s: string | undefined): number | null {
   if (!s || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(s.trim())) return null;
   const ms = new Date(s.trim()).getTime(); // no zone suffix: read as local time, as Slurm wrote it

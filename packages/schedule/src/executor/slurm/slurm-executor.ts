@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { ExitCode, nowS, VerdantError, type JobState, type Store } from '@verdant/core';
 import { decideWithReason } from '../../policy/decide.js';
 import { JobQueue } from '../../queue/job-queue.js';
@@ -6,9 +7,11 @@ import { ranSoFar, remainingS, TERMINAL_STATES, type JobPlanSummary, type JobRec
 import { hasThresholds, type JobRequest } from '../../queue/request.js';
 import type { IntensitySource } from '../intensity-source.js';
 import { toStatus } from '../local-executor.js';
-import type { Executor, JobHandle, JobStatus } from '../types.js';
+import { defineExecutor, type Executor, type JobHandle, type JobStatus } from '../types.js';
 import { SlurmClient } from './client.js';
 import { isHeldReason, toJobState, type SlurmJobInfo } from './state.js';
+
+const NAME = 'slurm';
 
 /**
  * Runs jobs through Slurm: the planned start becomes `sbatch --begin`, so Slurm itself holds the job until
@@ -17,6 +20,7 @@ import { isHeldReason, toJobState, type SlurmJobInfo } from './state.js';
  * `scontrol suspend`, which needs root or a Slurm operator.
  */
 export class SlurmExecutor implements Executor {
+  readonly name = NAME;
   readonly queue: JobQueue;
 
   constructor(
@@ -28,7 +32,7 @@ export class SlurmExecutor implements Executor {
   }
 
   async submit(job: JobRequest, plan: JobPlanSummary): Promise<JobHandle> {
-    const spec: JobRequest = { ...job, executor: 'slurm' };
+    const spec: JobRequest = { ...job, executor: NAME };
     // The row first (its id names the output file and VERDANT_JOB_ID), then sbatch; a failed sbatch fails the row.
     const rec = await this.queue.add(spec, plan, { message: 'submitting to Slurm' });
     try {
@@ -41,8 +45,9 @@ export class SlurmExecutor implements Executor {
         ...(spec.partition ? { partition: spec.partition } : {}),
         env: { ...spec.env, VERDANT_JOB_ID: rec.id, ...(spec.checkpointSignal ? { VERDANT_CHECKPOINT_SIGNAL: spec.checkpointSignal } : {}) },
       });
-      await this.queue.update(rec.id, {}, { external_id: externalId, message: `Slurm job ${externalId}, begins ${new Date(plan.plannedStart * 1000).toISOString()}` });
-      return { id: rec.id, executor: 'slurm', externalId, plannedStart: plan.plannedStart };
+      const begins = `Slurm job ${externalId}, begins ${new Date(plan.plannedStart * 1000).toISOString()}`;
+      await this.queue.update(rec.id, {}, { external_id: externalId, message: plan.note ? `${begins}; ${plan.note}` : begins });
+      return { id: rec.id, executor: NAME, externalId, plannedStart: plan.plannedStart };
     } catch (e) {
       await this.queue.update(rec.id, {}, { state: 'failed', ended_at: this.clock(), message: `sbatch failed: ${(e as Error).message}` });
       throw e;
@@ -82,9 +87,30 @@ export class SlurmExecutor implements Executor {
     }
   }
 
-  async cancel(id: string): Promise<void> {
-    const { job, info } = await this.lookup(id);
-    await this.client.cancel(info.jobId);
+  /**
+   * `scancel`, after reading the job's state from Slurm: a job that already ended keeps the state Slurm
+   * reports (recorded in the queue), and the caller is told so ("already succeeded"), never "cancelled".
+   */
+  async cancel(id: string, field = 'job'): Promise<void> {
+    const row = await this.queue.require(id, field);
+    if (TERMINAL_STATES.includes(row.state)) throw alreadyEnded(row, field);
+    // Not yet known to Slurm (sbatch still under way): a request, as for a queued local job.
+    if (!row.externalId) {
+      await this.queue.cancel(row.id);
+      return;
+    }
+    const { job, info } = await this.lookup(row.id, field);
+    if (isTerminal(info)) throw alreadyEnded(await this.sync(job, info), field, info);
+    try {
+      await this.client.cancel(info.jobId);
+    } catch (e) {
+      // It may have ended between the look and scancel ("already completing or completed").
+      const after = await this.client.info(info.jobId).catch(() => undefined);
+      if (after && isTerminal(after)) throw alreadyEnded(await this.sync(job, after), field, after);
+      throw e;
+    }
+    const after = await this.client.info(info.jobId).catch(() => undefined);
+    if (after && isTerminal(after) && toJobState(after.slurmState) !== 'cancelled') throw alreadyEnded(await this.sync(job, after), field, after);
     await this.queue.update(job.id, { states: ['queued', 'scheduled', 'running', 'paused'] }, { state: 'cancelled', ended_at: this.clock(), message: 'cancelled (scancel)' });
   }
 
@@ -105,7 +131,7 @@ export class SlurmExecutor implements Executor {
 
   /** One scheduler pass for Slurm jobs: refresh each active row, then apply the carbon policy to those with thresholds. */
   async tick(source: IntensitySource | undefined, now = this.clock()): Promise<void> {
-    for (const job of await this.queue.list({ executor: 'slurm', states: ['queued', 'scheduled', 'running', 'paused'], limit: 1000 })) {
+    for (const job of await this.queue.list({ executor: NAME, states: ['queued', 'scheduled', 'running', 'paused'], limit: 1000 })) {
       if (!job.externalId) continue;
       const info = await this.client.info(job.externalId).catch(() => undefined);
       if (!info) continue;
@@ -142,19 +168,62 @@ export class SlurmExecutor implements Executor {
         message,
         ...(state === 'running' && job.startedAt === null ? { started_at: info.startTime ?? now, resumed_at: info.startTime ?? now } : {}),
         ...(state === 'running' && job.state === 'paused' ? { resumed_at: now } : {}),
-        ...(terminal ? { ended_at: info.endTime ?? now, exit_code: info.exitCode, ran_s: ranSoFar(job, info.endTime ?? now) } : {}),
+        ...(terminal ? { ended_at: info.endTime ?? now, exit_code: info.exitCode, ran_s: ranUntilEnd(job, info, now) } : {}),
+        // Ended before any refresh saw it run: Slurm's own start time.
+        ...(terminal && job.startedAt === null && info.startTime !== null && (info.endTime ?? now) >= info.startTime ? { started_at: info.startTime } : {}),
       },
     );
     return (await this.queue.get(job.id))!;
   }
 
-  private async lookup(id: string): Promise<{ job: JobRecord; info: SlurmJobInfo }> {
-    const job = await this.queue.require(id);
-    if (job.executor !== 'slurm' || !job.externalId) {
-      throw new VerdantError(`job ${job.id} is not a Slurm job`, { field: 'job', fix: 'use the local executor for it', exitCode: ExitCode.usage });
+  private async lookup(id: string, field = 'job'): Promise<{ job: JobRecord; info: SlurmJobInfo }> {
+    const job = await this.queue.require(id, field);
+    if (job.executor !== NAME || !job.externalId) {
+      throw new VerdantError(`job ${job.id} is not a Slurm job`, { field, fix: 'use the local executor for it', exitCode: ExitCode.usage });
     }
     const info = await this.client.info(job.externalId);
-    if (!info) throw new VerdantError(`Slurm no longer knows job ${job.externalId}`, { field: 'job', fix: 'it ended long ago; see its output file', exitCode: ExitCode.usage });
+    if (!info) throw new VerdantError(`Slurm no longer knows job ${job.externalId}`, { field, fix: 'it ended long ago; see its output file', exitCode: ExitCode.usage });
     return { job, info };
   }
 }
+
+const isTerminal = (info: SlurmJobInfo): boolean => TERMINAL_STATES.includes(toJobState(info.slurmState));
+
+/** Running seconds of a job Slurm reports ended: counted while it was seen running, else Slurm's start to end. */
+function ranUntilEnd(job: JobRecord, info: SlurmJobInfo, now: number): number {
+  const end = info.endTime ?? now;
+  if (job.startedAt === null) return info.startTime !== null && end >= info.startTime ? end - info.startTime : 0;
+  return ranSoFar(job, end);
+}
+
+/** The refusal for cancelling a job that already ended, naming how it ended. */
+function alreadyEnded(job: JobRecord, field: string, info?: SlurmJobInfo): VerdantError {
+  const detail = [info ? `Slurm ${info.jobId}: ${info.slurmState}` : '', job.exitCode !== null ? `exit ${job.exitCode}` : ''].filter(Boolean).join(', ');
+  return new VerdantError(`job ${job.id} already ${job.state}${detail ? ` (${detail})` : ''}; nothing to cancel`, {
+    field,
+    fix: '`verdant jobs show` gives its history and output file',
+    exitCode: ExitCode.usage,
+  });
+}
+
+/** Whether a command is an executable file in one of PATH's directories. */
+function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Slurm: the planned start becomes `sbatch --begin`; `verdant serve` follows its jobs where `squeue` is on PATH. */
+export const slurmExecutor = defineExecutor({
+  name: NAME,
+  description: 'Slurm runs the job (sbatch --begin at the planned start)',
+  runsHere: false,
+  create: ({ store }) => new SlurmExecutor(store),
+  available: (env) => onPath('squeue', env),
+  describe: (job) => `Slurm job ${job.externalId}`,
+});

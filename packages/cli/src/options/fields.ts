@@ -1,0 +1,96 @@
+/**
+ * The CLI's one translation from the libraries' field names to what the user typed. Libraries name their own
+ * fields (`durationS`, `earliestStart`, `powerW`, `zone`); an error about one is shown with the flag or argument
+ * of the command that ran. A field means the same flag in every command unless an entry lists commands by path
+ * ("intensity", "runs list"); `*` is every other command. A field with no entry is shown as the library named it
+ * (an environment variable, or a name the command passed itself, such as `--max-energy`).
+ *
+ * Adding a library field that a command fills from a flag: add its line here. The server has its own table
+ * for JSON body fields (packages/server/src/body-fields.ts).
+ */
+export type FlagRule = string | Readonly<Record<string, string>>;
+
+export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
+  // Where the intensity comes from (grid's resolveIntensity, trace loading, providers).
+  zone: { '*': '--region', intensity: '<zone>', forecast: '<zone>' },
+  zones: { '*': '--region', simulate: '--zone' },
+  traceFile: '--intensity-trace',
+  replayYear: '--trace-replay',
+  traces: '--trace',
+  series: '--trace',
+  traceFiles: '--trace',
+  clock: '--at',
+  horizonS: '--hours',
+  signal: '--signal',
+
+  // A job to plan or queue (schedule's PlanRequest and job request).
+  durationS: '--duration',
+  earliestStart: '--earliest',
+  deadline: '--deadline',
+  powerW: '--power',
+  energyJ: '--energy',
+  interruptible: '--interruptible',
+  'interruptible.minChunkS': '--min-chunk',
+  'interruptible.pauseOverheadS': '--pause-overhead',
+  objective: '--objective',
+  'objective.carbon': '--carbon-weight',
+  'objective.cost': '--cost-weight',
+  prices: '--prices',
+  name: '--name',
+  argv: '<command>',
+  cwd: 'the current directory',
+  executor: '--executor',
+  checkpointSignal: '--checkpoint-signal',
+  pauseAboveG: '--pause-above',
+  resumeBelowG: '--resume-below',
+  outputPath: '--output',
+  partition: '--partition',
+
+  // A measured run (energy's parseRunSpec and measureCommand).
+  intervalS: '--interval',
+  pue: '--pue',
+  ramMode: '--ram',
+  outputDir: '--output',
+  maxEnergyJ: '--max-energy',
+  maxEmissionsG: '--max-co2',
+  onExceed: '--on-exceed',
+  graceS: '--grace',
+  pushgatewayUrl: '--pushgateway',
+  carbonAware: '--carbon-aware',
+  expectedDurationS: '--expected-duration',
+
+  // A before-run estimate (energy's estimateRun).
+  device: '--device',
+  count: '--count',
+  hours: '--hours',
+  utilization: '--utilization',
+
+  // A simulation (schedule's SimulationRequest).
+  scenario: '--scenario',
+  years: '--year',
+  timeZone: '--time-zone',
+  windowsH: '--window',
+  deadlines: '--deadline',
+  minChunkS: '--min-chunk',
+  noise: '--noise',
+  seeds: '--seeds',
+  'ml.count': '--jobs',
+  'periodic.timeOfDayS': '--at',
+  'periodic.durationS': '--duration',
+  'periodic.periodS': '--period',
+};
+
+/**
+ * The flag `command` shows for a library `field`, or undefined when the table has none. A nested field
+ * (`argv.0`) falls back to its nearest parent with an entry (`argv`).
+ */
+export function flagFor(field: string, command = ''): string | undefined {
+  for (let f = field; f !== ''; f = f.includes('.') ? f.slice(0, f.lastIndexOf('.')) : '') {
+    if (!Object.hasOwn(FIELD_FLAGS, f)) continue;
+    const rule = FIELD_FLAGS[f]!;
+    if (typeof rule === 'string') return rule;
+    if (Object.hasOwn(rule, command)) return rule[command];
+    return Object.hasOwn(rule, '*') ? rule['*'] : undefined;
+  }
+  return undefined;
+}

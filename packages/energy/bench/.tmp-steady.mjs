@@ -1,0 +1,21 @@
+// usage: node steady.mjs hz windowS [store:yes|no]
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, constantLookup, readEnv } from '@verdant/core';
+import { discoverSensors, runCommand } from '@verdant/energy';
+const hz = Number(process.argv[2] ?? 1); const W = Number(process.argv[3] ?? 20); const useStore = (process.argv[4] ?? 'yes') === 'yes';
+const home = mkdtempSync(join(tmpdir(), 'verdant-bench-'));
+const store = useStore ? await Store.open({ url: `sqlite:${join(home, 'v.db')}` }) : undefined;
+const env = readEnv();
+let rootPid;
+const mode = process.env.SENSORS ?? 'auto';
+const sensors = mode === 'none' ? [] : await discoverSensors({ env: process.env, sysfsRoot: env.sysfsRoot, procfsRoot: env.procfsRoot, rootPid: () => rootPid, warn: () => {} });
+const run = await runCommand({ argv: ['sleep', String(W + 4)], lookup: constantLookup(300, 'DE'), sensors, ...(store ? { store } : {}), intervalS: 1 / hz, stdio: 'ignore' });
+rootPid = run.pid;
+await new Promise((r) => setTimeout(r, 2000));
+const c0 = process.cpuUsage(); const t0 = performance.now();
+await new Promise((r) => setTimeout(r, W * 1000));
+const c = process.cpuUsage(c0); const wall = (performance.now() - t0) / 1000;
+console.log(`${hz} Hz store=${useStore} sensors=${sensors.map((s) => s.id).join(',')}: ${((c.user + c.system) / 1e4 / wall).toFixed(4)}% (user ${(c.user/1e3/wall).toFixed(2)} ms/s sys ${(c.system/1e3/wall).toFixed(2)} ms/s)`);
+await run.stop('bench done', 1); await run.done; await store?.close();

@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import {
+  ExitCode,
+  Store,
+  VerdantError,
+  outputError,
+  prepareOutputDirectory,
+  readEnv,
+  writeOutputFile,
+  type IntensityLookup,
+} from '@verdant/core';
+import { appendCodecarbonCsv } from '../codecarbon-csv.js';
+import { runCommand, type CommandResult, type PauseController } from '../command.js';
+import { PushgatewayReporter } from '../metrics.js';
+import { resolveCommand } from '../resolve-command.js';
+import { summarizeRun, type RunSummary } from '../summary.js';
+import type { TrackerSnapshot } from '../tracker.js';
+import { RUN_OUTPUT_FILES, type RunSpec } from './spec.js';
+
+/** A run spec (from `parseRunSpec`) with what it is measured against and where it is told about. */
+export interface MeasureSpec extends RunSpec {
+  /**
+   * The intensity the run is charged with (e.g. @verdant/grid's `resolveIntensity`). When it is a trace, its
+   * `coverage` should be checked against the start by the caller (`checkTraceCovers`); a run that outlives it is
+   * told so, and carbon-aware pausing stops.
+   */
+  lookup: IntensityLookup & { coverage?: { covers(t: number): boolean; describe(): string } };
+  /** Required with `carbon`: the policy that pauses and resumes (@verdant/schedule's `carbonAwareController(spec.carbon)`). */
+  controller?: PauseController;
+  /** Where the run is recorded. Default: the configured store (VERDANT_DATABASE_URL, else SQLite under VERDANT_HOME), opened once the command and the output directory have passed their checks, and closed at the end. */
+  store?: Store;
+  /** The command's environment, and where the sensors' and the store's settings are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdio?: 'inherit' | 'ignore' | 'pipe';
+  /** Forward SIGINT, SIGTERM and SIGHUP received by this process to the command (a CLI does). */
+  forwardSignals?: boolean;
+  /** Human notices: sensor discovery notes, budget warnings, pauses, store trouble, Pushgateway failures. */
+  onNotice?: (message: string) => void;
+  /** Every sample, as it is taken (a status line). */
+  onSample?: (snap: TrackerSnapshot) => void;
+}
+
+export interface Measured {
+  /** The run as stored (what `runs show --json` and `run.json` give). */
+  summary: RunSummary;
+  /** The command's exit code, or 128 + n when signal n ended it. */
+  exitCode: number;
+  result: CommandResult;
+}
+
+/**
+ * Measures a command from start to end, as `verdant run` does: checks the command (exit 127 not found, 126 not
+ * executable), creates and probes `outputDir`, opens the store (only then), spawns the command with the sensors
+ * discovered for its process tree, pushes to the Pushgateway, and writes `emissions.csv` and `run.json`. Every
+ * refusal happens before the command starts and is a VerdantError naming a RunSpec field (`outputDir`) or the
+ * setting at fault (`command`, `VERDANT_HOME`, `VERDANT_DATABASE_URL`).
+ */
+export async function measureCommand(spec: MeasureSpec): Promise<Measured> {
+  const env = spec.env ?? process.env;
+  const paths = readEnv(env); // a malformed VERDANT_DATABASE_URL is a config error before anything else
+  if (spec.carbon && !spec.controller) {
+    throw new VerdantError('carbon-aware running needs a pause controller', {
+      field: 'controller',
+      fix: "pass @verdant/schedule's carbonAwareController(spec.carbon)",
+      exitCode: ExitCode.usage,
+    });
+  }
+  resolveCommand(spec.argv[0]!, env, spec.cwd); // 127 / 126 before anything is created or opened
+  if (spec.outputDir !== undefined) prepareOutputDirectory(spec.outputDir, RUN_OUTPUT_FILES, 'outputDir');
+  const store = spec.store ?? (await Store.open({ env: paths }));
+  try {
+    const notice = spec.onNotice ?? (() => undefined);
+    const name = spec.name ?? spec.argv[0]!;
+    const pushgateway = spec.pushgatewayUrl ? new PushgatewayReporter(spec.pushgatewayUrl, name, spec.lookup.zone, (e) => notice(`pushgateway: ${e.message}`)) : undefined;
+    const run = await runCommand({
+      argv: spec.argv,
+      ...(spec.name !== undefined ? { name: spec.name } : {}),
+      ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+      env,
+      lookup: spec.lookup,
+      discover: { ram: spec.ramMode },
+      store,
+      intervalS: spec.intervalS,
+      pue: spec.pue,
+      ...(spec.budget ? { budget: spec.budget } : {}),
+      ...(spec.controller ? { controller: spec.controller } : {}),
+      ...(spec.lookup.coverage ? { intensityCoverage: spec.lookup.coverage } : {}),
+      ...(spec.stdio ? { stdio: spec.stdio } : {}),
+      forwardSignals: spec.forwardSignals ?? false,
+      procfsRoot: paths.procfsRoot,
+      onNotice: notice,
+      onSample: (s) => {
+        spec.onSample?.(s);
+        pushgateway?.push(s);
+      },
+    });
+    const result = await run.done;
+    await pushgateway?.flush(result.snapshot);
+    const summary = await summarizeRun(store, result.runId);
+    if (!summary) {
+      throw new VerdantError(`run ${result.runId} vanished from the store while it ran`, {
+        field: store.dialect === 'postgres' ? 'VERDANT_DATABASE_URL' : 'VERDANT_HOME',
+        fix: `check that nothing removed or replaced the store at ${store.location} during the run`,
+        exitCode: ExitCode.store,
+      });
+    }
+    if (spec.outputDir !== undefined) {
+      const csv = join(spec.outputDir, 'emissions.csv');
+      await appendCodecarbonCsv(csv, summary).catch((e: unknown) => {
+        throw outputError(e, csv, 'outputDir');
+      });
+      await writeOutputFile(join(spec.outputDir, 'run.json'), `${JSON.stringify(summary, null, 2)}\n`, 'outputDir');
+    }
+    return { summary, exitCode: result.exitCode, result };
+  } finally {
+    if (!spec.store) await store.close();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The server's one translation from the libraries' field names (PlanRequest's `durationS`, `interruptible.minChunkS`,
+ * the grid's `zone`) to the JSON body fields a client sent (`duration_s`, `interruptible.min_chunk_s`, `regions`).
+ * Routes whose body already uses the library's names (POST /api/jobs) need no entry. The CLI has its own table
+ * (packages/cli/src/options/fields.ts) for its flags.
+ */
+export const BODY_FIELDS: Readonly<Record<string, string>> = {
+  durationS: 'duration_s',
+  earliestStart: 'earliest',
+  deadline: 'deadline',
+  powerW: 'power_w',
+  energyJ: 'energy_j',
+  interruptible: 'interruptible',
+  'interruptible.minChunkS': 'interruptible.min_chunk_s',
+  'interruptible.pauseOverheadS': 'interruptible.pause_overhead_s',
+  objective: 'objective',
+  'objective.carbon': 'objective.carbon',
+  'objective.cost': 'objective.cost',
+  prices: 'prices',
+  signal: 'signal',
+  zones: 'regions',
+  zone: 'regions',
+};
+
+/** The body field a library error is about; an unknown name passes through (it may already be a body path). */
+export function bodyField(field: string | undefined): string | undefined {
+  return field !== undefined && Object.hasOwn(BODY_FIELDS, field) ? BODY_FIELDS[field] : field;
+}
