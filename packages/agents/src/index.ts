@@ -15,5 +15,3 @@ export { criticalPathMs, type TimedTask } from './plan/critical-path.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions, type RateGrant, type RateQuota } from './redis/rate-limiter.js';
 export { createAgentMetrics, BREAKER_STATE_VALUE, type AgentMetrics } from './metrics/prometheus.js';
 export type { ToolCallObserver, BreakerState, CallOutcome } from './metrics/observer.js';
-export { runDemo, formatModeLine, DEMO_MODES, type DemoMode, type DemoModeReport, type DemoReport, type RunDemoOptions } from './demo/run-demo.js';
-export { startScriptedServer, type Script, type ScriptedPiece, type ScriptedReply, type ScriptedRequest, type ScriptedServer } from './demo/scripted-server.js';

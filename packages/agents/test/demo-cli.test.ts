@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
 import { register } from '../../cli/src/commands/agent.js';
-import { setExitCode, takeExitCode } from '../../cli/src/shared.js';
+import { setExitCode, takeExitCode } from '../../cli/src/options/action.js';
 
 /** Runs `verdant <args>` in-process with only the agent command registered; returns stdout and stderr. */
 async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -78,12 +78,9 @@ describe('createAgentMetrics', () => {
     expect(series(text, 'verdant_agent_tool_call_duration_seconds_count{tool="blocking",outcome="ok"}')).toBe(1);
     expect(series(text, 'verdant_agent_tool_call_duration_seconds_sum{tool="blocking",outcome="ok"}')).toBeGreaterThan(0.005);
 
-    // Two starts with a limit of 1 per 120 ms: the second waited about one window. The first passes the gate
-    // at once, but on a busy machine its pass through the queue can itself take over the 1 ms that counts as
-    // a wait, so it may be counted too: one or two waits, never none and never more.
-    const waits = series(text, 'verdant_agent_tool_rate_limit_waits_total{tool="limited"}');
-    expect(waits).toBeGreaterThanOrEqual(1);
-    expect(waits).toBeLessThanOrEqual(2);
+    // Two starts with a limit of 1 per 120 ms: the first passes the gate at once, the second is held back by
+    // the window. Only a call the gate held back counts as a wait, however slow the machine.
+    expect(series(text, 'verdant_agent_tool_rate_limit_waits_total{tool="limited"}')).toBe(1);
     expect(series(text, 'verdant_agent_tool_rate_limit_wait_seconds_total{tool="limited"}')).toBeGreaterThan(0.05);
 
     expect(series(text, 'verdant_agent_tool_circuit_breaker_state{tool="flaky"}')).toBe(2);

@@ -6,8 +6,9 @@ import { assertBuilt, runCli } from './helpers.js';
 
 beforeAll(assertBuilt);
 
-// The grid library names its own fields (zone, traceFile, traces, clock); each command shows the flag the
-// user typed for them instead.
+// The libraries name their own fields (grid: zone, traceFile, traces, clock; schedule: powerW, earliestStart,
+// zones, noise; energy: device, utilization); each command shows the flag the user typed for them instead
+// (src/options/fields.ts).
 const offline = (): NodeJS.ProcessEnv => ({ ...process.env, VERDANT_OFFLINE: '1', VERDANT_DATABASE_URL: '', VERDANT_HOME: mkdtempSync(join(tmpdir(), 'verdant-flags-')) });
 
 describe('library field names become the command flags', () => {
@@ -21,12 +22,26 @@ describe('library field names become the command flags', () => {
     ['estimate: an unknown zone is --region', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--region', 'ATLANTIS'], /^verdant: --region: unknown grid zone "ATLANTIS"/],
     ['estimate: an unreadable trace is --intensity-trace', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--intensity-trace', join('no', 'such', 'trace.csv')], /^verdant: --intensity-trace: .*cannot read the trace file/],
     ['run: an unknown zone is --region, before the command runs', ['run', '--region', 'ATLANTIS', '--', process.execPath, '-e', 'process.stdout.write("ran")'], /^verdant: --region: unknown grid zone "ATLANTIS"/],
+    // The planner's PlanRequest fields (powerW, earliestStart, deadline).
+    ['plan: power and energy both are --power', ['plan', '--trace', 'ES:2023', '--duration', '1h', '--earliest', '2023-03-01T00:00Z', '--power', '1kW', '--energy', '1kWh'], /^verdant: --power: give either the power or the energy/],
+    ['plan: a window the trace does not reach is --earliest', ['plan', '--trace', 'ES:2023', '--duration', '1h', '--earliest', '2031-03-01T00:00Z'], /^verdant: --earliest: no intensity data for ES/],
+    ['compare-regions: a deadline too early is --deadline', ['compare-regions', '--trace', 'ES:2023', '--trace', 'NO:2023', '--duration', '3h', '--earliest', '2023-03-01T00:00Z', '--deadline', '1h'], /^verdant: --deadline: the deadline .* is before the earliest start plus the duration/],
+    // The simulator's SimulationRequest fields (zones, noise, timeZone, scenario).
+    ['simulate: a zone with no shipped trace is --zone', ['simulate', '--zone', 'XX', '--year', '2023'], /^verdant: --zone: no shipped trace for XX 2023/],
+    ['simulate: noise above 1 is --noise', ['simulate', '--zone', 'NO', '--year', '2023', '--noise', '2'], /^verdant: --noise: must be a fraction between 0 and 1/],
+    ['simulate: an unknown time zone is --time-zone', ['simulate', '--zone', 'NO', '--year', '2023', '--time-zone', 'Mars/Olympus'], /^verdant: --time-zone: unknown time zone "Mars\/Olympus"/],
+    // energy's estimateRun fields (device, utilization).
+    ['estimate: an unknown device is --device', ['estimate', '--device', 'tpu-v9', '--hours', '1', '--region', 'DE'], /^verdant: --device: unknown device "tpu-v9" \(fix: use one of: .*a100-sxm/],
+    ['estimate: a utilization above 1 is --utilization', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--region', 'DE', '--utilization', '1.5'], /^verdant: --utilization: must be in \(0, 1\], got 1\.5/],
+    // The job request's fields (interruptible, resumeBelowG), checked before anything is queued.
+    ['submit: thresholds without --interruptible name --interruptible', ['submit', '--duration', '1h', '--region', 'DE', '--pause-above', '300', '--resume-below', '200', '--', process.execPath, '-e', '0'], /^verdant: --interruptible: pause thresholds need an interruptible job/],
+    ['submit: a resume threshold above the pause one is --resume-below', ['submit', '--duration', '1h', '--region', 'DE', '--interruptible', '--pause-above', '200', '--resume-below', '300', '--', process.execPath, '-e', '0'], /^verdant: --resume-below: must be below the pause threshold/],
   ])('%s', async (_name, args, message) => {
     const r = await runCli(args, offline());
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).not.toContain('ran');
     // No library field name leaks through on its own.
-    expect(r.stderr).not.toMatch(/^verdant: (zone|traceFile|traces|clock|trace): /);
+    expect(r.stderr).not.toMatch(/^verdant: (zone|zones|traceFile|traces|clock|trace|powerW|energyJ|earliestStart|deadline|noise|timeZone|device|utilization|interruptible|resumeBelowG): /);
   });
 });

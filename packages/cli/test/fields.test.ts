@@ -42,7 +42,7 @@ describe('flagFor', () => {
 
   it('every entry is a flag, an argument or words, never another library name', () => {
     const shown = Object.values(FIELD_FLAGS).flatMap((rule) => (typeof rule === 'string' ? [rule] : Object.values(rule)));
-    for (const s of shown) expect(s).toMatch(/^(--[a-z][a-z-]*|<[a-z]+>|the [a-z ]+)$/);
+    for (const s of shown) expect(s).toMatch(/^(--[a-z][a-z0-9-]*|<[a-z]+>|the [a-z ]+)$/);
   });
 });
 

@@ -16,7 +16,7 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface VerdantErrorOptions {
-  /** The option, config key or body field that was wrong, e.g. "--max-co2". */
+  /** What was wrong: a library names its own field ("maxEmissionsG"); a face shows its flag ("--max-co2"), body field or variable. */
   field?: string;
   /** What the user should do instead. */
   fix?: string;

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   ExitCode,
+  LB_PER_MWH_TO_G_PER_KWH,
   VerdantError,
+  emissionsG,
   formatDuration,
+  joulesToKwh,
+  joulesToWh,
+  kwhToJoules,
   parseDeadline,
   parseDuration,
   parseEnergy,
@@ -203,6 +208,16 @@ describe('parsePositive, parseNonNegative, parseWholeNumber', () => {
     expect(parseWholeNumber('20', 'n', 1)).toBe(20);
     expect(parseWholeNumber(' 0 ', 'n')).toBe(0);
     for (const v of ['0', '1.5', '', 'ten', '1e3', '99999999999999999999']) refuses((f) => parseWholeNumber(v, f, 1), /must be a whole number >= 1/);
+  });
+});
+
+describe('SI conversions at the edges', () => {
+  it('joules, Wh and kWh; grams from joules and g/kWh', () => {
+    expect(joulesToKwh(3.6e6)).toBe(1);
+    expect(kwhToJoules(2)).toBe(7.2e6);
+    expect(joulesToWh(5400)).toBe(1.5);
+    expect(emissionsG(7.2e6, 400)).toBe(800);
+    expect(1000 * LB_PER_MWH_TO_G_PER_KWH).toBeCloseTo(453.59237, 9);
   });
 });
 

@@ -49,6 +49,10 @@ export interface RunCommandOptions {
   /** Where the process tree is read for pausing and stopping; default VERDANT_PROCFS_ROOT of `env`, else /proc. */
   procfsRoot?: string;
   meta?: Record<string, unknown>;
+  /** The run group the run joins (one job on several hosts or tasks), its task (rank) in it, and its host (see TrackerOptions). */
+  group?: string;
+  task?: string;
+  host?: string;
   onSample?: (snap: TrackerSnapshot) => void;
   /** Human notices: budget warnings, pauses, resumes. */
   onNotice?: (message: string) => void;
@@ -116,6 +120,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     ...(opts.store ? { store: opts.store } : {}),
     command: opts.argv,
     cwd: opts.cwd ?? process.cwd(),
+    ...(opts.group !== undefined ? { group: opts.group } : {}),
+    ...(opts.task !== undefined ? { task: opts.task } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
     meta: {
       ...(opts.meta ?? {}),
       ...(opts.sensors ? {} : { warnings: [...(Array.isArray(opts.meta?.warnings) ? opts.meta.warnings : []), ...warnings] }),

@@ -11,6 +11,7 @@ export * from './command.js';
 export { parseRunSpec, RUN_OUTPUT_FILES, type RunSpec, type RunSpecInput, type CarbonAwareSpec } from './measure/spec.js';
 export { measureCommand, type MeasureSpec, type Measured } from './measure/measure.js';
 export { sensorsForTree, type TreeSensorOptions } from './measure/tree-sensors.js';
+export { runGroupOf, type RunGroupMembership } from './measure/group.js';
 export * from './summary.js';
 export * from './codecarbon-csv.js';
 export * from './track.js';

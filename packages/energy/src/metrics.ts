@@ -1,5 +1,6 @@
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
 import { nowS, type RunRow, type RunStatus, type RunTotalRow, type Store } from '@verdant/core';
+import { toGroupSummary } from './summary.js';
 import type { TrackerSnapshot } from './tracker.js';
 
 type RunLabel = 'run' | 'name';
@@ -91,6 +92,47 @@ export function observeTotals(m: TotalMetrics, rows: readonly RunTotalRow[]): vo
   }
 }
 
+type GroupLabel = 'group' | 'host';
+
+/**
+ * Series of run groups (one job on several hosts or tasks) by group and host: a group's total is their sum.
+ * Energy, emissions and power are facility figures (sensors x PUE), as in the group's summary.
+ */
+export interface GroupMetrics {
+  registry: Registry;
+  energy: Counter<GroupLabel>;
+  emissions: Counter<GroupLabel>;
+  power: Gauge<GroupLabel>;
+  members: Gauge<GroupLabel>;
+  info: Gauge<'group' | 'status'>;
+}
+
+export function createGroupMetrics(registry = new Registry()): GroupMetrics {
+  const registers = [registry];
+  const labelNames: GroupLabel[] = ['group', 'host'];
+  return {
+    registry,
+    energy: new Counter({ name: 'verdant_group_energy_joules_total', help: "Energy of a run group's members on one host, sensors x PUE (J).", labelNames, registers }),
+    emissions: new Counter({ name: 'verdant_group_emissions_grams_total', help: "Emissions of a run group's members on one host, PUE included (gCO2e).", labelNames, registers }),
+    power: new Gauge({ name: 'verdant_group_power_watts', help: "Power of a run group's live members on one host now, sensors x PUE (W).", labelNames, registers }),
+    members: new Gauge({ name: 'verdant_group_members', help: "Member runs of a run group on one host (live and ended).", labelNames, registers }),
+    info: new Gauge({ name: 'verdant_group_info', help: "Always 1; the run group's status as a label.", labelNames: ['group', 'status'], registers }),
+  };
+}
+
+/** One group's series from its member runs and the live members' facility power now (W, by run id). */
+export function observeGroup(m: GroupMetrics, groupId: string, rows: readonly RunRow[], powerW: ReadonlyMap<string, number>): void {
+  const g = toGroupSummary(groupId, rows, powerW);
+  m.info.set({ group: groupId, status: g.status }, 1);
+  for (const h of g.by_host) {
+    const labels = { group: groupId, host: h.host };
+    setCounter(m.energy, labels, h.energy_j);
+    setCounter(m.emissions, labels, h.emissions_g);
+    m.power.set(labels, h.power_w);
+    m.members.set(labels, h.members);
+  }
+}
+
 export interface StoreMetricsOptions {
   /** Runs that ended at most this long ago keep their own series, s (default 3600). */
   recentS?: number;
@@ -105,8 +147,9 @@ export const DEFAULT_RECENT_LIMIT = 100;
 
 /**
  * The store's metrics for a scrape: totals by name, zone and host (maintained as runs end, plus live runs'
- * progress), and per-run series for live runs and those ended within `recentS`. Its cost follows the number
- * of live and recent runs and of (name, zone, host), not the number of runs stored.
+ * progress), per-run series for live runs and those ended within `recentS`, and per-host series of the run
+ * groups those runs belong to (every member counted, read through the group index). Its cost follows the number
+ * of live and recent runs, of their groups' members and of (name, zone, host), not the number of runs stored.
  */
 export async function collectStoreMetrics(store: Store, options: StoreMetricsOptions = {}, registry = new Registry()): Promise<Registry> {
   const now = options.now ?? nowS();
@@ -119,6 +162,20 @@ export async function collectStoreMetrics(store: Store, options: StoreMetricsOpt
   const m = createRunMetrics(registry);
   live.forEach((r, i) => observeRun(m, r, latest[i]));
   for (const r of ended) observeRun(m, r);
+  const groupIds = [...new Set([...live, ...ended].flatMap((r) => (r.group_id ? [r.group_id] : [])))];
+  if (groupIds.length) {
+    // Every live member is in `live` (their latest samples read above): a member's power is its sensors' x PUE.
+    const powerW = new Map(live.map((r, i) => [r.id, (latest[i] ?? []).reduce((a, s) => a + s.power_w, 0) * r.pue]));
+    const members = await store.runsOfGroups(groupIds);
+    const byGroup = new Map<string, RunRow[]>();
+    for (const r of members) {
+      const list = byGroup.get(r.group_id!);
+      if (list) list.push(r);
+      else byGroup.set(r.group_id!, [r]);
+    }
+    const gm = createGroupMetrics(registry);
+    for (const [id, rows] of byGroup) observeGroup(gm, id, rows, powerW);
+  }
   return registry;
 }
 

@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * The progress channel: Verdant passes VERDANT_PROGRESS_FILE to the command, which appends one JSON
@@ -32,27 +33,43 @@ export function parseProgressLine(line: string, t: number): ProgressUpdate | und
   return { fraction: Math.min(1, Math.max(0, fraction)), t, ...(typeof o.message === 'string' ? { message: o.message } : {}) };
 }
 
-/** Reads what the command appended since the last poll. */
+/**
+ * Reads what the command appended since the last poll. Polled at every sample, so a poll is cheap: until the
+ * file exists it costs one existence check (no failed open, no error object), then one read of the open file
+ * into a buffer allocated once. The reads are synchronous on purpose: a local file that nobody locks answers
+ * at once, and a thread-pool round trip per sample costs more than the read itself.
+ */
 export class ProgressReader {
   private offset = 0;
   private partial = '';
-  private handle: FileHandle | undefined;
+  private fd: number | undefined;
+  private buf: Buffer | undefined;
+  /** Keeps a UTF-8 character split across two reads whole. */
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(readonly path: string) {}
 
   async poll(t: number): Promise<ProgressUpdate | undefined> {
-    try {
-      this.handle ??= await open(this.path, 'r');
-    } catch {
-      return undefined; // the command has not reported yet
+    if (this.fd === undefined) {
+      if (!existsSync(this.path)) return undefined; // the command has not reported yet
+      try {
+        this.fd = openSync(this.path, 'r');
+      } catch {
+        return undefined;
+      }
     }
-    const buf = Buffer.alloc(64 * 1024);
+    this.buf ??= Buffer.allocUnsafe(64 * 1024);
     let latest: ProgressUpdate | undefined;
     for (;;) {
-      const { bytesRead } = await this.handle.read(buf, 0, buf.length, this.offset);
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(this.fd, this.buf, 0, this.buf.length, this.offset);
+      } catch {
+        break; // unreadable now (the file was replaced or the disk failed): try again at the next sample
+      }
       if (bytesRead === 0) break;
       this.offset += bytesRead;
-      const text = this.partial + buf.subarray(0, bytesRead).toString('utf8');
+      const text = this.partial + this.decoder.write(this.buf.subarray(0, bytesRead));
       const lines = text.split('\n');
       this.partial = lines.pop() ?? '';
       for (const line of lines) latest = parseProgressLine(line, t) ?? latest;
@@ -61,8 +78,14 @@ export class ProgressReader {
   }
 
   async close(): Promise<void> {
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.fd = undefined;
   }
 }
 

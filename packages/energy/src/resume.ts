@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import { ExitCode, VerdantError, pidAlive, type Store } from '@verdant/core';
+import { ExitCode, VerdantError, localHostName, pidAlive, type Store } from '@verdant/core';
 import { signalTree } from './signals.js';
 import { summarizeRun, type RunSummary } from './summary.js';
 
@@ -17,7 +16,7 @@ export async function resumeRun(store: Store, runId: string, procfsRoot = '/proc
       exitCode: ExitCode.usage,
     });
   }
-  if (row.host !== hostname()) {
+  if (row.host !== localHostName()) {
     throw new VerdantError(`run ${runId} runs on ${row.host}`, { field: 'run', fix: `run \`verdant resume\` on ${row.host}`, exitCode: ExitCode.usage });
   }
   if (row.child_pid === null || !pidAlive(row.child_pid)) {

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
-import { ExitCode, VerdantError, emissionsG, joulesToWh, newId, nowS, type IntensityLookup, type RunStatus, type SampleRow, type Store } from '@verdant/core';
+import { ExitCode, VerdantError, emissionsG, joulesToWh, localHostName, newId, nowS, type IntensityLookup, type RunStatus, type SampleRow, type Store } from '@verdant/core';
 import { SensorIntegrator } from './integrate.js';
 import { predict, type Prediction } from './predict.js';
 import type { ProgressUpdate } from './progress.js';
@@ -29,6 +28,11 @@ export interface TrackerOptions {
   cwd?: string;
   meta?: Record<string, unknown>;
   runId?: string;
+  /** The run group this run is a member of (one job on several hosts or tasks), and its task (rank) in it. */
+  group?: string;
+  task?: string;
+  /** The host the run is recorded under; default `VERDANT_HOSTNAME`, else the machine's host name. */
+  host?: string;
 }
 
 export interface SensorState {
@@ -172,10 +176,12 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         exit_code: null,
         pid: process.pid,
         child_pid: this.childPid,
-        host: hostname(),
+        host: this.opts.host ?? localHostName(),
         energy_j: 0,
         emissions_g: 0,
         meta: JSON.stringify(this.opts.meta ?? {}),
+        group_id: this.opts.group ?? null,
+        task: this.opts.task ?? null,
       },
       this.opts.sensors.map((s) => ({
         run_id: this.runId,

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store, constantLookup, newId, nowS, type RunRow } from '@verdant/core';
+import { Store, constantLookup, migrations, newId, nowS, type RunRow } from '@verdant/core';
 import { serviceUrl } from '@verdant/core/testing';
 import { createAgentMetrics } from '@verdant/agents';
 import { Tracker, type EnergySensor } from '@verdant/energy';
@@ -299,7 +299,12 @@ describe('/metrics page', () => {
     const url = `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-metrics-')), 'v.db')}`;
     let store = await Store.open({ url });
     const runs = [await endedRun(store, 'train', 'DE', 'node-a', 1000, 9 * DAY), await endedRun(store, 'train', 'DE', 'node-a', 250, 8 * DAY), await endedRun(store, 'eval', 'FR', 'node-a', 40, 7 * DAY)];
-    // Back to the schema before the totals: their tables, indexes and migration record gone.
+    // Back to the schema before the totals: later migrations undone by their own down, then the totals' tables,
+    // indexes and migration record gone.
+    for (const name of Object.keys(migrations).filter((n) => n > '0004_run_totals').sort().reverse()) {
+      await migrations[name]!.down!(store.db);
+      await (store.db as any).deleteFrom('kysely_migration').where('name', '=', name).execute();
+    }
     for (const t of ['run_totals', 'run_totals_counted']) await store.db.schema.dropTable(t).execute();
     for (const i of ['runs_status', 'runs_ended_at']) await store.db.schema.dropIndex(i).execute();
     await (store.db as any).deleteFrom('kysely_migration').where('name', '=', '0004_run_totals').execute();

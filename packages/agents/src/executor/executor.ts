@@ -9,6 +9,9 @@ import { Semaphore } from './semaphore.js';
 import { lazyToolContext } from './tool-context.js';
 import type { BreakerState, ToolCallObserver } from '../metrics/observer.js';
 
+/** With a shared rate store, a pass shorter than this is the store's round trip, not a wait for the quota. */
+const STORE_WAIT_MIN_S = 0.001;
+
 /** A call as it comes out of a model stream: `argsError` is set when its arguments were not JSON. */
 export interface PendingToolCall extends ToolCall {
   argsError?: string;
@@ -207,19 +210,27 @@ export class ToolExecutor {
     const rate = t.limits.rate;
     if (!rate) return start();
     const queuedAt = performance.now();
-    const report = () => this.observer?.rateLimitWaited(t.name, (performance.now() - queuedAt) / 1000);
+    const waitedS = () => (performance.now() - queuedAt) / 1000;
     if (rate.store) {
+      // A shared store cannot say whether it held the call back: a pass under a millisecond is the cost of
+      // asking it (a round trip), not a wait for the quota.
       await rate.store.acquire(rate.key ?? t.name, signal, { limit: rate.limit, intervalMs: rate.intervalMs });
-      report();
+      const s = waitedS();
+      if (s >= STORE_WAIT_MIN_S) this.observer?.rateLimitWaited(t.name, s);
       return start();
     }
-    return limiter.rate!.add(
+    // The local gate starts a call with quota left synchronously, inside add(); a call that starts later was
+    // held back by the window. That, not the time the pass took on a busy machine, decides what is a wait.
+    let deferred = false;
+    const started = limiter.rate!.add(
       () => {
-        report();
+        if (deferred) this.observer?.rateLimitWaited(t.name, waitedS());
         return start();
       },
       { signal },
     );
+    deferred = true;
+    return started;
   }
 }
 

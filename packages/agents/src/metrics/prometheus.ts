@@ -8,7 +8,6 @@ export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'h
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Shorter rate-limit waits are not counted as waits. */
-const MIN_WAIT_S = 0.001;
 
 export interface AgentMetrics {
   /** The registry holding the series; `verdant serve` merges it into /metrics. */
@@ -83,8 +82,6 @@ export function createAgentMetrics(registry: Registry = new Registry()): AgentMe
       if (outcome !== 'ok') errorsTotal.inc({ tool, kind: outcome });
     },
     rateLimitWaited(tool, seconds) {
-      // Under a millisecond is the cost of passing through the gate, not a wait for the quota.
-      if (seconds < MIN_WAIT_S) return;
       rateLimitWaitsTotal.inc({ tool });
       rateLimitWaitSeconds.inc({ tool }, seconds);
     },

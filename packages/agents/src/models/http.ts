@@ -58,7 +58,7 @@ export function modelRetryPolicy(options: ModelRetryOptions = {}): RetryPolicy {
  */
 export interface StreamDecoder<E> {
   /** Decodes one message; returns true when it ends the stream (`[DONE]`, `message_stop`). Throws on a provider error event. */
-  message(message: EventSourceMessage, out: E[]): void | boolean;
+  message(message: EventSourceMessage, out: E[]): boolean;
   /** The stream is over (ended by a message or by the body): appends the last events, or throws when the response was incomplete. */
   end(out: E[]): void;
 }
@@ -177,7 +177,7 @@ class EventStream<E> implements AsyncIterableIterator<E> {
         return;
       }
       for (const message of messages) {
-        if (decoder.message(message, this.events) === true) {
+        if (decoder.message(message, this.events)) {
           this.stop();
           decoder.end(this.events);
           return;

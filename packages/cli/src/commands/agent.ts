@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DemoMode } from '@verdant/agents';
+import type { DemoMode } from '@verdant/agents/demo';
 import { action } from '../options/action.js';
 import { printJson } from '../options/print.js';
 
@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: { mode: string; seed: string; json?: boolean }) => {
-        const [{ invalidInput }, { runDemo }] = await Promise.all([import('@verdant/core'), import('@verdant/agents')]);
+        const [{ invalidInput }, { runDemo }] = await Promise.all([import('@verdant/core'), import('@verdant/agents/demo')]);
         if (o.mode !== 'all' && !(DEMO_MODES as readonly string[]).includes(o.mode)) {
           throw invalidInput('--mode', `unknown mode "${o.mode}"`, `use one of: ${DEMO_MODES.join(', ')}, all`);
         }

@@ -23,6 +23,7 @@ interface RunOptions {
   expectedDuration?: string;
   traceReplay?: string;
   ram: string;
+  group?: string;
 }
 
 export function register(program: Command): void {
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--resume-below <g>', 'resume when intensity falls below this (gCO2e/kWh)')
     .option('--deadline <time>', 'with --carbon-aware: never pause past the point where the run could miss this time')
     .option('--expected-duration <duration>', 'with --deadline: how long the command needs when running (default: from progress)')
+    .option('--group <id>', 'join this run group (one job on several hosts; default: the Slurm job step or torchrun job, if any)')
     .passThroughOptions()
     .action(
       action(async (argv: string[], o: RunOptions) => {
@@ -82,6 +84,7 @@ export function register(program: Command): void {
           ...(o.resumeBelow !== undefined ? { resumeBelowG: o.resumeBelow } : {}),
           ...(o.deadline !== undefined ? { deadline: o.deadline } : {}),
           ...(o.expectedDuration !== undefined ? { expectedDurationS: o.expectedDuration } : {}),
+          ...(o.group !== undefined ? { group: o.group } : {}),
         });
         const lookup = await runIntensity({ ...o, ...(spec.replayYear !== undefined ? { replayYear: spec.replayYear } : {}) });
         // A trace that does not cover the run would charge (and pause on) one held value: refuse before starting.
@@ -124,6 +127,7 @@ export function register(program: Command): void {
             `verdant: run ${s.run_id} ${s.status} (exit ${s.exit_code}) in ${core.formatDuration(s.duration_s)}: ` +
               `${core.joulesToWh(s.energy_j).toFixed(3)} Wh, ${s.emissions_g.toFixed(3)} gCO2e at ${s.intensity_g_per_kwh.toFixed(0)} g/kWh (${s.zone}, ${s.intensity_source})\n`,
           );
+          if (s.group_id !== null) process.stderr.write(`verdant: a member of run group ${s.group_id}${s.task !== null ? ` (task ${s.task})` : ''}: verdant runs show ${s.group_id}\n`);
         }
         setExitCode(exitCode);
       }),

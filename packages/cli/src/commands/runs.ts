@@ -27,14 +27,17 @@ export function register(program: Command): void {
             return;
           }
           const idWidth = Math.max('run_id'.length, ...rows.map((r) => r.id.length));
+          // The group column appears when a listed run belongs to a run group (one job on several hosts).
+          const groupWidth = rows.some((r) => r.group_id !== null) ? Math.max('group'.length, ...rows.map((r) => (r.group_id ?? '-').length)) : 0;
+          const group = (g: string) => (groupWidth ? `${g.padEnd(groupWidth)}  ` : '');
           process.stdout.write(
             `${'run_id'.padEnd(idWidth)}  ${'status'.padEnd(11)} ${'started (UTC)'.padEnd(19)}  ${'duration'.padStart(8)}  ` +
-              `${'energy'.padStart(13)}  ${'emissions'.padStart(11)}  name\n`,
+              `${'energy'.padStart(13)}  ${'emissions'.padStart(11)}  ${group('group')}name\n`,
           );
           for (const r of rows) {
             process.stdout.write(
               `${r.id.padEnd(idWidth)}  ${r.status.padEnd(11)} ${toIso(r.started_at).slice(0, 19)}  ${formatDuration((r.ended_at ?? r.heartbeat_at) - r.started_at).padStart(8)}  ` +
-                `${joulesToWh(r.energy_j).toFixed(3).padStart(10)} Wh  ${r.emissions_g.toFixed(3).padStart(9)} g  ${r.name}\n`,
+                `${joulesToWh(r.energy_j).toFixed(3).padStart(10)} Wh  ${r.emissions_g.toFixed(3).padStart(9)} g  ${group(r.group_id ?? '-')}${r.name}\n`,
             );
           }
         });
@@ -43,19 +46,63 @@ export function register(program: Command): void {
 
   runs
     .command('show')
-    .description('Show one run with its sensors and methods')
-    .argument('<run>', 'run id or unique prefix')
-    .option('--json', 'print the same fields as `verdant run --json`')
+    .description('Show one run with its sensors and methods, or a run group (one job on several hosts) per host and member')
+    .argument('<run>', 'run id or group id, or a unique prefix of one')
+    .option('--json', 'print the same fields as `verdant run --json` (a group: as GET /api/groups/:id)')
     .action(
       action(async (id: string, o: { json?: boolean }) => {
-        const [{ formatDuration, joulesToWh }, { summarizeRun }] = await Promise.all([import('@verdant/core'), import('@verdant/energy')]);
+        const [{ formatDuration, joulesToWh }, { summarizeRun, summarizeGroup }] = await Promise.all([import('@verdant/core'), import('@verdant/energy')]);
         await withStore(async (store) => {
-          const s = (await summarizeRun(store, await store.resolveRunId(id)))!;
+          const found = await store.resolveRunOrGroup(id);
+          if (found.kind === 'group') {
+            const g = (await summarizeGroup(store, found.id))!;
+            if (o.json) return printJson(g);
+            // Numbers right-aligned under their headings; text columns as wide as their longest cell.
+            const nums = (energyJ: number, emissionsG: number, powerW: number) => [
+              `${joulesToWh(energyJ).toFixed(4)} Wh`.padStart(13),
+              `${emissionsG.toFixed(4)} g`.padStart(12),
+              `${powerW.toFixed(1)} W`.padStart(10),
+            ];
+            const heads = ['energy'.padStart(13), 'emissions'.padStart(12), 'power'.padStart(10)];
+            const table = (rows: string[][]) => {
+              const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+              return rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+            };
+            const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+            const lines = [
+              `group      ${g.group_id}  (${plural(g.members.length, 'member')} on ${plural(g.by_host.length, 'host')})`,
+              `status     ${g.status}`,
+              `started    ${g.started_at}   duration ${formatDuration(g.duration_s)}${g.ended_at === null ? ' so far' : ''}`,
+              `energy     ${joulesToWh(g.energy_j).toFixed(4)} Wh (${g.energy_j.toFixed(1)} J)`,
+              `emissions  ${g.emissions_g.toFixed(4)} gCO2e at ${g.intensity_g_per_kwh.toFixed(1)} g/kWh (${g.zones.join(', ')})`,
+              `power      ${g.power_w.toFixed(1)} W now`,
+              `hosts:`,
+              ...table([
+                ['host', 'members', 'tasks', 'status', ...heads],
+                ...g.by_host.map((h) => [h.host, String(h.members), h.tasks.join(',') || '-', h.status, ...nums(h.energy_j, h.emissions_g, h.power_w)]),
+              ]),
+              `members:`,
+              ...table([
+                ['run_id', 'host', 'task', 'status', ...heads],
+                ...g.members.map((m) => [
+                  m.run_id,
+                  m.host,
+                  m.task ?? '-',
+                  m.status + (m.exit_code !== null && m.exit_code !== 0 ? ` (exit ${m.exit_code})` : ''),
+                  ...nums(m.energy_j, m.emissions_g, m.power_w),
+                ]),
+              ]),
+            ];
+            process.stdout.write(`${lines.join('\n')}\n`);
+            return;
+          }
+          const s = (await summarizeRun(store, found.id))!;
           if (o.json) return printJson(s);
           const lines = [
             `run        ${s.run_id}  (${s.name})`,
             `status     ${s.status}${s.exit_code !== null ? ` (exit ${s.exit_code})` : ''}`,
             `command    ${s.command.join(' ')}`,
+            ...(s.group_id !== null ? [`group      ${s.group_id}${s.task !== null ? `, task ${s.task}` : ''} on ${s.host}`] : []),
             `started    ${s.started_at}   duration ${formatDuration(s.duration_s)}`,
             `energy     ${joulesToWh(s.energy_j).toFixed(4)} Wh (${s.energy_j.toFixed(1)} J, PUE ${s.pue})`,
             `emissions  ${s.emissions_g.toFixed(4)} gCO2e at ${s.intensity_g_per_kwh.toFixed(1)} g/kWh (${s.zone}, ${s.intensity_source})`,

@@ -58,6 +58,7 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   pushgatewayUrl: '--pushgateway',
   carbonAware: '--carbon-aware',
   expectedDurationS: '--expected-duration',
+  group: { run: '--group' },
 
   // A before-run estimate (energy's estimateRun).
   device: '--device',

@@ -10,7 +10,7 @@ let SqliteAdapter: typeof import('kysely').SqliteAdapter;
 /** Each migration loads kysely (once) before it runs, whoever runs it (`Store.open`, or a caller's own Migrator). */
 function withKysely(set: Record<string, Migration>): Record<string, Migration> {
   const bind = async (): Promise<void> => {
-    ({ sql, SqliteAdapter } = await import('kysely'));
+    ({ sql, SqliteAdapter } = await import('./kysely.js'));
   };
   const wrapped: Record<string, Migration> = {};
   for (const [name, m] of Object.entries(set)) {
@@ -196,6 +196,22 @@ export const migrations: Record<string, Migration> = withKysely({
       await db.schema.dropIndex('runs_ended_at').execute();
       await db.schema.dropIndex('runs_status').execute();
       for (const t of ['run_totals_counted', 'run_totals']) await db.schema.dropTable(t).execute();
+    },
+  },
+  '0005_run_groups': {
+    // A job on several machines or tasks (a Slurm step, a torchrun job, a group given by name) is one run
+    // group: each member run carries the group's id and its task (rank) within it, and a group's members are
+    // read through an index. Runs recorded before this migration belong to no group. One column per statement
+    // (SQLite).
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('runs').addColumn('group_id', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('task', 'text').execute();
+      await db.schema.createIndex('runs_group_id').on('runs').column('group_id').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('runs_group_id').execute();
+      await db.schema.alterTable('runs').dropColumn('task').execute();
+      await db.schema.alterTable('runs').dropColumn('group_id').execute();
     },
   },
 });

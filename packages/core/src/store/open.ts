@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import type { MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from './kysely.js';
 import type pg from 'pg';
 import { ensureDirectory, readEnv, type VerdantEnv } from '../config.js';
 import { ExitCode, VerdantError } from '../errors.js';
@@ -86,7 +87,23 @@ export async function connect(options: OpenOptions = {}): Promise<Connection> {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/**
+ * Whether the store has every migration already (the usual case): one read instead of the Migrator's lock and
+ * statements on every open, which start-up of each short command pays. A new store (no table yet), one behind,
+ * or one with migrations we do not know goes through the Migrator as before.
+ */
+async function isCurrent(conn: Connection): Promise<boolean> {
+  const names = Object.keys(migrations).sort();
+  try {
+    const { rows } = await sql<{ n: number | string; latest: string | null }>`SELECT count(*) AS n, max(name) AS latest FROM kysely_migration`.execute(conn.db);
+    return Number(rows[0]?.n) === names.length && rows[0]?.latest === names.at(-1);
+  } catch {
+    return false;
+  }
+}
+
 export async function migrate(conn: Connection): Promise<void> {
+  if (await isCurrent(conn)) return;
   const migrator = new Migrator({ db: conn.db, provider });
   let lastError: unknown;
   // Two processes may race to create the migration tables on a fresh store; the loser retries.

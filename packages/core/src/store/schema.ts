@@ -26,6 +26,10 @@ export interface RunsTable {
   emissions_g: number;
   /** JSON: options, budgets, progress, prediction, notes. */
   meta: string;
+  /** The run group this run is a member of (one job on several hosts or tasks), or null. */
+  group_id: string | null;
+  /** The member's task within its group (SLURM_PROCID, RANK or LOCAL_RANK), or null. */
+  task: string | null;
 }
 
 export interface RunSensorsTable {

@@ -1,9 +1,9 @@
-import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, Kysely } from 'kysely';
 import { ExitCode, VerdantError } from '../errors.js';
 import type { IntensityPoint } from '../intensity.js';
 import { nowS } from '../time.js';
+import { localHostName } from './host.js';
 import type { Connection, Dialect, OpenOptions } from './open.js';
 import type { Database, RunSensorsTable, RunStatus, RunsTable, SamplesTable } from './schema.js';
 
@@ -14,6 +14,9 @@ import type { Database, RunSensorsTable, RunStatus, RunsTable, SamplesTable } fr
 let sql: typeof import('kysely').sql;
 
 export type RunRow = RunsTable;
+/** A run as `createRun` takes it: group and task may be left out (a run on its own). */
+export type NewRunRow = Omit<RunRow, 'group_id' | 'task'> & Partial<Pick<RunRow, 'group_id' | 'task'>>;
+export { HOST_NAME_ENV, checkGroupId, checkHostName, localHostName } from './host.js';
 export type SampleRow = SamplesTable;
 export type RunSensorRow = RunSensorsTable;
 
@@ -117,7 +120,7 @@ export class Store {
   private constructor(private readonly conn: Connection) {}
 
   static async open(options: OpenOptions = {}): Promise<Store> {
-    const [{ connect, migrate }, kysely] = await Promise.all([import('./open.js'), import('kysely')]);
+    const [{ connect, migrate }, kysely] = await Promise.all([import('./open.js'), import('./kysely.js')]);
     sql = kysely.sql;
     const conn = await connect(options);
     try {
@@ -146,7 +149,7 @@ export class Store {
   // ---- runs ----
 
   /** Records a new run and its sensors. Idempotent: repeating it after an unanswered commit changes nothing. */
-  async createRun(run: RunRow, sensors: RunSensorRow[]): Promise<void> {
+  async createRun(run: NewRunRow, sensors: RunSensorRow[]): Promise<void> {
     if (ENDED_STATUSES.includes(run.status)) {
       // Recorded already ended (an import): counted in run_totals in the same transaction.
       const writes = [
@@ -223,6 +226,79 @@ export class Store {
     let q = this.db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').limit(options.limit ?? 50);
     if (options.status) q = q.where('status', '=', options.status);
     return q.execute();
+  }
+
+  // ---- run groups: one job on several hosts or tasks, each member a run of its own ----
+
+  /** Resolves a full group id or a unique prefix of one. Errors name the ambiguity (field `group`). */
+  async resolveGroupId(idOrPrefix: string): Promise<string> {
+    const found = await this.matchGroups(idOrPrefix);
+    if (found.length === 1) return found[0]!;
+    throw new VerdantError(found.length === 0 ? `no run group with id ${idOrPrefix}` : `group id prefix ${idOrPrefix} is ambiguous`, {
+      field: 'group',
+      fix: 'list runs and their groups with `verdant runs list` and pass a full group id',
+      exitCode: ExitCode.usage,
+    });
+  }
+
+  /**
+   * Resolves what `runs show` is given: a run id or a group id, full or a unique prefix. A full id wins over a
+   * prefix (a run's over a group's); a prefix that fits both a run and a group is ambiguous.
+   */
+  async resolveRunOrGroup(idOrPrefix: string): Promise<{ kind: 'run' | 'group'; id: string }> {
+    const exact = await this.db.selectFrom('runs').select('id').where('id', '=', idOrPrefix).executeTakeFirst();
+    if (exact) return { kind: 'run', id: exact.id };
+    const group = await this.db.selectFrom('runs').select('group_id').where('group_id', '=', idOrPrefix).limit(1).executeTakeFirst();
+    if (group) return { kind: 'group', id: idOrPrefix };
+    const runs = await this.db
+      .selectFrom('runs')
+      .select('id')
+      .where(sql<string>`substr(id, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
+      .limit(2)
+      .execute();
+    const groups = await this.matchGroups(idOrPrefix);
+    const matches = [...runs.map((r) => ({ kind: 'run' as const, id: r.id })), ...groups.map((id) => ({ kind: 'group' as const, id }))];
+    if (matches.length === 1) return matches[0]!;
+    throw new VerdantError(matches.length === 0 ? `no run or run group with id ${idOrPrefix}` : `id prefix ${idOrPrefix} is ambiguous`, {
+      field: 'run',
+      fix: 'list runs and their groups with `verdant runs list` and pass a full id',
+      exitCode: ExitCode.usage,
+    });
+  }
+
+  /** At most two group ids equal to `idOrPrefix` (then only it) or starting with it. */
+  private async matchGroups(idOrPrefix: string): Promise<string[]> {
+    const exact = await this.db.selectFrom('runs').select('group_id').where('group_id', '=', idOrPrefix).limit(1).executeTakeFirst();
+    if (exact) return [idOrPrefix];
+    const rows = await this.db
+      .selectFrom('runs')
+      .select('group_id')
+      .distinct()
+      .where('group_id', 'is not', null)
+      .where(sql<string>`substr(group_id, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
+      .limit(2)
+      .execute();
+    return rows.map((r) => r.group_id!);
+  }
+
+  /** The member runs of a group (stale ones marked interrupted first), by host, task and start. */
+  async groupRuns(groupId: string): Promise<RunRow[]> {
+    await this.reapStaleRuns();
+    return this.runsOfGroups([groupId]);
+  }
+
+  /** The member runs of these groups as stored (no reaping), by group, host, task and start; read through an index. */
+  async runsOfGroups(groupIds: readonly string[]): Promise<RunRow[]> {
+    if (!groupIds.length) return [];
+    return this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('group_id', 'in', [...groupIds])
+      .orderBy('group_id')
+      .orderBy('host')
+      .orderBy('task')
+      .orderBy('started_at')
+      .execute();
   }
 
   async runSensors(runId: string): Promise<RunSensorRow[]> {
@@ -359,7 +435,7 @@ export class Store {
       .select(['id', 'pid', 'host', 'heartbeat_at', 'interval_s'])
       .where('status', 'in', ['running', 'paused'])
       .execute();
-    const host = hostname();
+    const host = localHostName();
     let reaped = 0;
     for (const r of running) {
       const stale = now - r.heartbeat_at > Math.max(STALE_MIN_S, STALE_INTERVALS * r.interval_s);

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import {
   ExitCode,
+  HOST_NAME_ENV,
   Store,
   VerdantError,
+  checkHostName,
   outputError,
   prepareOutputDirectory,
   readEnv,
@@ -15,6 +17,7 @@ import { PushgatewayReporter } from '../metrics.js';
 import { resolveCommand } from '../resolve-command.js';
 import { summarizeRun, type RunSummary } from '../summary.js';
 import type { TrackerSnapshot } from '../tracker.js';
+import { runGroupOf } from './group.js';
 import { RUN_OUTPUT_FILES, type RunSpec } from './spec.js';
 
 /** A run spec (from `parseRunSpec`) with what it is measured against and where it is told about. */
@@ -54,11 +57,17 @@ export interface Measured {
  * executable), creates and probes `outputDir`, opens the store (only then), spawns the command with the sensors
  * discovered for its process tree, pushes to the Pushgateway, and writes `emissions.csv` and `run.json`. Every
  * refusal happens before the command starts and is a VerdantError naming a RunSpec field (`outputDir`) or the
- * setting at fault (`command`, `VERDANT_HOME`, `VERDANT_DATABASE_URL`).
+ * setting at fault (`command`, `VERDANT_HOME`, `VERDANT_DATABASE_URL`, `VERDANT_HOSTNAME`). The run joins the
+ * spec's `group`, else the one its environment names (a Slurm job step, a torchrun job: see `runGroupOf`), so
+ * each host's `verdant run` of one job is a member of one run group in a shared store.
  */
 export async function measureCommand(spec: MeasureSpec): Promise<Measured> {
   const env = spec.env ?? process.env;
   const paths = readEnv(env); // a malformed VERDANT_DATABASE_URL is a config error before anything else
+  const envHost = env[HOST_NAME_ENV];
+  const host = spec.host ?? (envHost !== undefined && envHost.trim() !== '' ? checkHostName(envHost, HOST_NAME_ENV) : undefined);
+  // The run group: the spec's, else a Slurm job step's or a torchrun job's (one job on several hosts is one group).
+  const member = runGroupOf(env, spec.group);
   if (spec.carbon && !spec.controller) {
     throw new VerdantError('carbon-aware running needs a pause controller', {
       field: 'controller',
@@ -87,6 +96,8 @@ export async function measureCommand(spec: MeasureSpec): Promise<Measured> {
       ...(spec.controller ? { controller: spec.controller } : {}),
       ...(spec.lookup.coverage ? { intensityCoverage: spec.lookup.coverage } : {}),
       ...(spec.stdio ? { stdio: spec.stdio } : {}),
+      ...(host !== undefined ? { host } : {}),
+      ...(member ? { group: member.group, ...(member.task !== undefined ? { task: member.task } : {}) } : {}),
       forwardSignals: spec.forwardSignals ?? false,
       procfsRoot: paths.procfsRoot,
       onNotice: notice,

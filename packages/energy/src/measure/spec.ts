@@ -1,5 +1,7 @@
 import {
   SAMPLING_INTERVAL_RANGE_S,
+  checkGroupId,
+  checkHostName,
   invalidInput,
   nowS,
   parseDuration,
@@ -57,6 +59,13 @@ export interface RunSpecInput {
   deadline?: number | string;
   /** Carbon-aware: running time the command needs in all (default: from its progress). */
   expectedDurationS?: number | string;
+  /**
+   * The run group to join: one job on several hosts or tasks, each measured by its own process, shown as one.
+   * Default: from the environment (a Slurm job step, a torchrun job; see `runGroupOf`), else none.
+   */
+  group?: string;
+  /** The host the run is recorded under; default VERDANT_HOSTNAME, else the machine's host name. */
+  host?: string;
 }
 
 /** Carbon-aware pausing as @verdant/schedule's `carbonAwareController` takes it (gCO2e/kWh, epoch seconds, seconds). */
@@ -81,6 +90,8 @@ export interface RunSpec {
   traceFile?: string;
   replayYear?: number;
   carbon?: CarbonAwareSpec;
+  group?: string;
+  host?: string;
 }
 
 const given = <T>(v: T | undefined): v is T => v !== undefined && (typeof v !== 'string' || v.trim() !== '');
@@ -173,6 +184,8 @@ export function parseRunSpec(input: RunSpecInput): RunSpec {
   const ramMode = (input.ramMode ?? 'rss') as RamAttribution;
   if (!RAM_ATTRIBUTIONS.includes(ramMode)) throw invalidInput('ramMode', `unknown RAM attribution "${String(input.ramMode)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
   if (input.outputDir !== undefined && input.outputDir.trim() === '') throw invalidInput('outputDir', 'is empty', 'give a directory path');
+  const group = input.group !== undefined ? checkGroupId(input.group, 'group') : undefined;
+  const host = input.host !== undefined ? checkHostName(input.host, 'host') : undefined;
   return {
     argv,
     ...(given(input.name) ? { name: input.name } : {}),
@@ -185,5 +198,7 @@ export function parseRunSpec(input: RunSpecInput): RunSpec {
     ...(given(input.traceFile) ? { traceFile: input.traceFile } : {}),
     ...(replayYear !== undefined ? { replayYear } : {}),
     ...(carbon ? { carbon } : {}),
+    ...(group !== undefined ? { group } : {}),
+    ...(host !== undefined ? { host } : {}),
   };
 }

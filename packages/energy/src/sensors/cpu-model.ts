@@ -1,6 +1,6 @@
 import { nowS } from '@verdant/core';
 import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
-import { cpuCount, cpuInfo, machineCpuTicks, processTree, reapedChildrenCpuSeconds } from './procfs.js';
+import { cpuCount, cpuInfo, machineCpuTicks, processTree, reapedChildrenCpuSeconds, releaseProcessTree } from './procfs.js';
 import { cpuTdpWatts } from './tdp.js';
 
 /**
@@ -64,6 +64,12 @@ export class TdpModelSensor implements EnergySensor {
     // A drop (a descendant exited unwaited by the tree) counts 0 and re-bases, so later growth still counts.
     this.last = now;
     return { t: now.wallS, energyJ: this.energyJ };
+  }
+
+  /** Closes the process files held open for reading the tree. */
+  async close(): Promise<void> {
+    const root = this.ctx.rootPid();
+    if (root !== undefined) releaseProcessTree(this.ctx.procfsRoot, root);
   }
 
   private async sample(): Promise<Baseline> {

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { KernelFile } from './kernel-file.js';
 
 /**
  * Clock ticks per second in /proc/<pid>/stat. USER_HZ is fixed at 100 by the kernel ABI on every
@@ -54,71 +55,258 @@ export async function readProcStat(procfsRoot: string, pid: number): Promise<Pro
   return readProcStatSync(procfsRoot, pid);
 }
 
-function readProcStatSync(procfsRoot: string, pid: number): ProcStat | undefined {
+function readStatText(procfsRoot: string, pid: number): string | undefined {
   try {
-    return parseProcStat(readFileSync(join(procfsRoot, String(pid), 'stat'), 'utf8'));
+    return readFileSync(`${procfsRoot}/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
 }
 
+function readProcStatSync(procfsRoot: string, pid: number): ProcStat | undefined {
+  const text = readStatText(procfsRoot, pid);
+  return text === undefined ? undefined : parseProcStat(text);
+}
+
+/** The parent pid (field 4) of a stat line, without splitting the other fifty fields; NaN when unreadable. */
+function parentPid(text: string): number {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return NaN;
+  const from = text.indexOf(' ', close + 2); // after ") <state>"
+  const to = text.indexOf(' ', from + 1);
+  return from < 0 || to < 0 ? NaN : Number(text.slice(from + 1, to));
+}
+
+/** The numeric entries of a procfs root (one per process); [] when it cannot be listed. */
+function processIds(procfsRoot: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(procfsRoot);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const e of entries) {
+    const c = e.charCodeAt(0);
+    if (c >= 48 && c <= 57 && /^\d+$/.test(e)) pids.push(Number(e));
+  }
+  return pids;
+}
+
 /** Every process visible in procfs. */
 export async function listProcesses(procfsRoot: string): Promise<ProcStat[]> {
-  const entries = await readdir(procfsRoot).catch(() => [] as string[]);
-  const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
-  const stats = await Promise.all(pids.map((pid) => readProcStat(procfsRoot, pid)));
-  return stats.filter((s): s is ProcStat => s !== undefined);
+  const stats: ProcStat[] = [];
+  for (const pid of processIds(procfsRoot)) {
+    const st = readProcStatSync(procfsRoot, pid);
+    if (st) stats.push(st);
+  }
+  return stats;
 }
 
 /**
- * How long a scan of every process stays good for finding the tree's members. Between scans only the
- * known members are re-read: a child born meanwhile is found at the next scan with all its CPU time (utime
- * counts from its birth), and one that exits meanwhile lands in its parent's cutime, so nothing is lost.
+ * How long a scan for the tree's members stays good. Between scans only the known members are re-read: a
+ * child born meanwhile is found at the next scan with all its CPU time (utime counts from its birth), and one
+ * that exits meanwhile lands in its parent's cutime, so nothing is lost.
  */
 export const TREE_RESCAN_S = 5;
-const treeCache = new Map<string, { at: number; pids: number[] }>();
+/**
+ * A scan reads only the processes it has not seen before (a process outside the tree never joins it: a child
+ * is born to its parent, and an orphan goes to init or to a subreaper that is its own ancestor). Every this many
+ * seconds a scan reads every process anyway, which bounds what a pid reused by a new member could hide.
+ */
+export const TREE_FULL_SCAN_S = 60;
+
+interface TreeScan {
+  /** When it was taken, s (monotonic clock). */
+  at: number;
+  /** When the last scan that read every process was taken, s. */
+  fullAt: number;
+  /** Members, root first. */
+  pids: number[];
+  /** Pids visible then that were not members: not read again until the next full scan. */
+  others: Set<number>;
+  /** How the members are read between scans. */
+  members: MemberStats;
+}
+
+const treeCache = new Map<string, TreeScan>();
+
+const PROC_SUPER_MAGIC = 0x9fa0;
+const realProcfs = new Map<string, boolean>();
+
+/**
+ * True for a mounted procfs, false for a fixture tree of plain files. Only a real procfs is read through open
+ * files: a fixture's file removed to play an exited process would still read through one.
+ */
+function isRealProcfs(procfsRoot: string): boolean {
+  let real = realProcfs.get(procfsRoot);
+  if (real === undefined) {
+    try {
+      real = statfsSync(procfsRoot).type === PROC_SUPER_MAGIC;
+    } catch {
+      real = false;
+    }
+    realProcfs.set(procfsRoot, real);
+  }
+  return real;
+}
+
+/** Reads the members' /proc/<pid>/stat at each sample: kept open on a real procfs, by path on a fixture. */
+class MemberStats {
+  private readonly files = new Map<number, KernelFile>();
+  private readonly keepOpen: boolean;
+
+  constructor(private readonly procfsRoot: string) {
+    this.keepOpen = isRealProcfs(procfsRoot);
+  }
+
+  read(pid: number): ProcStat | undefined {
+    if (!this.keepOpen) return readProcStatSync(this.procfsRoot, pid);
+    let file = this.files.get(pid);
+    if (!file) {
+      file = new KernelFile(`${this.procfsRoot}/${pid}/stat`);
+      this.files.set(pid, file);
+    }
+    try {
+      return parseProcStat(file.read());
+    } catch {
+      this.files.delete(pid); // gone (the file has closed itself)
+      return undefined;
+    }
+  }
+
+  /** Closes the files of processes that are no longer members. */
+  retain(pids: ReadonlySet<number>): void {
+    for (const [pid, file] of this.files) {
+      if (pids.has(pid)) continue;
+      file.close();
+      this.files.delete(pid);
+    }
+  }
+}
+
+/** A read of the tree; `visible` (every pid in procfs) only when it came from a scan. */
+interface TreeRead {
+  tree: ProcStat[];
+  visible: ReadonlySet<number> | undefined;
+}
+
+/**
+ * Trees read in the current synchronous turn: the tracker reads every sensor at the same instant, so the CPU
+ * and RAM models (and a GPU sensor's attribution) share one read of procfs. Cleared as soon as the turn ends.
+ */
+const turnReads = new Map<string, TreeRead>();
+
+const monotonicS = (): number => performance.now() / 1000;
+
+const settled = Promise.resolve();
+const forgetTurn = (): void => turnReads.clear();
+
+function rememberForTurn(key: string, read: TreeRead): TreeRead {
+  if (turnReads.size === 0) void settled.then(forgetTurn); // a plain promise job: queueMicrotask makes an async resource per call
+  turnReads.set(key, read);
+  return read;
+}
 
 /** The root process and all its descendants (root first); [] when the root has exited. */
 export async function processTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
+  return readTree(procfsRoot, rootPid, TREE_RESCAN_S).tree;
+}
+
+/**
+ * The tree as processTree() finds it, but scanned for new members at this call (reading only the processes not
+ * seen before), with every pid visible in procfs: for attribution that must see a new child at once, such as a
+ * GPU's processes.
+ */
+export function currentProcessTree(procfsRoot: string, rootPid: number): { tree: ProcStat[]; visible: ReadonlySet<number> } {
+  const read = readTree(procfsRoot, rootPid, 0);
+  return { tree: read.tree, visible: read.visible ?? new Set() };
+}
+
+function readTree(procfsRoot: string, rootPid: number, rescanS: number): TreeRead {
   const key = `${procfsRoot}\0${rootPid}`;
+  const shared = turnReads.get(key);
+  // Read in this turn already: good, unless a scan is asked for and that read was of the known members only.
+  if (shared && (rescanS > 0 || shared.visible)) return shared;
+  const now = monotonicS();
   const cached = treeCache.get(key);
-  const now = performance.now() / 1000;
-  if (cached && now - cached.at < TREE_RESCAN_S) {
+  if (cached && rescanS > 0 && now - cached.at < rescanS) {
     const tree: ProcStat[] = [];
     for (const pid of cached.pids) {
-      const st = readProcStatSync(procfsRoot, pid);
+      const st = cached.members.read(pid);
       if (st) tree.push(st);
     }
-    if (tree[0]?.pid === rootPid) return tree;
+    if (tree[0]?.pid === rootPid) return rememberForTurn(key, { tree, visible: undefined });
   }
-  const tree = await scanProcessTree(procfsRoot, rootPid);
-  if (tree.length) treeCache.set(key, { at: now, pids: tree.map((p) => p.pid) });
-  else treeCache.delete(key);
-  return tree;
+  const full = !cached || now - cached.fullAt >= TREE_FULL_SCAN_S;
+  const scan = scanTree(procfsRoot, rootPid, full ? undefined : cached.others);
+  const members = new Set(scan.tree.map((p) => p.pid));
+  cached?.members.retain(members);
+  if (scan.tree.length) {
+    const others = new Set<number>();
+    for (const pid of scan.visible) if (!members.has(pid)) others.add(pid);
+    treeCache.set(key, {
+      at: now,
+      fullAt: full ? now : cached.fullAt,
+      pids: [...members],
+      others,
+      members: cached?.members ?? new MemberStats(procfsRoot),
+    });
+  } else {
+    treeCache.delete(key);
+  }
+  return rememberForTurn(key, { tree: scan.tree, visible: scan.visible });
+}
+
+/**
+ * Forgets what is known of the tree rooted at `rootPid` and closes the files held open to read it (a sensor's
+ * close()). Reading the tree again afterwards starts with a full scan.
+ */
+export function releaseProcessTree(procfsRoot: string, rootPid: number): void {
+  const key = `${procfsRoot}\0${rootPid}`;
+  treeCache.get(key)?.members.retain(new Set());
+  treeCache.delete(key);
+}
+
+/**
+ * Finds the tree by parent pids: reads the stat of every process in procfs except `skip` (known non-members),
+ * then walks down from the root. Only members' lines are parsed in full.
+ */
+function scanTree(procfsRoot: string, rootPid: number, skip?: ReadonlySet<number>): { tree: ProcStat[]; visible: Set<number> } {
+  const visible = new Set(processIds(procfsRoot));
+  const texts = new Map<number, string>();
+  const byParent = new Map<number, number[]>();
+  for (const pid of visible) {
+    if (skip?.has(pid) && pid !== rootPid) continue;
+    const text = readStatText(procfsRoot, pid);
+    if (text === undefined) continue;
+    texts.set(pid, text);
+    const ppid = parentPid(text);
+    const siblings = byParent.get(ppid);
+    if (siblings) siblings.push(pid);
+    else byParent.set(ppid, [pid]);
+  }
+  const tree: ProcStat[] = [];
+  const rootText = texts.get(rootPid);
+  const root = rootText === undefined ? undefined : parseProcStat(rootText);
+  if (root) {
+    tree.push(root);
+    const seen = new Set([rootPid]);
+    for (let i = 0; i < tree.length; i++) {
+      for (const child of byParent.get(tree[i]!.pid) ?? []) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        const st = parseProcStat(texts.get(child)!);
+        if (st) tree.push(st);
+      }
+    }
+  }
+  return { tree, visible };
 }
 
 /** The tree from a full scan of procfs, now (no cache): for signalling, where a missed child would keep running. */
 export async function scanProcessTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
-  const all = await listProcesses(procfsRoot);
-  const byParent = new Map<number, ProcStat[]>();
-  for (const p of all) {
-    const siblings = byParent.get(p.ppid);
-    if (siblings) siblings.push(p);
-    else byParent.set(p.ppid, [p]);
-  }
-  const root = all.find((p) => p.pid === rootPid);
-  if (!root) return [];
-  const tree: ProcStat[] = [root];
-  const seen = new Set([rootPid]);
-  for (let i = 0; i < tree.length; i++) {
-    for (const child of byParent.get(tree[i]!.pid) ?? []) {
-      if (!seen.has(child.pid)) {
-        seen.add(child.pid);
-        tree.push(child);
-      }
-    }
-  }
-  return tree;
+  return scanTree(procfsRoot, rootPid).tree;
 }
 
 /** Pids of the tree rooted at `rootPid`. */
@@ -144,11 +332,20 @@ export async function treeCpuSeconds(procfsRoot: string, rootPid: number): Promi
  */
 export function reapedChildrenCpuSeconds(procfsRoot: string): number | undefined {
   try {
-    return parseProcStat(readFileSync(join(procfsRoot, 'self', 'stat'), 'utf8'))?.childrenCpuS;
+    if (!isRealProcfs(procfsRoot)) return parseProcStat(readFileSync(join(procfsRoot, 'self', 'stat'), 'utf8'))?.childrenCpuS;
+    let file = selfStat.get(procfsRoot);
+    if (!file) {
+      file = new KernelFile(join(procfsRoot, 'self', 'stat'));
+      selfStat.set(procfsRoot, file);
+    }
+    return parseProcStat(file.read())?.childrenCpuS;
   } catch {
     return undefined;
   }
 }
+
+/** This process's own stat file, open for the life of the process (it is read at every sample). */
+const selfStat = new Map<string, KernelFile>();
 
 /** Resident memory of the tree, bytes. */
 export async function treeRssBytes(procfsRoot: string, rootPid: number): Promise<number> {

@@ -1,6 +1,6 @@
 import { invalidInput, nowS } from '@verdant/core';
 import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
-import { memTotalBytes, treeRssBytes } from './procfs.js';
+import { memTotalBytes, releaseProcessTree, treeRssBytes } from './procfs.js';
 
 /**
  * 3 W per 8 GB of DRAM, the figure CodeCarbon uses (after Crucial's guidance for DDR3/DDR4 modules):
@@ -67,6 +67,12 @@ export class RamModelSensor implements EnergySensor {
     const bytes =
       this.attribution === 'machine' ? this.totalBytes : root === undefined ? 0 : await treeRssBytes(this.ctx.procfsRoot, root);
     return { t: nowS(), powerW: (Math.min(bytes, this.totalBytes) / GIB) * RAM_WATTS_PER_GIB };
+  }
+
+  /** Closes the process files held open for reading the tree. */
+  async close(): Promise<void> {
+    const root = this.ctx.rootPid();
+    if (root !== undefined) releaseProcessTree(this.ctx.procfsRoot, root);
   }
 }
 

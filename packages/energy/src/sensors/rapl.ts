@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nowS } from '@verdant/core';
+import { KernelFile } from './kernel-file.js';
 import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
 
 /** Top-level powercap zones: "intel-rapl:0" (package) and "intel-rapl:0:1" (subzone). AMD CPUs use the same driver. */
@@ -26,8 +27,16 @@ interface RaplZone {
 export class RaplProvider implements SensorProvider {
   readonly name = 'rapl';
 
-  /** `readText` is the file reader (a seam for tests running as root, where EACCES cannot happen). */
-  constructor(private readonly readText: (path: string) => Promise<string> = (path) => readFile(path, 'utf8')) {}
+  /**
+   * `readText` is the file reader (a seam for tests running as root, where EACCES cannot happen). Without it,
+   * sensors read their counter synchronously at each sample (sysfs answers from memory at once; a thread-pool
+   * round trip per zone per sample would cost more than the read).
+   */
+  constructor(private readonly readText?: (path: string) => Promise<string>) {}
+
+  private read(path: string): Promise<string> {
+    return this.readText ? this.readText(path) : readFile(path, 'utf8');
+  }
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
     const base = join(ctx.sysfsRoot, 'class', 'powercap');
@@ -38,18 +47,18 @@ export class RaplProvider implements SensorProvider {
       const m = ZONE.exec(entry);
       if (!m) continue;
       const dir = join(base, entry);
-      const name = (await this.readText(join(dir, 'name')).catch(() => '')).trim();
+      const name = (await this.read(join(dir, 'name')).catch(() => '')).trim();
       const socket = m[2]!;
       // Multi-die parts name their top-level zones "package-0-die-1".
       const kind = m[3] === undefined && /^package-\d+(-die-\d+)?$/.test(name) ? 'cpu' : m[3] !== undefined && name === 'dram' ? 'dram' : undefined;
       if (!kind) continue;
       try {
-        await this.readText(join(dir, 'energy_uj'));
+        await this.read(join(dir, 'energy_uj'));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM') denied++;
         continue;
       }
-      const maxRangeUj = Number((await this.readText(join(dir, 'max_energy_range_uj')).catch(() => '')).trim());
+      const maxRangeUj = Number((await this.read(join(dir, 'max_energy_range_uj')).catch(() => '')).trim());
       zones.push({
         dir,
         id: kind === 'cpu' ? `cpu:${name}` : `dram:${socket}`,
@@ -76,18 +85,21 @@ class RaplSensor implements EnergySensor {
   readonly description: string;
   private lastUj: number | undefined;
   private totalUj = 0;
+  /** energy_uj, kept open: read at every sample. */
+  private readonly counter: KernelFile;
 
   constructor(
     private readonly zone: RaplZone,
-    private readonly readText: (path: string) => Promise<string>,
+    private readonly readText: ((path: string) => Promise<string>) | undefined,
   ) {
+    this.counter = new KernelFile(join(zone.dir, 'energy_uj'));
     this.id = zone.id;
     this.kind = zone.kind;
     this.description = `RAPL ${zone.name} domain (whole ${zone.kind === 'cpu' ? 'socket' : 'DRAM of the socket'}, all processes)`;
   }
 
   async read(): Promise<SensorReading> {
-    const raw = Number((await this.readText(join(this.zone.dir, 'energy_uj'))).trim());
+    const raw = Number((this.readText ? await this.readText(this.counter.path) : this.counter.read()).trim());
     const t = nowS();
     if (!Number.isFinite(raw)) throw new Error(`${this.id}: unreadable energy_uj`);
     if (this.lastUj !== undefined) {
@@ -96,6 +108,10 @@ class RaplSensor implements EnergySensor {
     }
     this.lastUj = raw;
     return { t, energyJ: this.totalUj / 1e6 };
+  }
+
+  async close(): Promise<void> {
+    this.counter.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { invalidInput, type IntensityLookup, type IntensitySignal } from '@verdant/core';
+import { invalidInput, readRegion, type IntensityLookup, type IntensitySignal } from '@verdant/core';
 import { staticLookup } from '../static/static-provider.js';
 import { loadTrace } from '../trace/load-trace.js';
 import type { TraceCoverage } from '../trace/coverage.js';
@@ -36,10 +36,10 @@ export interface ResolvedIntensity extends IntensityLookup {
  */
 export async function resolveIntensity(opts: ResolveIntensityOptions = {}): Promise<ResolvedIntensity> {
   const env = opts.env ?? process.env;
-  const fromEnv = env.VERDANT_REGION?.trim();
-  const given = opts.zone?.trim() || undefined;
-  const field = given ? 'zone' : 'VERDANT_REGION';
-  const zone = given ? resolveZone(given, field) : fromEnv ? resolveZone(fromEnv, field) : undefined;
+  // The one default rule (core's readRegion): the zone given, else VERDANT_REGION.
+  const region = readRegion(opts.zone, env);
+  const given = region?.from === 'given';
+  const zone = region ? resolveZone(region.region, given ? 'zone' : 'VERDANT_REGION') : undefined;
 
   if (opts.replayYear !== undefined && !opts.traceFile) throw invalidInput('replayYear', 'only applies to a trace', 'give the trace to replay, or leave the year out');
   if (opts.traceFile) {
@@ -49,5 +49,5 @@ export async function resolveIntensity(opts: ResolveIntensityOptions = {}): Prom
     return { ...traceLookup(trace, opts.replayYear !== undefined ? { replayYear: opts.replayYear } : {}), zoneFrom: given ? 'option' : 'trace' };
   }
   const lookup = staticLookup(zone ?? DEFAULT_ZONE, { signal: opts.signal ?? 'average' });
-  return { ...lookup, zoneFrom: given ? 'option' : fromEnv ? 'env' : 'default' };
+  return { ...lookup, zoneFrom: given ? 'option' : region ? 'env' : 'default' };
 }

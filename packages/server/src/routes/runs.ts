@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { VerdantError, type Store } from '@verdant/core';
-import { runListItem, summarizeRun } from '@verdant/energy';
+import { VerdantError, invalidInput, type Store } from '@verdant/core';
+import { runListItem, summarizeGroup, summarizeRun } from '@verdant/energy';
 import { sendError, sendNotFound } from '../errors.js';
 
 const listQuery = {
@@ -39,5 +39,19 @@ export const runRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { sto
   app.get<{ Params: { id: string } }>('/api/runs/:id/samples', async (req, reply) => {
     const id = await resolve(req.params.id, reply);
     return id === undefined ? reply : { run_id: id, samples: await store.samples(id) };
+  });
+
+  /** A run group (one job on several hosts or tasks), by full id or unique prefix: totals, power now, each host and member. */
+  app.get<{ Params: { id: string } }>('/api/groups/:id', async (req, reply) => {
+    const notFound = (id: string) => sendError(reply, invalidInput('id', `no run group with id ${id}`, 'the runs of a group carry its group_id in GET /api/runs'), 404);
+    let id: string;
+    try {
+      id = await store.resolveGroupId(req.params.id);
+    } catch (e) {
+      if (!(e instanceof VerdantError)) throw e;
+      if (/^no run group/.test(e.message)) return notFound(req.params.id);
+      return sendError(reply, new VerdantError(e.message, { field: 'id', fix: 'pass more characters of the group id', exitCode: e.exitCode }));
+    }
+    return (await summarizeGroup(store, id)) ?? notFound(id);
   });
 };
