@@ -18,7 +18,8 @@ export default defineConfig({
         test: { name: 'tests', include: ['packages/*/test/**/*.test.ts'], exclude: [SERIAL, ...configDefaults.exclude] },
       },
       {
-        // Tests that disturb shared services (they restart PostgreSQL) run alone, after every other file.
+        // Tests that disturb shared services (they restart PostgreSQL) or load the machine for minutes (the packed
+        // install compiles better-sqlite3) run alone, after every other file.
         extends: true,
         test: { name: 'serial', include: [SERIAL], fileParallelism: false, sequence: { groupOrder: 1 } },
       },

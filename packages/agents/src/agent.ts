@@ -3,7 +3,7 @@ import { EventChannel, startChannelRun, type ChannelRun } from './channel.js';
 import { ModelStreamError } from './errors.js';
 import { ToolExecutor } from './executor/executor.js';
 import type { ToolCallObserver } from './metrics/observer.js';
-import { anySignal } from './signals.js';
+import { anySignal } from './abort.js';
 import type {
   AgentEvent,
   AgentFinishReason,

@@ -1,13 +1,13 @@
 import { ExitCode, VerdantError } from '@verdant/core';
 
-/** The provider answered with an HTTP error status. */
+/** The vendor answered with an HTTP error status. */
 export class ModelHttpError extends VerdantError {
   readonly status: number;
   /** From `retry-after-ms` or `Retry-After` (seconds or HTTP date); undefined when absent. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(provider: string, status: number, detail: string, retryAfterMs: number | undefined) {
-    super(`${provider} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, {
+  constructor(vendor: string, status: number, detail: string, retryAfterMs: number | undefined) {
+    super(`${vendor} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, {
       exitCode: ExitCode.provider,
       fix: fixFor(status),
     });
@@ -21,12 +21,12 @@ export class ModelHttpError extends VerdantError {
   }
 }
 
-/** The response stream broke (socket closed, provider error event) before the message was complete. */
+/** The response stream broke (socket closed, vendor error event) before the message was complete. */
 export class ModelStreamError extends VerdantError {
   readonly retryable: boolean;
 
   constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
-    super(message, { exitCode: ExitCode.provider, cause: options.cause, fix: 'retry the request; check the provider status' });
+    super(message, { exitCode: ExitCode.provider, cause: options.cause, fix: 'retry the request; check the vendor status' });
     this.name = 'ModelStreamError';
     this.retryable = options.retryable;
   }
@@ -36,7 +36,7 @@ function fixFor(status: number): string | undefined {
   if (status === 401 || status === 403) return 'check the API key and its permissions';
   if (status === 404) return 'check the base URL and the model name';
   if (status === 400 || status === 422) return 'check the request: model name, messages and tool schemas';
-  if (status === 429) return 'slow down or raise the provider quota';
+  if (status === 429) return 'slow down or raise the vendor quota';
   return undefined;
 }
 

@@ -1,4 +1,33 @@
-export * from './types.js';
+export type {
+  // Tools
+  Tool,
+  ToolCall,
+  ToolContext,
+  ToolDefinition,
+  ToolErrorKind,
+  ToolLimits,
+  ToolResult,
+  RateLimitStore,
+  // Messages
+  Message,
+  SystemMessage,
+  UserMessage,
+  AssistantMessage,
+  ToolResultsMessage,
+  ToolResultContent,
+  // Model adapters (one per vendor)
+  ModelAdapter,
+  ModelRequest,
+  ModelEvent,
+  FinishReason,
+  Usage,
+  PricingTable,
+  // The agent loop
+  AgentEvent,
+  AgentFinishReason,
+  AgentResult,
+  StepResult,
+} from './types.js';
 export { tool, toToolDefinition, type ToolSpec } from './tool.js';
 export { ToolExecutor, type PendingToolCall, type RunCallOptions, type ToolExecutorOptions } from './executor/executor.js';
 export { runAgent, toResultContent, type AgentRun, type RunAgentOptions } from './agent.js';
@@ -7,7 +36,7 @@ export { anthropic, type AnthropicOptions } from './models/anthropic.js';
 export { modelRetryPolicy, type HttpModelOptions, type ModelRetryOptions } from './models/http.js';
 export { ModelHttpError, ModelStreamError, isRetryableModelError } from './errors.js';
 export { addUsage, costUsd } from './usage.js';
-export { anySignal } from './signals.js';
+export { anySignal } from './abort.js';
 export { runPlan, executorInvoker, type RunPlanOptions, type PlanEvent, type PlanResult, type PlanRound, type PlanFinishReason, type PlanRun } from './plan/run-plan.js';
 export { PlanStreamParser, parsePlanLine, substituteReferences, JOIN_TOOL, type PlanTask } from './plan/parse.js';
 export { PlanScheduler, type PlanSchedulerOptions, type SchedulerEvent, type TaskInvoker, type TaskOutcome, type TaskSuccess, type TaskFailure } from './plan/scheduler.js';

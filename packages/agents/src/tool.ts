@@ -10,7 +10,7 @@ export interface ToolSpec<Schema extends z.ZodType, Output> {
   limits?: ToolLimits;
 }
 
-// Both providers accept names matching this (OpenAI: ^[a-zA-Z0-9_-]{1,64}$; Anthropic: the same).
+// Both vendors accept names matching this (OpenAI: ^[a-zA-Z0-9_-]{1,64}$; Anthropic: the same).
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Define a tool: its zod schema validates the model's arguments and becomes the JSON Schema the model sees. */
@@ -36,7 +36,7 @@ export function toToolDefinition(t: Tool): ToolDefinition {
 function toModelJsonSchema(name: string, schema: z.ZodType): Record<string, unknown> {
   let json: Record<string, unknown>;
   try {
-    // "input" describes what the model must send (defaults become optional); $schema is noise to providers.
+    // "input" describes what the model must send (defaults become optional); $schema is noise to vendors.
     json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw' }) as Record<string, unknown>;
   } catch (cause) {
     throw invalidInput(`tool ${name}: input`, `the schema cannot be expressed as JSON Schema (${String(cause)})`,

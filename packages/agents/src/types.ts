@@ -1,7 +1,7 @@
 /**
- * The core types of @verdant/agents: tools, the provider-neutral message shapes, the model adapter
+ * The core types of @verdant/agents: tools, the vendor-neutral message shapes, the model adapter
  * interface (request -> stream of normalized events) and the agent event stream.
- * Kept small on purpose: one provider interface, one loop, typed events.
+ * Kept small on purpose: one model-adapter interface, one loop, typed events.
  */
 import type { z } from 'zod';
 import type { Logger } from '@verdant/core';
@@ -52,7 +52,7 @@ export interface Tool<Input = any, Output = unknown> {
   execute(args: Input, ctx: ToolContext): Promise<Output> | Output;
 }
 
-/** The part of a tool a model adapter sends to the provider. */
+/** The part of a tool a model adapter sends to the vendor. */
 export interface ToolDefinition {
   name: string;
   description: string;
@@ -90,7 +90,7 @@ export type ToolResult =
     };
 
 // ---------------------------------------------------------------------------------------------------------
-// Messages (provider-neutral; each adapter converts to its wire shape)
+// Messages (vendor-neutral; each adapter converts to its wire shape)
 
 export interface SystemMessage {
   role: 'system';
@@ -162,11 +162,11 @@ export type ModelEvent =
   | { type: 'usage'; usage: Usage }
   | { type: 'finish'; reason: FinishReason };
 
-/** A provider: turns a request into a stream of normalized events. Errors are thrown from the iterator. */
+/** A model adapter: turns a request to one vendor's model into a stream of normalized events. Errors are thrown from the iterator. */
 export interface ModelAdapter {
   /** "openai-compatible", "anthropic", ... */
-  readonly provider: string;
-  /** The model name sent to the provider; also the key of the pricing table. */
+  readonly vendor: string;
+  /** The model name sent to the vendor; also the key of the pricing table. */
   readonly modelId: string;
   stream(request: ModelRequest): AsyncIterable<ModelEvent>;
 }

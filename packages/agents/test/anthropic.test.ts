@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { anthropic, ModelHttpError, ModelStreamError, type ModelEvent } from '../src/index.js';
+import { anthropic, ModelHttpError, ModelStreamError } from '../src/index.js';
 import { blockStop, jsonDelta, messageDelta, messageStart, messageStop, ping, textAnswer, textDelta, textStart, toolStart } from './support/anthropic-wire.js';
-import { collect } from './support/tools.js';
+import { collect, collectUntilError } from './support/tools.js';
 import { splitInsideCharacter, sseText, startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -139,10 +139,7 @@ describe('anthropic', () => {
       { sse: [{ destroy: true }] },
       { sse: [messageStart(5), textStart(0), textDelta(0, 'half'), { wait: 10 }, { destroy: true }] },
     ]);
-    const seen: ModelEvent[] = [];
-    const error = await (async () => {
-      for await (const e of model.stream({ messages: [{ role: 'user', content: 'x' }] })) seen.push(e);
-    })().catch((e: unknown) => e);
+    const { seen, error } = await collectUntilError(model.stream({ messages: [{ role: 'user', content: 'x' }] }));
     expect(server!.requests).toHaveLength(2);
     expect(seen).toEqual([{ type: 'text-delta', text: 'half' }]);
     expect(error).toBeInstanceOf(ModelStreamError);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tool, ToolExecutor } from '../src/index.js';
 import { Semaphore } from '../src/executor/semaphore.js';
-import { LinkedAbort } from '../src/signals.js';
+import { LinkedAbort } from '../src/abort.js';
 import { errorOf, hangingTool, sleep } from './support/tools.js';
 
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ModelHttpError, ModelStreamError, openaiCompatible, type ModelEvent } from '../src/index.js';
+import { ModelHttpError, ModelStreamError, openaiCompatible } from '../src/index.js';
 import { callArgs, callStart, chunk, done, finishChunk, roleChunk, textAnswer, textChunk, usageChunk } from './support/openai-wire.js';
-import { collect } from './support/tools.js';
+import { collect, collectUntilError } from './support/tools.js';
 import { splitInsideCharacter, sseText, startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -155,7 +155,7 @@ describe('openaiCompatible', () => {
     expect(server!.requests).toHaveLength(3);
   });
 
-  it('does not retry a 401 and names the provider message', async () => {
+  it('does not retry a 401 and names the vendor message', async () => {
     const model = await serve([{ status: 401, json: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } } }]);
     const error = await collect(model.stream({ messages: [{ role: 'user', content: 'x' }] })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelHttpError);
@@ -174,10 +174,7 @@ describe('openaiCompatible', () => {
 
   it('surfaces a stream dropped after output as a retryable ModelStreamError', async () => {
     const model = await serve([{ sse: [roleChunk(), textChunk('partial'), { wait: 10 }, { destroy: true }] }]);
-    const seen: ModelEvent[] = [];
-    const error = await (async () => {
-      for await (const e of model.stream({ messages: [{ role: 'user', content: 'x' }] })) seen.push(e);
-    })().catch((e: unknown) => e);
+    const { seen, error } = await collectUntilError(model.stream({ messages: [{ role: 'user', content: 'x' }] }));
     expect(seen).toEqual([{ type: 'text-delta', text: 'partial' }]);
     expect(error).toBeInstanceOf(ModelStreamError);
     expect((error as ModelStreamError).retryable).toBe(true);
@@ -257,12 +254,9 @@ describe('openaiCompatible', () => {
     ]);
   });
 
-  it('delivers the events before a provider error that arrives in the same network chunk, then the error', async () => {
+  it('delivers the events before a vendor error that arrives in the same network chunk, then the error', async () => {
     const model = await serve([{ sse: [roleChunk(), { raw: sseText((textChunk('partial') as { data: unknown }).data) + sseText({ error: { message: 'server overloaded' } }) }] }]);
-    const seen: ModelEvent[] = [];
-    const error = await (async () => {
-      for await (const e of model.stream({ messages: [{ role: 'user', content: 'x' }] })) seen.push(e);
-    })().catch((e: unknown) => e);
+    const { seen, error } = await collectUntilError(model.stream({ messages: [{ role: 'user', content: 'x' }] }));
     expect(seen).toEqual([{ type: 'text-delta', text: 'partial' }]);
     expect(error).toBeInstanceOf(ModelStreamError);
     expect((error as ModelStreamError).message).toContain('server overloaded');

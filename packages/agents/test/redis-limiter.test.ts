@@ -132,10 +132,10 @@ describe.skipIf(!url)('RedisRateLimiter (real redis-server)', () => {
     const calls: string[] = [];
     const makeTool = () =>
       tool({
-        name: 'provider',
-        description: 'a provider with a shared quota',
+        name: 'vendor',
+        description: 'a vendor with a shared quota',
         input: z.object({ i: z.number() }),
-        limits: { rate: { limit: 2, intervalMs: 100, store, key: 'provider-x' } },
+        limits: { rate: { limit: 2, intervalMs: 100, store, key: 'vendor-x' } },
         execute: ({ i }) => {
           calls.push(String(i));
           return i;
@@ -144,7 +144,7 @@ describe.skipIf(!url)('RedisRateLimiter (real redis-server)', () => {
     const metrics = createAgentMetrics();
     const executors = [new ToolExecutor([makeTool()], { observer: metrics.observer }), new ToolExecutor([makeTool()])];
     const results = await Promise.all(
-      [0, 1, 2, 3, 4, 5].map((i) => executors[i % 2]!.run({ id: `c${i}`, name: 'provider', args: { i } })),
+      [0, 1, 2, 3, 4, 5].map((i) => executors[i % 2]!.run({ id: `c${i}`, name: 'vendor', args: { i } })),
     );
     await limiter.close();
 
@@ -153,7 +153,7 @@ describe.skipIf(!url)('RedisRateLimiter (real redis-server)', () => {
     expect(grants).toHaveLength(6);
     expect(busiestWindow(grants, 100)).toBe(2);
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/verdant_agent_tool_rate_limit_waits_total\{tool="provider"\} [1-3]\n/);
+    expect(text).toMatch(/verdant_agent_tool_rate_limit_waits_total\{tool="vendor"\} [1-3]\n/);
   });
 
   it('fails closed: an unreachable Redis fails the call as an execution error', async () => {

@@ -21,7 +21,7 @@ describe('tool()', () => {
     expect(def.inputSchema).not.toHaveProperty('$schema');
   });
 
-  it('rejects names the providers refuse, non-object inputs and bad limits, naming the field', () => {
+  it('rejects names the vendors refuse, non-object inputs and bad limits, naming the field', () => {
     const input = z.object({});
     const execute = () => null;
     expect(() => tool({ name: 'has space', description: '', input, execute })).toThrow(VerdantError);

@@ -145,6 +145,16 @@ export function ensureDirectory(path: string): void {
   }
 }
 
+/** The value at a (zod issue's) path in some input, or undefined where the path leaves it: tells "missing" from "wrong". */
+export function valueAtPath(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
 /** Validates `value` with a zod schema and turns the first issue into a VerdantError naming the field. */
 export function validate<T>(schema: z.ZodType<T>, value: unknown, fieldPrefix = ''): T {
   const r = schema.safeParse(value);

@@ -1,7 +1,13 @@
 /**
- * Test helpers for suites that need a real service. On a laptop without the service the suite is skipped
- * with a message saying how to start it; under CI (CI=true) a missing service is a failure, never a skip.
+ * Test helpers: `serviceUrl` for suites that need a real service (on a laptop without the service the suite
+ * is skipped with a message saying how to start it; under CI (CI=true) a missing service is a failure, never
+ * a skip), `thrown` / `rejection` for the error a call fails with, and `testRunRow` for suites that write or
+ * summarize runs.
  */
+import { isVerdantError, type VerdantError } from './errors.js';
+import { newId } from './ids.js';
+import type { NewRunRow } from './store/store.js';
+
 export type Service = 'postgres' | 'redis' | 'slurm';
 
 const VARS: Record<Service, string> = {
@@ -20,4 +26,58 @@ export function serviceUrl(service: Service): string | undefined {
   }
   console.warn(`[skip] ${service} tests: set ${name} (eval "$(bash .ci/services.sh)" starts ${service} locally)`);
   return undefined;
+}
+
+/**
+ * A run row for tests that write runs to a store or summarize them: a run named "test", running on host
+ * "elsewhere" (so no local pid check applies) since now, one-second interval, nothing measured yet, in no
+ * group (no `group_id` or `task` unless given, so it also fits a store migrated to before run groups).
+ * `overrides` wins field by field.
+ */
+export function testRunRow(overrides: Partial<NewRunRow> = {}): NewRunRow {
+  const now = Date.now() / 1000;
+  return {
+    id: newId('r'),
+    name: 'test',
+    status: 'running',
+    command: '[]',
+    cwd: '/',
+    zone: 'DE',
+    intensity_source: 'static',
+    pue: 1,
+    interval_s: 1,
+    started_at: now,
+    ended_at: null,
+    heartbeat_at: now,
+    exit_code: null,
+    pid: process.pid,
+    child_pid: null,
+    host: 'elsewhere',
+    energy_j: 0,
+    emissions_g: 0,
+    meta: '{}',
+    ...overrides,
+  };
+}
+
+/** The VerdantError `fn` throws; anything else it throws is rethrown, and throwing nothing fails. */
+export function thrown(fn: () => unknown): VerdantError {
+  try {
+    fn();
+  } catch (e) {
+    if (isVerdantError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a VerdantError, nothing was thrown');
+}
+
+/** The VerdantError a promise (or a function, sync or async) fails with; anything else fails the test. */
+export async function rejection(p: Promise<unknown> | (() => unknown)): Promise<VerdantError> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    if (isVerdantError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a VerdantError, nothing was thrown');
 }

@@ -6,25 +6,14 @@ import {
   ExitCode,
   LOG_LEVELS,
   Store,
-  VerdantError,
-  ensureDirectory,
   parsePue,
   parseSamplingInterval,
   readEnv,
   readLogLevel,
   readPort,
 } from '../src/index.js';
-
-/** Runs fn and returns the VerdantError it throws (fails the test when it throws nothing or something else). */
-async function caught(fn: () => unknown): Promise<VerdantError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('expected a VerdantError, nothing was thrown');
-}
+import { ensureDirectory } from '../src/config.js';
+import { rejection as caught } from '../src/testing.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'verdant-config-'));
 

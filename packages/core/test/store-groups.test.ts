@@ -6,33 +6,9 @@ import { join } from 'node:path';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Store, checkGroupId, checkHostName, localHostName, migrations, newId, type NewRunRow } from '../src/index.js';
-import { serviceUrl } from '../src/testing.js';
+import { serviceUrl, testRunRow } from '../src/testing.js';
 
-function run(id: string, overrides: Partial<NewRunRow> = {}): NewRunRow {
-  const now = Date.now() / 1000;
-  return {
-    id,
-    name: 'member',
-    status: 'running',
-    command: '[]',
-    cwd: '/',
-    zone: 'DE',
-    intensity_source: 'static',
-    pue: 1,
-    interval_s: 1,
-    started_at: now,
-    ended_at: null,
-    heartbeat_at: now,
-    exit_code: null,
-    pid: process.pid,
-    child_pid: null,
-    host: 'elsewhere',
-    energy_j: 0,
-    emissions_g: 0,
-    meta: '{}',
-    ...overrides,
-  };
-}
+const run = (id: string, overrides: Partial<NewRunRow> = {}): NewRunRow => testRunRow({ id, name: 'member', ...overrides });
 
 /** A token that keeps this file's groups apart from every other test's in a shared PostgreSQL. */
 const token = () => randomBytes(4).toString('hex');

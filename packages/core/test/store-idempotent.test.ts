@@ -4,33 +4,9 @@ import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store, migrations, newId, type RunRow, type SampleRow } from '../src/index.js';
-import { serviceUrl } from '../src/testing.js';
+import { serviceUrl, testRunRow } from '../src/testing.js';
 
-function run(id: string, overrides: Partial<RunRow> = {}): RunRow {
-  const now = Date.now() / 1000;
-  return {
-    id,
-    name: 'idempotent',
-    status: 'running',
-    command: '[]',
-    cwd: '/',
-    zone: 'DE',
-    intensity_source: 'static',
-    pue: 1,
-    interval_s: 1,
-    started_at: now,
-    ended_at: null,
-    heartbeat_at: now,
-    exit_code: null,
-    pid: process.pid,
-    child_pid: null,
-    host: 'elsewhere',
-    energy_j: 0,
-    emissions_g: 0,
-    meta: '{}',
-    ...overrides,
-  };
-}
+const run = (id: string, overrides: Partial<RunRow> = {}): RunRow => ({ group_id: null, task: null, ...testRunRow({ id, name: 'idempotent', ...overrides }) });
 
 const sample = (runId: string, sensor: string, t: number, energy = 10): SampleRow => ({
   run_id: runId,

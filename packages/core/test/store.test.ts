@@ -3,33 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, newId, type RunRow, type SampleRow } from '../src/index.js';
-import { serviceUrl } from '../src/testing.js';
+import { serviceUrl, testRunRow } from '../src/testing.js';
 
-function run(id: string, overrides: Partial<RunRow> = {}): RunRow {
-  const now = Date.now() / 1000;
-  return {
-    id,
-    name: 'test',
-    status: 'running',
-    command: JSON.stringify(['sleep', '1']),
-    cwd: '/',
-    zone: 'DE',
-    intensity_source: 'static',
-    pue: 1,
-    interval_s: 1,
-    started_at: now,
-    ended_at: null,
-    heartbeat_at: now,
-    exit_code: null,
-    pid: process.pid,
-    child_pid: null,
-    host: 'elsewhere',
-    energy_j: 0,
-    emissions_g: 0,
-    meta: '{}',
-    ...overrides,
-  };
-}
+const run = (id: string, overrides: Partial<RunRow> = {}): RunRow => ({ group_id: null, task: null, ...testRunRow({ id, command: JSON.stringify(['sleep', '1']), ...overrides }) });
 
 const backends: Array<[string, () => string | undefined]> = [
   ['sqlite', () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-store-')), 'v.db')}`],

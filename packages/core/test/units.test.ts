@@ -20,17 +20,7 @@ import {
   parseWholeNumber,
   readRegion,
 } from '../src/index.js';
-
-/** The VerdantError fn throws (the test fails when it throws nothing or something else). */
-function caught(fn: () => unknown): VerdantError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('expected a VerdantError, nothing was thrown');
-}
+import { thrown as caught } from '../src/testing.js';
 
 /** Every parser refuses with exit 2 (bad input), naming the field its caller gave. */
 function refuses(fn: (field: string) => unknown, message: RegExp): VerdantError {

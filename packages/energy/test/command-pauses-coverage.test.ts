@@ -1,45 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store, constantLookup, nowS } from '@verdant/core';
-import { runCommand, type CommandResult, type CommandRun, type PauseController } from '../src/command.js';
-import type { EnergySensor } from '../src/sensor.js';
-import { summarizeRun } from '../src/summary.js';
+import { constantLookup, nowS, type Store } from '@verdant/core';
+import { runCommand, type PauseController } from '../src/process/run-command.js';
+import type { EnergySensor } from '../src/sensors/sensor.js';
+import { summarizeRun } from '../src/outputs/summary.js';
+import { cleanupTemp, finish, tempStore } from './helpers.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTemp);
 
-async function tmpStore(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), 'verdant-command-'));
-  dirs.push(dir);
-  const store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
-  stores.push(store);
-  return store;
-}
+const tmpStore = async (): Promise<Store> => (await tempStore('verdant-command-')).store;
 
 const sensor: EnergySensor = { id: 'gpu:0', kind: 'gpu', method: 'fixture', description: 'constant 100 W', estimate: false, read: async () => ({ t: nowS(), powerW: 100 }) };
 
 /** About 1 s of work in small steps: a stopped tree does not advance (a single `sleep 1` would). */
 const WORK = ['sh', '-c', 'i=0; while [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done'];
-
-/** The run's result, or a stopped run and a failure if it has not ended in time (so a regression cannot hang the suite). */
-async function finish(run: CommandRun, withinS: number): Promise<CommandResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), withinS * 1000)));
-  const first = await Promise.race([run.done, late]);
-  clearTimeout(timer);
-  if (first === 'late') {
-    await run.stop('test timed out', 0.5);
-    await run.done;
-    throw new Error(`the run did not finish within ${withinS} s`);
-  }
-  return first;
-}
 
 describe('runCommand: paused periods', () => {
   it('records each pause with its start, end and reason in the run meta', async () => {

@@ -1,36 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerdantError, constantLookup } from '@verdant/core';
-import { measureCommand } from '../src/measure/measure.js';
-import { parseRunSpec, type RunSpecInput } from '../src/measure/spec.js';
+import { measureCommand } from '../src/run/measure-command.js';
+import { parseRunSpec, type RunSpecInput } from '../src/run/spec.js';
+import { cleanupTemp, tempDir } from './helpers.js';
+import { thrown } from '@verdant/core/testing';
 
-const dirs: string[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  await cleanupTemp();
 });
 
-function tmp(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'verdant-measure-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** What parseRunSpec (or measureCommand) threw. */
-function thrown(fn: () => unknown): VerdantError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('nothing was thrown');
-}
+const tmp = (): string => tempDir('verdant-measure-');
 
 const ARGV = ['true'];
 

@@ -3,10 +3,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerdantError, constantLookup } from '@verdant/core';
-import { RamModelProvider, TdpModelProvider, discoverSensors } from '../src/sensors/index.js';
+import { RamModelSource, TdpModelSource, discoverSensors } from '../src/sensors/index.js';
 import { memTotalBytes } from '../src/sensors/procfs.js';
-import { Tracker } from '../src/tracker.js';
-import type { EnergySensor } from '../src/sensor.js';
+import { Tracker } from '../src/measurement/tracker.js';
+import type { EnergySensor } from '../src/sensors/sensor.js';
 import { cleanupTemp, context, copyFixture, FIXTURES, sleep } from './sensors/helpers.js';
 
 afterEach(cleanupTemp);
@@ -21,7 +21,7 @@ describe('tdp-model: the last interval of a command that has exited', () => {
   it("charges the root's final CPU time from the reaped child's rusage instead of 0", async () => {
     const proc = copyFixture('procfs-basic'); // Xeon 8380 x 2 = 540 W over 4 CPUs: 135 J per CPU-second
     writeSelfStat(proc, 0);
-    const [sensor] = await new TdpModelProvider().discover(context({ procfs: proc, rootPid: 100 }));
+    const [sensor] = await new TdpModelSource().discover(context({ procfs: proc, rootPid: 100 }));
     expect((await sensor!.read()).energyJ).toBe(0); // tree seen: 730 ticks = 7.3 CPU-s
     await sleep(400);
     // The root exits and is reaped: its tree leaves procfs, and its whole time (7.3 s seen + 1 s since the
@@ -39,7 +39,7 @@ describe('tdp-model: the last interval of a command that has exited', () => {
     const proc = copyFixture('procfs-basic');
     writeSelfStat(proc, 50);
     const ctx = context({ procfs: proc });
-    const [sensor] = await new TdpModelProvider().discover(ctx);
+    const [sensor] = await new TdpModelSource().discover(ctx);
     await sensor!.read(); // machine mode: no run yet
     await sleep(2000);
     for (const pid of [100, 101, 102]) rmSync(join(proc, String(pid)), { recursive: true });
@@ -50,14 +50,14 @@ describe('tdp-model: the last interval of a command that has exited', () => {
 
   it('without a readable rusage (no self in procfs) the behaviour is the old one: nothing, never negative', async () => {
     const proc = copyFixture('procfs-basic');
-    const [sensor] = await new TdpModelProvider().discover(context({ procfs: proc, rootPid: 100 }));
+    const [sensor] = await new TdpModelSource().discover(context({ procfs: proc, rootPid: 100 }));
     await sensor!.read();
     for (const pid of [100, 101, 102]) rmSync(join(proc, String(pid)), { recursive: true });
     expect((await sensor!.read()).energyJ).toBe(0);
   });
 
   it('on the real procfs: a short CPU-bound command is charged its CPU time, not 0', async () => {
-    const [sensor] = await new TdpModelProvider().discover({ ...context({}), procfsRoot: '/proc', sysfsRoot: '/sys', rootPid: () => child.pid });
+    const [sensor] = await new TdpModelSource().discover({ ...context({}), procfsRoot: '/proc', sysfsRoot: '/sys', rootPid: () => child.pid });
     const cpuJ = (sensor as unknown as { tdpW: number }).tdpW / (await import('../src/sensors/procfs.js').then((m) => m.cpuCount('/proc')));
     // Burns CPU, then reports its own CPU time (user + system, s) as it exits.
     const script = 'const t=Date.now();let x=0;while(Date.now()-t<400)x+=Math.sqrt(x+1);const u=process.cpuUsage();console.log((u.user+u.system)/1e6)';
@@ -91,7 +91,7 @@ describe('ram-model: rss (default) or machine', () => {
   it('rejects an unknown mode before discovering anything', async () => {
     const ctx = context({ procfs: join(FIXTURES, 'procfs-basic') });
     await expect(discoverSensors(ctx, { ram: 'installed' as never })).rejects.toMatchObject({ field: 'ram', exitCode: 2 });
-    expect(() => new RamModelProvider('all' as never)).toThrow(VerdantError);
+    expect(() => new RamModelSource('all' as never)).toThrow(VerdantError);
   });
 
   it('parallel runs of `sleep` are each charged their own few MB, not the whole machine', async () => {
@@ -99,7 +99,7 @@ describe('ram-model: rss (default) or machine', () => {
     const runOne = async (mode: 'rss' | 'machine') => {
       const child = spawn('sleep', ['1.2'], { stdio: 'ignore' });
       await new Promise((r) => child.once('spawn', r));
-      const sensors: EnergySensor[] = await new RamModelProvider(mode).discover({ ...context({}), procfsRoot: '/proc', rootPid: () => child.pid });
+      const sensors: EnergySensor[] = await new RamModelSource(mode).discover({ ...context({}), procfsRoot: '/proc', rootPid: () => child.pid });
       const tracker = new Tracker({ name: 'sleep', sensors, lookup: constantLookup(100), intervalS: 0.2 });
       await tracker.start();
       await new Promise((r) => child.once('close', r));

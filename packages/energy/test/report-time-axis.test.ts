@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SampleRow } from '@verdant/core';
-import { renderRunReport } from '../src/report/html.js';
-import type { RunSummary } from '../src/summary.js';
+import { renderRunReport } from '../src/outputs/report-html.js';
+import type { RunSummary } from '../src/outputs/summary.js';
 
 const START = Date.parse('2026-03-10T09:00:11.800Z') / 1000;
 

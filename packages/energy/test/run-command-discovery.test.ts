@@ -1,47 +1,25 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store, constantLookup } from '@verdant/core';
-import { runCommand, type CommandResult, type CommandRun } from '../src/command.js';
+import { constantLookup, type Store } from '@verdant/core';
+import { runCommand } from '../src/process/run-command.js';
 import { RAM_WATTS_PER_GIB } from '../src/sensors/index.js';
-import { summarizeRun, type RunSummary } from '../src/summary.js';
+import { summarizeRun, type RunSummary } from '../src/outputs/summary.js';
+import { cleanupTemp, finish, tempStore } from './helpers.js';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTemp);
 
 /**
  * A store, and an environment where discovery finds a fixture GPU of 100 W beside the CPU and RAM models (an empty
  * sysfs: no RAPL), so the models attribute to whatever process tree discovery was told about.
  */
 async function sandbox(): Promise<{ store: Store; env: NodeJS.ProcessEnv }> {
-  const dir = mkdtempSync(join(tmpdir(), 'verdant-discovery-'));
-  dirs.push(dir);
+  const { store, dir } = await tempStore('verdant-discovery-');
   const sensors = join(dir, 'sensors.json');
   writeFileSync(sensors, JSON.stringify({ sensors: [{ id: 'gpu:0', kind: 'gpu', powerW: 100 }], exclusive: false }));
   const sysfs = join(dir, 'sysfs');
   mkdirSync(sysfs);
-  const store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
-  stores.push(store);
   return { store, env: { ...process.env, VERDANT_FAKE_SENSORS: sensors, VERDANT_SYSFS_ROOT: sysfs, VERDANT_NVML: '0' } };
-}
-
-/** The run's result, or a stopped run and a failure if it has not ended in time (a regression cannot hang the suite). */
-async function finish(run: CommandRun, withinS: number): Promise<CommandResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), withinS * 1000)));
-  const first = await Promise.race([run.done, late]);
-  clearTimeout(timer);
-  if (first === 'late') {
-    await run.stop('test timed out', 0.5);
-    await run.done;
-    throw new Error(`the run did not finish within ${withinS} s`);
-  }
-  return first;
 }
 
 /** The resident memory the RAM model charged on average over the run, MiB. */

@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, constantLookup, newId, type RunRow, type RunStatus } from '@verdant/core';
-import { measureCommand } from '../src/measure/measure.js';
-import { runGroupOf } from '../src/measure/group.js';
-import { parseRunSpec } from '../src/measure/spec.js';
-import { groupStatus, summarizeGroup, toGroupSummary } from '../src/summary.js';
+import { testRunRow } from '@verdant/core/testing';
+import { measureCommand } from '../src/run/measure-command.js';
+import { runGroupOf } from '../src/run/group.js';
+import { parseRunSpec } from '../src/run/spec.js';
+import { groupStatus, summarizeGroup, toGroupSummary } from '../src/outputs/summary.js';
+import { cleanupTemp, tempDir } from './helpers.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanupTemp);
 
 describe('runGroupOf: which group a measured command joins', () => {
   it.each<[string, NodeJS.ProcessEnv, string | undefined, ReturnType<typeof runGroupOf>]>([
@@ -39,32 +37,9 @@ describe('parseRunSpec: group and host', () => {
   });
 });
 
-function row(id: string, overrides: Partial<RunRow>): RunRow {
-  return {
-    id,
-    name: 'train',
-    status: 'succeeded',
-    command: '[]',
-    cwd: '/',
-    zone: 'DE',
-    intensity_source: 'static',
-    pue: 1,
-    interval_s: 1,
-    started_at: 1000,
-    ended_at: 1100,
-    heartbeat_at: 1100,
-    exit_code: 0,
-    pid: 1,
-    child_pid: null,
-    host: 'a',
-    energy_j: 0,
-    emissions_g: 0,
-    meta: '{}',
-    group_id: 'g',
-    task: null,
-    ...overrides,
-  };
-}
+/** An ended member of group "g" on host "a". */
+const row = (id: string, overrides: Partial<RunRow>): RunRow =>
+  ({ group_id: 'g', task: null, ...testRunRow({ id, name: 'train', status: 'succeeded', started_at: 1000, ended_at: 1100, heartbeat_at: 1100, exit_code: 0, pid: 1, host: 'a', ...overrides }) });
 
 describe('toGroupSummary', () => {
   it('sums energy, emissions and live power per host and in total, members by host then numeric task', () => {
@@ -120,8 +95,7 @@ function sandbox(dir: string, tag: string, powerW: number): NodeJS.ProcessEnv {
 
 describe('measureCommand in a run group', () => {
   it('two members on two hosts (VERDANT_HOSTNAME) join the spec group; the group is the sum of its members', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'verdant-groups-'));
-    dirs.push(dir);
+    const dir = tempDir('verdant-groups-');
     const group = `pair-${newId('g')}`;
     const lookup = constantLookup(400, 'DE');
     const member = (host: string, powerW: number) =>
@@ -157,8 +131,7 @@ describe('measureCommand in a run group', () => {
   }, 60_000);
 
   it('a malformed VERDANT_HOSTNAME is refused (exit 3) before the store is opened or the command started', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'verdant-groups-'));
-    dirs.push(dir);
+    const dir = tempDir('verdant-groups-');
     const marker = join(dir, 'started');
     const err = await measureCommand({
       ...parseRunSpec({ argv: ['touch', marker] }),

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, Store, constantLookup, isVerdantError, type SampleRow } from '@verdant/core';
-import { runCommand } from '../src/command.js';
-import { Tracker } from '../src/tracker.js';
-import type { EnergySensor, SensorReading } from '../src/sensor.js';
+import { runCommand } from '../src/process/run-command.js';
+import { Tracker } from '../src/measurement/tracker.js';
+import type { EnergySensor, SensorReading } from '../src/sensors/sensor.js';
 
 /** A counter sensor of constant power on a clock the test drives. */
 class ClockSensor implements EnergySensor {

@@ -1,15 +1,10 @@
 import { mkdtempSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Store, constantLookup, stepLookup, type IntensityLookup, type IntensityPoint } from '@verdant/core';
-import { SensorIntegrator } from '../src/integrate.js';
-import { ProgressReader, parseProgressLine } from '../src/progress.js';
-import { predict } from '../src/predict.js';
-import { checkBudget } from '../src/budget.js';
-import { Tracker } from '../src/tracker.js';
-import type { EnergySensor, SensorReading } from '../src/sensor.js';
+import { Tracker } from '../src/measurement/tracker.js';
+import type { EnergySensor, SensorReading } from '../src/sensors/sensor.js';
 
 /** A sensor of constant power whose clock the test controls. */
 class ClockSensor implements EnergySensor {
@@ -30,60 +25,6 @@ class ClockSensor implements EnergySensor {
 }
 
 const tmpStore = () => Store.open({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-energy-')), 'v.db')}` });
-
-describe('SensorIntegrator', () => {
-  it('differences counters, integrates power by trapezoid, and survives a counter reset', () => {
-    const c = new SensorIntegrator();
-    expect(c.next({ t: 0, energyJ: 100 })).toBeUndefined();
-    expect(c.next({ t: 2, energyJ: 600 })).toEqual({ energyJ: 500, powerW: 250, dt: 2 });
-    // counter went backwards (driver reload) and the reading has power: use power for that interval
-    expect(c.next({ t: 3, energyJ: 10, powerW: 100 })?.energyJ).toBe(100);
-    const p = new SensorIntegrator();
-    p.next({ t: 0, powerW: 100 });
-    expect(p.next({ t: 1, powerW: 300 })).toEqual({ energyJ: 200, powerW: 200, dt: 1 });
-  });
-});
-
-describe('progress channel', () => {
-  it('parses fractions, steps and epochs, and ignores noise', () => {
-    expect(parseProgressLine('{"progress":0.25}', 5)?.fraction).toBe(0.25);
-    expect(parseProgressLine('{"step":30,"total":120}', 5)?.fraction).toBe(0.25);
-    expect(parseProgressLine('{"epoch":1,"epochs":4}', 5)?.fraction).toBe(0.25);
-    expect(parseProgressLine('not json', 5)).toBeUndefined();
-    expect(parseProgressLine('{"step":3}', 5)).toBeUndefined();
-  });
-
-  it('reads appended lines, keeping a partial line for the next poll', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'verdant-progress-')), 'p');
-    const r = new ProgressReader(file);
-    expect(await r.poll(1)).toBeUndefined();
-    await appendFile(file, '{"progress":0.1}\n{"progress":0.2}\n{"progr');
-    expect((await r.poll(2))?.fraction).toBe(0.2);
-    await appendFile(file, 'ess":0.5}\n');
-    expect((await r.poll(3))?.fraction).toBe(0.5);
-    await r.close();
-  });
-});
-
-describe('predict', () => {
-  it('extrapolates time and energy from progress and charges the rest at the future intensity', () => {
-    const lookup: IntensityLookup = { zone: 'X', source: 't', at: (t) => (t < 1000 ? 100 : 300) };
-    const p = predict({ fraction: 0.25, startedAt: 0, now: 100, energyJ: 3.6e6, emissionsG: 100, lookup })!;
-    expect(p.total_duration_s).toBeCloseTo(400);
-    expect(p.remaining_s).toBeCloseTo(300);
-    expect(p.total_energy_j).toBeCloseTo(4 * 3.6e6);
-    expect(p.total_emissions_g).toBeCloseTo(100 + 3 * 100); // rest before t=1000 at 100 g/kWh
-    expect(predict({ fraction: 0.001, startedAt: 0, now: 1, energyJ: 1, emissionsG: 1, lookup })).toBeUndefined();
-  });
-});
-
-describe('checkBudget', () => {
-  it('names the limit passed', () => {
-    expect(checkBudget({ energyJ: 10, emissionsG: 1 }, { onExceed: 'warn', maxEnergyJ: 20 })).toBeUndefined();
-    expect(checkBudget({ energyJ: 30, emissionsG: 1 }, { onExceed: 'warn', maxEnergyJ: 20 })?.kind).toBe('energy');
-    expect(checkBudget({ energyJ: 30, emissionsG: 5 }, { onExceed: 'stop', maxEmissionsG: 2 })?.kind).toBe('emissions');
-  });
-});
 
 describe('Tracker', () => {
   let store: Store | undefined;
@@ -138,5 +79,31 @@ describe('Tracker', () => {
     const snap = await tracker.stop('succeeded', 0);
     expect(snap.energyJ).toBeCloseTo(3600);
     expect(snap.emissionsG).toBeCloseTo(0.2);
+  });
+
+  it('samples at every interval but writes to the store every 5 s by default', async () => {
+    // The sampling timer and the wall clock are the test's: five one-second intervals pass in an instant.
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'], now: 1_000_000 });
+    try {
+      store = await tmpStore();
+      const clock = { t: 1000 };
+      const tracker = new Tracker({ name: 'cadence', sensors: [new ClockSensor('gpu:0', 'gpu', 'c', 100, clock)], lookup: constantLookup(300), intervalS: 1, store });
+      const seen: number[] = [];
+      tracker.on('sample', (snap) => seen.push(snap.energyJ));
+      await tracker.start();
+      for (let i = 1; i <= 4; i++) {
+        clock.t += 1;
+        await vi.advanceTimersByTimeAsync(1000);
+      }
+      expect(seen).toEqual([100, 200, 300, 400]); // every interval is measured
+      expect(await store.samples(tracker.runId)).toHaveLength(0); // ... and held
+      clock.t += 1;
+      await vi.advanceTimersByTimeAsync(1000); // the fifth second: a write starts in the background
+      await vi.waitFor(async () => expect((await store!.samples(tracker.runId)).map((x) => x.t)).toEqual([1001, 1002, 1003, 1004, 1005]), { timeout: 5000 });
+      expect((await store.getRun(tracker.runId))?.energy_j).toBeCloseTo(500, 9);
+      await tracker.stop('succeeded', 0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,4 +1,4 @@
-export * from './provider.js';
+export type { IntensityQueryOptions, ZoneInfo, IntensityProvider } from './provider.js';
 // Static yearly averages (@tgwf/co2)
 export { StaticProvider, staticLookup, staticZoneInfos, type StaticOptions } from './static/static-provider.js';
 export { matchStaticZone, staticFigure, type StaticMatch, type StaticFigure } from './static/resolve-static.js';
@@ -19,15 +19,94 @@ export {
   lookupCloudRegion,
   normalizeCloudRegionId,
   isCloudRegionId,
-  CLOUD_PROVIDERS,
+  CLOUDS,
   type CloudRegion,
-  type CloudProvider,
+  type Cloud,
 } from './zones/cloud-regions.js';
 export { closestMatches, editDistance } from './zones/suggest.js';
 export { gridDataDir } from './zones/data-dir.js';
 // Forecasts from history
-export * from './forecast/index.js';
+export {
+  forecast,
+  SEASONAL_SOURCE,
+  persistenceForecast,
+  seasonalNaiveForecast,
+  evaluateForecasts,
+  DEFAULT_MODELS,
+  type ForecastOptions,
+  type EvaluationOptions,
+  type Forecaster,
+  type HorizonScore,
+} from './forecast/index.js';
 // Live HTTP providers and the fallback chain
-export * from './providers/index.js';
+export {
+  Redactor,
+  parseRetryAfter,
+  LiveProviderBase,
+  defineLiveProvider,
+  envUrl,
+  missingSetting,
+  isProviderError,
+  ProviderError,
+  Resilience,
+  isLiveProvider,
+  ELECTRICITYMAPS_DEFAULT_URL,
+  ElectricityMapsProvider,
+  electricityMapsProvider,
+  WATTTIME_DEFAULT_URL,
+  WattTimeProvider,
+  wattTimeProvider,
+  parseUkZone,
+  isUkSubZone,
+  UKGRID_DEFAULT_URL,
+  UK_REGIONS,
+  UkGridProvider,
+  ukGridProvider,
+  registerLiveProvider,
+  liveProviderDescriptors,
+  liveProviderNames,
+  zoneOwner,
+  LIVE_PROVIDERS,
+  FallbackChain,
+  createProvider,
+  liveProviders,
+  providersConfigFromEnv,
+  providerFromEnv,
+  type LiveProviderCommon,
+  type LiveProviderDescriptor,
+  type ProviderFailureKind,
+  type ProviderErrorOptions,
+  type ResilienceOptions,
+  type LiveProvider,
+  type GeoLocation,
+  type ElectricityMapsOptions,
+  type ElectricityMapsSettings,
+  type WattTimeOptions,
+  type WattTimeSettings,
+  type UkTarget,
+  type UkGridOptions,
+  type UkGridSettings,
+  type LiveProviderName,
+  type LiveProviderSettings,
+  type ChainLink,
+  type LinkFailure,
+  type IntensityAnswer,
+  type ChainPoint,
+  type ForecastModel,
+  type FallbackChainOptions,
+  type ProvidersConfig,
+  type ProviderFromEnvOptions,
+} from './providers/index.js';
 // Queries with provenance and trace specs, shared by the CLI and the server
-export * from './service/index.js';
+export {
+  queryIntensityAt,
+  queryHistory,
+  queryForecast,
+  querySeries,
+  loadTraceSpecs,
+  traceProviderFromSpecs,
+  resolveLocation,
+  type QueryAnswer,
+  type QueryOptions,
+  type TraceSpecOptions,
+} from './service/index.js';

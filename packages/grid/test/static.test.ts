@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { StaticProvider, loadTrace, shippedTracePath, staticLookup } from '../src/index.js';
-import { thrown } from './helpers.js';
+import { thrown } from '@verdant/core/testing';
 
 // The package's own data, read independently, is the oracle for the figures we serve.
 const tgwf = createRequire(import.meta.url)('@tgwf/co2/data');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode, VerdantError } from '@verdant/core';
+import { ExitCode } from '@verdant/core';
 import {
   checkTraceCovers,
   loadTrace,
@@ -10,28 +10,9 @@ import {
   traceLookup,
   type IntensityTrace,
 } from '../src/index.js';
+import { rejection as rejected, thrown } from '@verdant/core/testing';
 
 const utc = (iso: string): number => Date.parse(iso) / 1000;
-
-function thrown(fn: () => unknown): VerdantError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('expected a VerdantError');
-}
-
-async function rejected(p: Promise<unknown>): Promise<VerdantError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(VerdantError);
-    return e as VerdantError;
-  }
-  throw new Error('expected a VerdantError');
-}
 
 describe('trace coverage', () => {
   let es2023: IntensityTrace;

@@ -2,17 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { VerdantError } from '@verdant/core';
 import { loadTrace, parseTrace, shippedTracePath, shippedTraces, traceLookup } from '../src/index.js';
+import { rejection } from '@verdant/core/testing';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const utc = (iso: string): number => Date.parse(iso) / 1000;
-
-async function rejection(p: Promise<unknown>): Promise<VerdantError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(VerdantError);
-  return e as VerdantError;
-}
 
 describe('loadTrace: shipped Electricity Maps portal CSVs', () => {
   const shipped = shippedTraces();

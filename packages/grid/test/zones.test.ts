@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { VerdantError } from '@verdant/core';
 import {
-  CLOUD_PROVIDERS,
+  CLOUDS,
   DEFAULT_ZONE,
   closestMatches,
   cloudRegions,
@@ -17,7 +17,7 @@ import {
   shippedTracePath,
   staticLookup,
 } from '../src/index.js';
-import { thrown } from './helpers.js';
+import { thrown } from '@verdant/core/testing';
 
 describe('cloud regions', () => {
   it.each([
@@ -40,7 +40,7 @@ describe('cloud regions', () => {
   });
 
   it('covers at least 15 regions of each cloud, each with a location and a source', () => {
-    for (const cloud of CLOUD_PROVIDERS) {
+    for (const cloud of CLOUDS) {
       const regions = listCloudRegions(cloud);
       expect(regions.length, cloud).toBeGreaterThanOrEqual(15);
       for (const r of regions) {

@@ -14,7 +14,6 @@ import {
   parseJobRequest,
   registerExecutor,
   submitJob,
-  toStatus,
   type Executor,
   type IntensitySource,
   type JobHandle,
@@ -22,6 +21,7 @@ import {
   type JobRequest,
   type JobStatus,
 } from '../src/index.js';
+import { toStatus } from '../src/executor/local-executor.js';
 
 /** A batch system's stand-in: jobs it was given, which it finished, which it was told to cancel. */
 class FakeBatch {

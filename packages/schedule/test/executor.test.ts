@@ -1,24 +1,17 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nowS, Store } from '@verdant/core';
+import { nowS, type Store } from '@verdant/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServeScheduler, JobQueue, JobScheduler, LocalExecutor, submitJob, TrackedRunner, type IntensitySource, type JobRecord } from '../src/index.js';
+import { createServeScheduler, JobScheduler, LocalExecutor, submitJob, TrackedRunner, type IntensitySource, type JobQueue, type JobRecord } from '../src/index.js';
+import { closeQueueStore, openQueueStore, outputLines as lines, untilState, waitFor } from './helpers.js';
 
 let store: Store;
 let dir: string;
 let queue: JobQueue;
 const schedulers: JobScheduler[] = [];
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdant-exec-'));
-  store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
-  queue = JobQueue.of(store);
-});
-afterAll(async () => {
-  for (const s of schedulers) await s.stop({ abandon: true });
-  await store?.close();
-});
+beforeAll(async () => ({ store, dir, queue } = await openQueueStore('verdant-exec-')));
+afterAll(() => closeQueueStore(store, schedulers));
 
 /** A settable intensity, as a provider would report it. */
 function dial(initial: number): IntensitySource & { value: number } {
@@ -37,22 +30,8 @@ async function submit(name: string, script: string, extra: Record<string, unknow
   return job;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const stateOf = async (id: string) => (await queue.get(id))!.state;
-const until = (id: string, ...states: string[]) => waitFor(`${id} to be ${states.join('|')}`, async () => {
-  const j = await queue.get(id);
-  return j && states.includes(j.state) ? j : undefined;
-});
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+const until = (id: string, ...states: string[]) => untilState(queue, id, ...states);
 
 describe('local scheduler', () => {
   it('runs due jobs, records exit codes and output, and leaves future jobs alone', async () => {

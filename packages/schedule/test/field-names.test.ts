@@ -1,23 +1,15 @@
-import { ExitCode, isVerdantError, type IntensityPoint, type VerdantError } from '@verdant/core';
+import { ExitCode, type IntensityPoint } from '@verdant/core';
 import type { IntensityProvider } from '@verdant/grid';
 import { describe, expect, it } from 'vitest';
-import { buildBatchInstance, intensityCurve, planFromProvider, runSimulation } from '../src/index.js';
+import { intensityCurve, planFromProvider, runSimulation } from '../src/index.js';
+import { buildBatchInstance } from '../src/planner/batch-model.js';
+import { rejection } from '@verdant/core/testing';
 
 // The library names its own fields (the request's keys); only the faces translate them into a CLI flag or a
 // body field. None of these errors may name a flag such as --region or --duration.
 
 const H = 3600;
 const T0 = Date.UTC(2030, 0, 1) / 1000;
-
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<VerdantError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    if (isVerdantError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VerdantError');
-}
 
 /** Hourly points of 100 g/kWh over [from, to). */
 function flat(from: number, to: number): IntensityPoint[] {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isVerdantError } from '@verdant/core';
-import {
-  assignmentCost,
-  buildBatchInstance,
-  createRng,
-  heuristicSchedule,
-  intensityCurve,
-  isFeasible,
-  normalizeJob,
-  planBatch,
-  solveBatchLp,
-  type BatchInstance,
-  type JobSpec,
-} from '../src/index.js';
+import { createRng, intensityCurve, planBatch, type JobSpec } from '../src/index.js';
+import { assignmentCost, buildBatchInstance, isFeasible, type BatchInstance } from '../src/planner/batch-model.js';
+import { heuristicSchedule } from '../src/planner/heuristic.js';
+import { solveBatchLp } from '../src/planner/milp.js';
+import { normalizeJob } from '../src/planner/validate.js';
 import { series } from './planner-helpers.js';
 
 const T0 = 1_700_000_000;

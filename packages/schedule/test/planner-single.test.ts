@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isVerdantError, type VerdantError } from '@verdant/core';
-import { bestChunkedSchedule, createRng, intensityCurve, planAcrossZones, planJob, type Chunk } from '../src/index.js';
-import { chunkedScheduleDp } from '../src/planner/interruptible.js';
+import { thrown as catchErr } from '@verdant/core/testing';
+import { createRng, intensityCurve, planAcrossZones, planJob, type Chunk } from '../src/index.js';
+import { bestChunkedSchedule, chunkedScheduleDp } from '../src/planner/interruptible.js';
 import { series, slowIntegral } from './planner-helpers.js';
 
 const T0 = 1_700_000_000;
 const H = 3600;
-
-function catchErr(fn: () => unknown): VerdantError {
-  try {
-    fn();
-  } catch (e) {
-    if (isVerdantError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VerdantError');
-}
 
 describe('planJob, one uninterrupted run', () => {
   it('finds the cheapest window and reports the saving against starting now', () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Store, type IntensityPoint } from '@verdant/core';
 import { serviceUrl } from '@verdant/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueue, parseJobRequest, planSubmission, pointsSource, type JobPlanSummary } from '../src/index.js';
+import { JobQueue, parseJobRequest, pointsSource, type JobPlanSummary } from '../src/index.js';
+import { planSubmission } from '../src/executor/plan-job.js';
 
 const T0 = 1_800_000_000;
 

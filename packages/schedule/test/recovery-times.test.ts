@@ -1,40 +1,23 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nowS, pidAlive, Store, toIso } from '@verdant/core';
+import { nowS, pidAlive, toIso, type Store } from '@verdant/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueue, JobScheduler, jobToJson, submitJob, type JobRecord } from '../src/index.js';
+import { JobScheduler, jobToJson, submitJob, type JobQueue, type JobRecord } from '../src/index.js';
+import { closeQueueStore, openQueueStore, waitFor } from './helpers.js';
 
 let store: Store;
 let dir: string;
 let queue: JobQueue;
 const schedulers: JobScheduler[] = [];
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdant-recovery-'));
-  store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
-  queue = JobQueue.of(store);
-});
-afterAll(async () => {
-  for (const s of schedulers) await s.stop({ abandon: true });
-  await store?.close();
-});
+beforeAll(async () => ({ store, dir, queue } = await openQueueStore('verdant-recovery-')));
+afterAll(() => closeQueueStore(store, schedulers));
 
 /** A scheduler on a clock the test moves by hand: times in messages and counted running time are exact. */
 function scheduler(clock: { t: number }): JobScheduler {
   const s = new JobScheduler({ store, clock: () => clock.t, tickS: 5, leaseS: 30, stopGraceS: 1 });
   schedulers.push(s);
   return s;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function startedJob(name: string, script: string, clock: { t: number }): Promise<{ job: JobRecord; s1: JobScheduler; t0: number }> {

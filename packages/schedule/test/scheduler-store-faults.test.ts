@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nowS, Store } from '@verdant/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue, JobScheduler, submitJob, type JobRecord, type JobRunner } from '../src/index.js';
+import { closeQueueStore, openQueueStore, outputLines as lines, untilState, waitFor } from './helpers.js';
 
 let store: Store;
 let url: string;
@@ -13,15 +13,10 @@ let queue: JobQueue;
 const schedulers: JobScheduler[] = [];
 const others: Store[] = [];
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdant-sched-faults-'));
-  url = `sqlite:${join(dir, 'v.db')}`;
-  // A short busy timeout: the lock below outlasts it many times over, as a long writer outlasts the default.
-  store = await Store.open({ url, busyTimeoutMs: 100 });
-  queue = JobQueue.of(store);
-});
+// A short busy timeout: the lock below outlasts it many times over, as a long writer outlasts the default.
+beforeAll(async () => ({ store, url, dir, queue } = await openQueueStore('verdant-sched-faults-', { busyTimeoutMs: 100 })));
 afterAll(async () => {
-  for (const s of schedulers) await s.stop({ abandon: true });
+  await closeQueueStore(undefined, schedulers);
   for (const s of others) await s.close();
   await store?.close();
 });
@@ -38,22 +33,7 @@ async function submit(name: string, script: string, startInS = 0): Promise<JobRe
   return job;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const until = (id: string, ...states: string[]) =>
-  waitFor(`${id} to be ${states.join('|')}`, async () => {
-    const j = await queue.get(id);
-    return j && states.includes(j.state) ? j : undefined;
-  });
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+const until = (id: string, ...states: string[]) => untilState(queue, id, ...states);
 const eventStates = async (id: string) => (await queue.events(id)).map((e) => e.state);
 
 /** Another connection takes SQLite's write lock and holds it until released (a long writer in another process). */

@@ -1,22 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, isVerdantError, nowS, Store, type VerdantError } from '@verdant/core';
-import { serviceUrl } from '@verdant/core/testing';
+import { ExitCode, nowS, type Store } from '@verdant/core';
+import { rejection, serviceUrl } from '@verdant/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelJob, JobQueue, SlurmExecutor, submitJob, type JobRecord } from '../src/index.js';
+import { cancelJob, SlurmExecutor, submitJob, type JobQueue, type JobRecord } from '../src/index.js';
+import { openQueueStore } from './helpers.js';
 
 const slurm = serviceUrl('slurm');
-
-async function rejection(p: Promise<unknown>): Promise<VerdantError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVerdantError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VerdantError');
-}
 
 describe.skipIf(!slurm)('Slurm: state read before acting, times whatever SLURM_TIME_FORMAT says (real one-node cluster)', () => {
   let store: Store;
@@ -26,10 +16,8 @@ describe.skipIf(!slurm)('Slurm: state read before acting, times whatever SLURM_T
   const submitted: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verdant-slurm-state-'));
-    store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
+    ({ store, dir, queue } = await openQueueStore('verdant-slurm-state-'));
     exec = new SlurmExecutor(store);
-    queue = JobQueue.of(store);
   });
   afterAll(async () => {
     for (const id of submitted) await exec.client.cancel(id).catch(() => undefined);

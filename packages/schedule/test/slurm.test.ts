@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { nowS, Store } from '@verdant/core';
+import { nowS, type Store } from '@verdant/core';
 import { serviceUrl } from '@verdant/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlurmExecutor, submitJob, type JobRecord } from '../src/index.js';
+import { openQueueStore } from './helpers.js';
 
 const slurm = serviceUrl('slurm');
 
@@ -15,8 +15,7 @@ describe.skipIf(!slurm)('Slurm executor (real one-node cluster)', () => {
   const submitted: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'verdant-slurm-'));
-    store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
+    ({ store, dir } = await openQueueStore('verdant-slurm-'));
     exec = new SlurmExecutor(store);
   });
   afterAll(async () => {

@@ -1,27 +1,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExitCode, isVerdantError, Store, type IntensityPoint, type VerdantError } from '@verdant/core';
+import { ExitCode, Store, type IntensityPoint } from '@verdant/core';
 import { FallbackChain, StaticProvider, matchStaticZone, staticFigure, type IntensityProvider } from '@verdant/grid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { intensityCurve, JobQueue, planFromProvider, planJob, planSubmission, parseJobRequest, providerSource, submitJob } from '../src/index.js';
+import { intensityCurve, JobQueue, planFromProvider, planJob, parseJobRequest, providerSource, submitJob } from '../src/index.js';
+import { planSubmission } from '../src/executor/plan-job.js';
 import { slowIntegral } from './planner-helpers.js';
+import { rejection } from '@verdant/core/testing';
 
 const H = 3600;
 const utc = (iso: string): number => Date.parse(iso) / 1000;
 /** Offline, with an empty store: the chain answers from its static yearly averages, as `VERDANT_OFFLINE=1` does. */
 const offlineChain = (now: number): FallbackChain => new FallbackChain({ live: [], model: null, static: new StaticProvider({ clock: () => now }), now: () => now });
 const figure = (zone: string, year: number): number => staticFigure(matchStaticZone(zone), 'average', year).gPerKwh;
-
-async function rejection(p: Promise<unknown>): Promise<VerdantError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isVerdantError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a VerdantError');
-}
 
 describe('series whose steps differ in length', () => {
   it('static yearly points of 365 and 366 days make one curve with the same integrals', async () => {

@@ -1,2 +1,2 @@
-export * from './app.js';
-export * from './auth.js';
+export { buildServer, type ServerOptions } from './app.js';
+export { assertTokenForHost, MIN_PUBLIC_TOKEN_LENGTH } from './auth.js';

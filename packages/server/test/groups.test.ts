@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, newId, nowS, type NewRunRow } from '@verdant/core';
-import { serviceUrl } from '@verdant/core/testing';
+import { serviceUrl, testRunRow } from '@verdant/core/testing';
 import { buildServer } from '../src/index.js';
 
 /** One sample line of a Prometheus page with these labels: its value, or undefined. */
@@ -17,32 +17,10 @@ function metric(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
+/** A member of `group` on `host` that started a minute ago (hourly interval: the test writes its samples itself). */
 function member(group: string, host: string, task: string, overrides: Partial<NewRunRow> = {}): NewRunRow {
   const now = nowS();
-  return {
-    id: newId('r'),
-    name: 'train',
-    status: 'running',
-    command: '["python","train.py"]',
-    cwd: '/',
-    zone: 'DE',
-    intensity_source: 'static',
-    pue: 1,
-    interval_s: 3600,
-    started_at: now - 60,
-    ended_at: null,
-    heartbeat_at: now,
-    exit_code: null,
-    pid: process.pid,
-    child_pid: null,
-    host,
-    energy_j: 0,
-    emissions_g: 0,
-    meta: '{}',
-    group_id: group,
-    task,
-    ...overrides,
-  };
+  return testRunRow({ name: 'train', command: '["python","train.py"]', interval_s: 3600, started_at: now - 60, heartbeat_at: now, host, group_id: group, task, ...overrides });
 }
 
 /** Records a member as a tracker does: the run, one sample of `powerW` over 60 s ending at `t`, and its totals. */

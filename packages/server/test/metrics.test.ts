@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, constantLookup, migrations, newId, nowS, type RunRow } from '@verdant/core';
-import { serviceUrl } from '@verdant/core/testing';
+import { serviceUrl, testRunRow } from '@verdant/core/testing';
 import { createAgentMetrics } from '@verdant/agents';
 import { Tracker, type EnergySensor } from '@verdant/energy';
 import { buildServer } from '../src/index.js';
@@ -41,29 +41,10 @@ function value(series: Series[], metric: string, labels: Record<string, string>)
 
 const DAY = 86400;
 
+/** A run on this host that started a minute ago (hourly interval: the test writes its samples itself). */
 function run(overrides: Partial<RunRow> & Pick<RunRow, 'name'>): RunRow {
   const now = nowS();
-  return {
-    id: newId('r'),
-    status: 'running',
-    command: '["python","train.py"]',
-    cwd: '/',
-    zone: 'DE',
-    intensity_source: 'static',
-    pue: 1,
-    interval_s: 3600,
-    started_at: now - 60,
-    ended_at: null,
-    heartbeat_at: now,
-    exit_code: null,
-    pid: process.pid,
-    child_pid: null,
-    host: hostname(),
-    energy_j: 0,
-    emissions_g: 0,
-    meta: '{}',
-    ...overrides,
-  };
+  return { group_id: null, task: null, ...testRunRow({ command: '["python","train.py"]', interval_s: 3600, started_at: now - 60, heartbeat_at: now, host: hostname(), ...overrides }) };
 }
 
 /** Records a run that ended `agoS` seconds ago with this energy, as a tracker does (create, samples, end). */

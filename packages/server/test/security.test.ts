@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { Store } from '@verdant/core';
 import { TraceProvider, loadTrace, shippedTracePath, type IntensityProvider } from '@verdant/grid';
 import { JobQueue } from '@verdant/schedule';
-import { buildServer, bearerCredentials } from '../src/index.js';
+import { buildServer } from '../src/index.js';
+import { bearerCredentials } from '../src/auth.js';
 import { listen, send } from './http-helpers.js';
 
 const TOKEN = 'a-token-of-32-characters-0123456';

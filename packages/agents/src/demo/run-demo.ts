@@ -120,7 +120,7 @@ async function runMode(mode: DemoMode, baseUrl: string, seed: number, timeScale:
 /** Records when each model response streams, to tell calls that overlapped generation. */
 function timed(model: ModelAdapter, into: Array<[number, number]>): ModelAdapter {
   return {
-    provider: model.provider,
+    vendor: model.vendor,
     modelId: model.modelId,
     async *stream(request) {
       const start = performance.now();
@@ -136,7 +136,7 @@ function timed(model: ModelAdapter, into: Array<[number, number]>): ModelAdapter
 /** Holds a response's events until it ends, so its tool calls are dispatched together after the message. */
 function afterMessageEnds(model: ModelAdapter): ModelAdapter {
   return {
-    provider: model.provider,
+    vendor: model.vendor,
     modelId: model.modelId,
     async *stream(request) {
       const events: ModelEvent[] = [];

@@ -88,7 +88,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, script: Script,
     const args = JSON.stringify(piece.toolCall.arguments);
     const i = callIndex++;
     send({ index: 0, delta: { tool_calls: [{ index: i, id: `call_${index}_${i}`, type: 'function', function: { name: piece.toolCall.name, arguments: '' } }] }, finish_reason: null });
-    // Arguments arrive in two fragments, as real providers split them across chunks.
+    // Arguments arrive in two fragments, as real vendors split them across chunks.
     const mid = Math.ceil(args.length / 2);
     send({ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: args.slice(0, mid) } }] }, finish_reason: null });
     send({ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: args.slice(mid) } }] }, finish_reason: null });

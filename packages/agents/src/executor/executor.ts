@@ -1,7 +1,7 @@
 import { CircuitState, TaskCancelledError, isBrokenCircuitError } from 'cockatiel';
 import { z } from 'zod';
 import { createLogger, invalidInput, type Logger } from '@verdant/core';
-import { LinkedAbort } from '../signals.js';
+import { LinkedAbort } from '../abort.js';
 import { toToolDefinition } from '../tool.js';
 import type { Tool, ToolCall, ToolDefinition, ToolErrorKind, ToolResult } from '../types.js';
 import { limiterFor, type ToolLimiter } from './limiter.js';

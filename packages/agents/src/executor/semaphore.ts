@@ -1,4 +1,4 @@
-import { abortReason } from '../signals.js';
+import { abortReason } from '../abort.js';
 
 interface Waiter {
   grant(): void;

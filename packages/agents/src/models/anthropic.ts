@@ -6,7 +6,7 @@ import { joinUrl, modelRetryPolicy, streamEvents, type HttpModelOptions, type St
 import { parseJsonEvent } from './sse.js';
 import { parseToolArgs } from './tool-args.js';
 
-const PROVIDER = 'anthropic';
+const VENDOR = 'anthropic';
 
 export interface AnthropicOptions extends HttpModelOptions {
   /** Default "https://api.anthropic.com"; `/v1/messages` is appended. */
@@ -21,12 +21,12 @@ export function anthropic(options: AnthropicOptions): ModelAdapter {
   const policy = modelRetryPolicy(options.retries);
   const url = joinUrl(options.baseUrl ?? 'https://api.anthropic.com', 'v1/messages');
   return {
-    provider: PROVIDER,
+    vendor: VENDOR,
     modelId: options.model,
     stream(request: ModelRequest): AsyncIterable<ModelEvent> {
       const headers: Record<string, string> = { 'anthropic-version': options.version ?? '2023-06-01', ...options.headers };
       if (options.apiKey) headers['x-api-key'] = options.apiKey;
-      return streamEvents({ provider: PROVIDER, url, headers, body: requestBody(options, request), policy, signal: request.signal, decoder: () => new MessageStreamDecoder() });
+      return streamEvents({ vendor: VENDOR, url, headers, body: requestBody(options, request), policy, signal: request.signal, decoder: () => new MessageStreamDecoder() });
     },
   };
 }
@@ -117,7 +117,7 @@ class MessageStreamDecoder implements StreamDecoder<ModelEvent> {
   private stopped = false;
 
   message(message: EventSourceMessage, out: ModelEvent[]): boolean {
-    const event = parseJsonEvent(message, PROVIDER) as StreamEvent;
+    const event = parseJsonEvent(message, VENDOR) as StreamEvent;
     const index = event.index ?? 0;
     const usage = this.usage;
     switch (event.type) {
@@ -165,7 +165,7 @@ class MessageStreamDecoder implements StreamDecoder<ModelEvent> {
         break;
       case 'error': {
         const type = event.error?.type ?? 'error';
-        throw new ModelStreamError(`${PROVIDER} stream error ${type}: ${event.error?.message ?? ''}`, { retryable: RETRYABLE_ERRORS.has(type) });
+        throw new ModelStreamError(`${VENDOR} stream error ${type}: ${event.error?.message ?? ''}`, { retryable: RETRYABLE_ERRORS.has(type) });
       }
       default:
         break; // ping and event types added later
@@ -174,7 +174,7 @@ class MessageStreamDecoder implements StreamDecoder<ModelEvent> {
   }
 
   end(out: ModelEvent[]): void {
-    if (!this.stopped) throw new ModelStreamError(`${PROVIDER} stream ended before message_stop`, { retryable: true });
+    if (!this.stopped) throw new ModelStreamError(`${VENDOR} stream ended before message_stop`, { retryable: true });
     out.push({ type: 'usage', usage: { ...this.usage } });
     out.push({ type: 'finish', reason: this.finish ?? 'stop' });
   }

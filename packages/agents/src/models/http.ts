@@ -24,7 +24,7 @@ export interface ModelRetryOptions {
 
 /** Options every HTTP adapter takes. */
 export interface HttpModelOptions {
-  /** The model name sent to the provider. */
+  /** The model name sent to the vendor. */
   model: string;
   apiKey?: string;
   baseUrl?: string;
@@ -57,14 +57,14 @@ export function modelRetryPolicy(options: ModelRetryOptions = {}): RetryPolicy {
  * gets a fresh one). Its methods append to `out`, so a network chunk's events are decoded in one pass.
  */
 export interface StreamDecoder<E> {
-  /** Decodes one message; returns true when it ends the stream (`[DONE]`, `message_stop`). Throws on a provider error event. */
+  /** Decodes one message; returns true when it ends the stream (`[DONE]`, `message_stop`). Throws on a vendor error event. */
   message(message: EventSourceMessage, out: E[]): boolean;
   /** The stream is over (ended by a message or by the body): appends the last events, or throws when the response was incomplete. */
   end(out: E[]): void;
 }
 
 export interface StreamRequest<E> {
-  provider: string;
+  vendor: string;
   url: string;
   headers: Record<string, string>;
   body: unknown;
@@ -155,9 +155,9 @@ class EventStream<E> implements AsyncIterableIterator<E> {
       signal,
     });
     if (!response.ok || !response.body) {
-      throw new ModelHttpError(request.provider, response.status, await errorDetail(response), retryAfterMs(response.headers));
+      throw new ModelHttpError(request.vendor, response.status, await errorDetail(response), retryAfterMs(response.headers));
     }
-    this.sse = new SseReader(response.body, request.provider);
+    this.sse = new SseReader(response.body, request.vendor);
     this.decoder = request.decoder();
     while (this.events.length === 0 && !this.finished) await this.fill();
     const failure = this.failed();

@@ -6,7 +6,7 @@ import { joinUrl, modelRetryPolicy, streamEvents, type HttpModelOptions, type St
 import { parseJsonEvent } from './sse.js';
 import { JsonObjectScanner, parseToolArgs } from './tool-args.js';
 
-const PROVIDER = 'openai-compatible';
+const VENDOR = 'openai-compatible';
 
 export interface OpenAICompatibleOptions extends HttpModelOptions {
   /** The API root that `/chat/completions` is appended to, e.g. ".../v1". Required: any server speaking the protocol. */
@@ -36,12 +36,12 @@ export function openaiCompatible(options: OpenAICompatibleOptions): ModelAdapter
   const policy = modelRetryPolicy(options.retries);
   const url = joinUrl(options.baseUrl, 'chat/completions');
   return {
-    provider: PROVIDER,
+    vendor: VENDOR,
     modelId: options.model,
     stream(request: ModelRequest): AsyncIterable<ModelEvent> {
       const headers: Record<string, string> = { ...options.headers };
       if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-      return streamEvents({ provider: PROVIDER, url, headers, body: requestBody(options, request), policy, signal: request.signal, decoder: () => new ChatStreamDecoder() });
+      return streamEvents({ vendor: VENDOR, url, headers, body: requestBody(options, request), policy, signal: request.signal, decoder: () => new ChatStreamDecoder() });
     },
   };
 }
@@ -146,8 +146,8 @@ class ChatStreamDecoder implements StreamDecoder<ModelEvent> {
       this.sawDone = true;
       return true;
     }
-    const chunk = parseJsonEvent(message, PROVIDER) as ChatChunk;
-    if (chunk.error) throw new ModelStreamError(`${PROVIDER} stream error: ${chunk.error.message ?? 'unknown'}`, { retryable: false });
+    const chunk = parseJsonEvent(message, VENDOR) as ChatChunk;
+    if (chunk.error) throw new ModelStreamError(`${VENDOR} stream error: ${chunk.error.message ?? 'unknown'}`, { retryable: false });
     if (chunk.usage) this.usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // we never ask for n > 1
@@ -164,7 +164,7 @@ class ChatStreamDecoder implements StreamDecoder<ModelEvent> {
 
   end(out: ModelEvent[]): void {
     if (!this.sawDone && this.finish === undefined) {
-      throw new ModelStreamError(`${PROVIDER} stream ended before the message was complete`, { retryable: true });
+      throw new ModelStreamError(`${VENDOR} stream ended before the message was complete`, { retryable: true });
     }
     this.completeAll(out);
     if (this.usage) out.push({ type: 'usage', usage: this.usage });

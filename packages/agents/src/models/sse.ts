@@ -17,7 +17,7 @@ export class SseReader {
 
   constructor(
     body: ReadableStream<Uint8Array>,
-    private readonly provider: string,
+    private readonly vendor: string,
   ) {
     this.reader = body.getReader();
     this.parser = createParser({ onEvent: (message) => this.batch.push(message) });
@@ -28,7 +28,7 @@ export class SseReader {
     if (this.ended) return undefined;
     const chunk = await this.reader.read().catch((error: unknown) => {
       if (isAbortError(error)) throw error;
-      throw new ModelStreamError(`${this.provider} stream broke off: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new ModelStreamError(`${this.vendor} stream broke off: ${error instanceof Error ? error.message : String(error)}`, {
         retryable: true,
         cause: error,
       });
@@ -52,10 +52,10 @@ export class SseReader {
   }
 }
 
-export function parseJsonEvent(message: EventSourceMessage, provider: string): unknown {
+export function parseJsonEvent(message: EventSourceMessage, vendor: string): unknown {
   try {
     return JSON.parse(message.data) as unknown;
   } catch (cause) {
-    throw new ModelStreamError(`${provider} sent an event that is not JSON: ${message.data.slice(0, 200)}`, { retryable: false, cause });
+    throw new ModelStreamError(`${vendor} sent an event that is not JSON: ${message.data.slice(0, 200)}`, { retryable: false, cause });
   }
 }

@@ -1,4 +1,4 @@
-/** Parses a call's complete argument text. Empty text means "no arguments" (both providers send it). */
+/** Parses a call's complete argument text. Empty text means "no arguments" (both vendors send it). */
 export function parseToolArgs(raw: string): { args: unknown; argsError?: string } {
   if (raw.trim() === '') return { args: {} };
   try {

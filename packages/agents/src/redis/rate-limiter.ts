@@ -28,7 +28,7 @@ export interface RateGrant {
 const SCRIPT_SHA = createHash('sha1').update(SLIDING_WINDOW_SCRIPT).digest('hex');
 
 /**
- * A sliding-window rate limit kept in Redis so several processes share one provider's quota: in any window
+ * A sliding-window rate limit kept in Redis so several processes share one vendor's quota: in any window
  * of `intervalMs` at most `limit` acquire() calls succeed across all of them, per key.
  *
  * Use it as a tool's shared limit: `limits: { rate: { limit: 10, intervalMs: 1000, store: limiter } }`.

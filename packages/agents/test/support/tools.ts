@@ -21,6 +21,17 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** The items an async iterable yields before it throws, and what it threw (undefined when it ended). */
+export async function collectUntilError<T>(items: AsyncIterable<T>): Promise<{ seen: T[]; error: unknown }> {
+  const seen: T[] = [];
+  try {
+    for await (const item of items) seen.push(item);
+  } catch (error) {
+    return { seen, error };
+  }
+  return { seen, error: undefined };
+}
+
 /**
  * A tool named `hang` that records the calls that started and those that saw ctx.signal fire, and never
  * finishes on its own: with `rejectOnAbort` it rejects when its signal fires, otherwise it ignores the

@@ -85,7 +85,7 @@ export async function connect(options: OpenOptions = {}): Promise<Connection> {
   return { dialect: 'sqlite', db, sqlite, location: `sqlite:${file}` };
 }
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+const migrationList: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
  * Whether the store has every migration already (the usual case): one read instead of the Migrator's lock and
@@ -104,7 +104,7 @@ async function isCurrent(conn: Connection): Promise<boolean> {
 
 export async function migrate(conn: Connection): Promise<void> {
   if (await isCurrent(conn)) return;
-  const migrator = new Migrator({ db: conn.db, provider });
+  const migrator = new Migrator({ db: conn.db, provider: migrationList });
   let lastError: unknown;
   // Two processes may race to create the migration tables on a fresh store; the loser retries.
   for (let attempt = 0; attempt < 5; attempt++) {

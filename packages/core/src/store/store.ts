@@ -5,7 +5,7 @@ import type { IntensityPoint } from '../intensity.js';
 import { nowS } from '../time.js';
 import { localHostName } from './host.js';
 import type { Connection, Dialect, OpenOptions } from './open.js';
-import type { Database, RunSensorsTable, RunStatus, RunsTable, SamplesTable } from './schema.js';
+import type { Database, RunSensorsTable, RunStatus, RunsTable, RunTotalsTable, SamplesTable } from './schema.js';
 
 /**
  * Kysely's `sql` tag, bound by `Store.open`: the query builder and the drivers load with the first store, not
@@ -20,17 +20,8 @@ export { HOST_NAME_ENV, checkGroupId, checkHostName, localHostName } from './hos
 export type SampleRow = SamplesTable;
 export type RunSensorRow = RunSensorsTable;
 
-/** Energy and emissions of all runs (ended and live) of one name, zone and host, and how many have ended. */
-export interface RunTotalRow {
-  name: string;
-  zone: string;
-  host: string;
-  /** Runs ended. */
-  runs: number;
-  /** Facility energy (sensor energy x PUE), J. */
-  energy_j: number;
-  emissions_g: number;
-}
+/** Energy and emissions of all runs (ended and live) of one name, zone and host, and how many have ended: a run_totals row with the live runs added. */
+export type RunTotalRow = RunTotalsTable;
 
 /** What a live tracker writes with each batch of samples (see `appendSamples`). */
 export interface RunProgress {

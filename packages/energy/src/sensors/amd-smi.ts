@@ -1,4 +1,4 @@
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource } from './sensor.js';
 import { CliDeviceSensor, siValue, type DeviceSample } from './cli-device-sensor.js';
 import { runTool, sharedQuery, ToolMissing } from './tool.js';
 
@@ -39,7 +39,7 @@ function amdValue(raw: unknown, unit: 'J' | 'W'): number | undefined {
 }
 
 /** AMD Instinct/Radeon GPUs through amd-smi: the accumulated-energy counter when present, else socket power. */
-export class AmdSmiProvider implements SensorProvider {
+export class AmdSmiSource implements SensorSource {
   readonly name = 'amd-smi';
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
@@ -93,5 +93,5 @@ export const amdSmiSensorSource = defineSensorSource({
   name: 'amd-smi',
   family: 'amd',
   stage: 'measured',
-  create: () => new AmdSmiProvider(),
+  create: () => new AmdSmiSource(),
 });

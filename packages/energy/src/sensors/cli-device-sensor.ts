@@ -1,5 +1,5 @@
 import { nowS } from '@verdant/core';
-import type { EnergySensor, SensorKind, SensorReading } from '../sensor.js';
+import type { EnergySensor, SensorKind, SensorReading } from './sensor.js';
 import { AttributedCounter } from './attribution.js';
 
 /** One device's figures from one CLI call; energy is the tool's cumulative counter, J. */

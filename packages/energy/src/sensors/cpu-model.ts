@@ -1,6 +1,6 @@
 import { nowS } from '@verdant/core';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
-import { cpuCount, cpuInfo, machineCpuTicks, processTree, reapedChildrenCpuSeconds, releaseProcessTree } from './procfs.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from './sensor.js';
+import { cpuCount, cpuInfo, machineCpuTicks, processTreeSync, reapedChildrenCpuSeconds, releaseProcessTree } from './procfs.js';
 import { cpuTdpWatts } from './tdp.js';
 
 /**
@@ -9,7 +9,7 @@ import { cpuTdpWatts } from './tdp.js';
  * Before the run has a pid, the whole machine's busy share from /proc/stat is used instead. When the root has
  * exited and been reaped, its last CPU time is read from this process's reaped-children rusage.
  */
-export class TdpModelProvider implements SensorProvider {
+export class TdpModelSource implements SensorSource {
   readonly name = 'cpu-model';
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
@@ -18,6 +18,14 @@ export class TdpModelProvider implements SensorProvider {
     return [new TdpModelSensor(ctx, tdp.watts, cpus, tdp.basis)];
   }
 }
+
+/**
+ * How old the reaped-children figure taken while the root is alive may be, s. It is the baseline the root's final
+ * CPU time is measured from; read at most this often rather than at every sample (a tenth of a second apart, it
+ * would be half of a sample's cost). A child of this process other than the root reaped meanwhile (a vendor CLI)
+ * adds to the last interval, which is capped at all CPUs busy.
+ */
+const REAPED_BASELINE_S = 0.5;
 
 interface Baseline {
   mode: 'tree' | 'machine';
@@ -38,6 +46,8 @@ export class TdpModelSensor implements EnergySensor {
   private energyJ = 0;
   /** The tree's final CPU seconds once its root has exited: nothing more is charged after that. */
   private finalBusy: number | undefined;
+  /** The last reaped-children figure read while the root was alive, and when (epoch s). */
+  private reapedBaseline: { value: number | undefined; at: number } | undefined;
 
   constructor(
     private readonly ctx: DiscoveryContext,
@@ -49,7 +59,8 @@ export class TdpModelSensor implements EnergySensor {
   }
 
   async read(): Promise<SensorReading> {
-    const now = await this.sample();
+    const root = this.ctx.rootPid();
+    const now = root === undefined ? await this.machineSample() : this.treeSample(root);
     if (this.last && this.last.mode === 'machine' && now.mode === 'tree') {
       // The run's pid has just appeared: every CPU second of its tree was spent since the previous read.
       this.last = { ...now, wallS: this.last.wallS, busy: 0 };
@@ -72,25 +83,31 @@ export class TdpModelSensor implements EnergySensor {
     if (root !== undefined) releaseProcessTree(this.ctx.procfsRoot, root);
   }
 
-  private async sample(): Promise<Baseline> {
-    const root = this.ctx.rootPid();
-    if (root !== undefined) {
-      if (this.finalBusy !== undefined) return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
-      // Reaped-children time first: if the root is alive now, this figure cannot yet hold its final time.
-      const reapedBefore = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
-      const tree = await processTree(this.ctx.procfsRoot, root);
-      if (tree.length > 0) {
-        return { mode: 'tree', wallS: nowS(), busy: tree.reduce((sum, p) => sum + p.cpuS + p.childrenCpuS, 0), total: 0, reaped: reapedBefore };
-      }
-      // The root has exited: gone from procfs means reaped, and a reaped child's whole CPU time (its own and its
-      // waited-for descendants') has moved into this process's children rusage since the previous read. That is
-      // the tree's final figure; descendants the root did not wait for are not in it (their time counts 0).
-      const reaped = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
-      const before = this.last?.mode === 'tree' ? this.last.busy : 0;
-      const since = reaped !== undefined && this.last?.reaped !== undefined ? Math.max(0, reaped - this.last.reaped) : 0;
-      this.finalBusy = Math.max(before, since);
-      return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
+  private treeSample(root: number): Baseline {
+    if (this.finalBusy !== undefined) return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
+    // Reaped-children time first: if the root is alive now, this figure cannot yet hold its final time.
+    const at = nowS();
+    const age = this.reapedBaseline ? at - this.reapedBaseline.at : Infinity;
+    const fresh = !this.reapedBaseline || !(age >= 0 && age < REAPED_BASELINE_S); // also when the clock was set back
+    const reapedBefore = fresh ? reapedChildrenCpuSeconds(this.ctx.procfsRoot) : this.reapedBaseline!.value;
+    const tree = processTreeSync(this.ctx.procfsRoot, root);
+    if (tree.length > 0) {
+      if (fresh) this.reapedBaseline = { value: reapedBefore, at };
+      let busy = 0;
+      for (const p of tree) busy += p.cpuS + p.childrenCpuS;
+      return { mode: 'tree', wallS: nowS(), busy, total: 0, reaped: reapedBefore };
     }
+    // The root has exited: gone from procfs means reaped, and a reaped child's whole CPU time (its own and its
+    // waited-for descendants') has moved into this process's children rusage since the baseline. That is the
+    // tree's final figure; descendants the root did not wait for are not in it (their time counts 0).
+    const reaped = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
+    const before = this.last?.mode === 'tree' ? this.last.busy : 0;
+    const since = reaped !== undefined && this.last?.reaped !== undefined ? Math.max(0, reaped - this.last.reaped) : 0;
+    this.finalBusy = Math.max(before, since);
+    return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
+  }
+
+  private async machineSample(): Promise<Baseline> {
     const reaped = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
     const ticks = await machineCpuTicks(this.ctx.procfsRoot);
     return { mode: 'machine', wallS: nowS(), busy: ticks?.busy ?? 0, total: ticks?.total ?? 0, reaped };
@@ -103,5 +120,5 @@ export const cpuModelSensorSource = defineSensorSource({
   family: 'cpu-model',
   stage: 'model',
   fills: 'cpu',
-  create: () => new TdpModelProvider(),
+  create: () => new TdpModelSource(),
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, nowS, VerdantError } from '@verdant/core';
 import { z } from 'zod';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorKind, type SensorProvider, type SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorKind, type SensorSource, type SensorReading } from './sensor.js';
 
 const fakeSensorSchema = z.object({
   id: z.string().min(1),
@@ -53,7 +53,7 @@ export function loadFakeSensorFile(path: string): { sensors: FakeSensorSpec[]; e
  * Test seam: sensors of constant, known power (VERDANT_FAKE_SENSORS=<json file>), so an end-to-end run
  * on a machine without the hardware has an exact expected energy: power x (now - discovery time).
  */
-export class FakeSensorProvider implements SensorProvider {
+export class FakeSensorSource implements SensorSource {
   readonly name = 'fake';
   /** Whether the last discover() read a file that asks to be the only sensor source. */
   exclusive = false;
@@ -97,5 +97,5 @@ export const fakeSensorSource = defineSensorSource({
   name: 'fake',
   family: 'fake',
   stage: 'fixture',
-  create: () => new FakeSensorProvider(),
+  create: () => new FakeSensorSource(),
 });

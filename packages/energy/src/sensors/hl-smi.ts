@@ -1,4 +1,4 @@
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource } from './sensor.js';
 import { CliDeviceSensor, type DeviceSample } from './cli-device-sensor.js';
 import { csvRows, numberField, runTool, sharedQuery, ToolMissing } from './tool.js';
 
@@ -14,7 +14,7 @@ export function parseHlSmi(csv: string): Map<string, DeviceSample> {
 }
 
 /** Intel Gaudi HPUs through hl-smi's query mode: board power, whole device (hl-smi lists no per-process use). */
-export class HlSmiProvider implements SensorProvider {
+export class HlSmiSource implements SensorSource {
   readonly name = 'hl-smi';
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
@@ -49,5 +49,5 @@ export const hlSmiSensorSource = defineSensorSource({
   name: 'hl-smi',
   family: 'gaudi',
   stage: 'measured',
-  create: () => new HlSmiProvider(),
+  create: () => new HlSmiSource(),
 });

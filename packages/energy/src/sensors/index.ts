@@ -1,24 +1,14 @@
 import { invalidInput } from '@verdant/core';
-import type { DiscoveryContext, EnergySensor, SensorSourceDescriptor } from '../sensor.js';
-import { RAM_ATTRIBUTIONS, type RamAttribution } from './ram-model.js';
+import { RAM_ATTRIBUTIONS, type DiscoveryContext, type EnergySensor, type RamAttribution, type SensorSourceDescriptor } from './sensor.js';
 import { sensorFamilies, sensorSources } from './registry.js';
 
-export {
-  SENSOR_SOURCES,
-  SENSOR_FAMILIES,
-  registerSensorSource,
-  sensorSources,
-  sensorFamilies,
-  type SensorFamily,
-  type SensorSourceName,
-} from './registry.js';
-export { AmdSmiProvider, parseAmdSmi } from './amd-smi.js';
+export { AmdSmiSource, parseAmdSmi } from './amd-smi.js';
 export { GPU_SHARE_RULE, runShareOfGpu, AttributedCounter, type GpuProcess } from './attribution.js';
-export { TdpModelProvider, TdpModelSensor } from './cpu-model.js';
-export { FakeSensorProvider, FakeSensor, loadFakeSensorFile, type FakeSensorSpec } from './fake.js';
-export { HlSmiProvider, parseHlSmi } from './hl-smi.js';
-export { NvidiaSmiProvider, parseSmiApps, parseSmiGpus } from './nvidia-smi.js';
-export { NvmlProvider, NVML_LIBRARY } from './nvml.js';
+export { TdpModelSource, TdpModelSensor } from './cpu-model.js';
+export { FakeSensorSource, FakeSensor, loadFakeSensorFile, type FakeSensorSpec } from './fake.js';
+export { HlSmiSource, parseHlSmi } from './hl-smi.js';
+export { NvidiaSmiSource, parseSmiApps, parseSmiGpus } from './nvidia-smi.js';
+export { NvmlSource, NVML_LIBRARY } from './nvml.js';
 export {
   USER_HZ,
   parseProcStat,
@@ -36,9 +26,10 @@ export {
   memTotalBytes,
   type ProcStat,
 } from './procfs.js';
-export { RamModelProvider, RamModelSensor, RAM_WATTS_PER_GIB, RAM_ATTRIBUTIONS, RAM_MODEL_METHODS, type RamAttribution } from './ram-model.js';
-export { RaplProvider, RAPL_PERMISSION_FIX } from './rapl.js';
-export { RocmSmiProvider, parseRocmSmi } from './rocm-smi.js';
+export { RamModelSource, RamModelSensor, RAM_WATTS_PER_GIB, RAM_MODEL_METHODS } from './ram-model.js';
+export { RAM_ATTRIBUTIONS, type RamAttribution } from './sensor.js';
+export { RaplSource, RAPL_PERMISSION_FIX } from './rapl.js';
+export { RocmSmiSource, parseRocmSmi } from './rocm-smi.js';
 export { TDP_TABLE, DEFAULT_WATTS_PER_CPU, lookupTdp, cpuTdpWatts, type TdpEntry } from './tdp.js';
 export { visibleGpus, type GpuIdentity } from './visible-devices.js';
 
@@ -66,13 +57,13 @@ export async function discoverSensors(ctx: DiscoveryContext, options: DiscoverOp
   const ofStage = (stage: SensorSourceDescriptor['stage']) => sources.filter((s) => s.stage === stage && enabled(s));
   /** Each family's sources in order: the first that finds devices wins; a broken one is skipped with a warning. */
   const tryFamily = async (family: readonly SensorSourceDescriptor[]): Promise<EnergySensor[]> => {
-    for (const source of family) {
-      const provider = source.create(options);
+    for (const descriptor of family) {
+      const source = descriptor.create(options);
       try {
-        const sensors = await provider.discover(ctx);
+        const sensors = await source.discover(ctx);
         if (sensors.length > 0) return sensors;
       } catch (e) {
-        ctx.warn(`${provider.name} sensors skipped: ${(e as Error).message}`);
+        ctx.warn(`${source.name} sensors skipped: ${(e as Error).message}`);
       }
     }
     return [];
@@ -80,10 +71,10 @@ export async function discoverSensors(ctx: DiscoveryContext, options: DiscoverOp
 
   // Fixtures first, one by one; their errors (a bad VERDANT_FAKE_SENSORS file) are the caller's to see.
   const fixtures: EnergySensor[] = [];
-  for (const source of ofStage('fixture')) {
-    const provider = source.create(options);
-    const found = await provider.discover(ctx);
-    if (found.length > 0 && provider.exclusive) return found;
+  for (const descriptor of ofStage('fixture')) {
+    const source = descriptor.create(options);
+    const found = await source.discover(ctx);
+    if (found.length > 0 && source.exclusive) return found;
     fixtures.push(...found);
   }
   const measuredGroups = await Promise.all(byFamily(ofStage('measured')).map(tryFamily));

@@ -1,5 +1,5 @@
 import { nowS } from '@verdant/core';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from './sensor.js';
 import { GPU_SHARE_RULE, runShareOfGpu, type GpuProcess } from './attribution.js';
 import { runPidsReader, type RunProcesses } from './run-pids.js';
 import { csvRows, numberField, runTool, sharedQuery, ToolMissing } from './tool.js';
@@ -46,7 +46,7 @@ export function parseSmiApps(csv: string): Map<string, GpuProcess[]> {
 }
 
 /** NVIDIA GPUs through the nvidia-smi CLI: power draw only (the fallback when NVML cannot be loaded). */
-export class NvidiaSmiProvider implements SensorProvider {
+export class NvidiaSmiSource implements SensorSource {
   readonly name = 'nvidia-smi';
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
@@ -108,5 +108,5 @@ export const nvidiaSmiSensorSource = defineSensorSource({
   name: 'nvidia-smi',
   family: 'nvidia',
   stage: 'measured',
-  create: () => new NvidiaSmiProvider(),
+  create: () => new NvidiaSmiSource(),
 });

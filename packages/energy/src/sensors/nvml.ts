@@ -1,5 +1,5 @@
 import { nowS } from '@verdant/core';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from './sensor.js';
 import { AttributedCounter, GPU_SHARE_RULE, runShareOfGpu } from './attribution.js';
 import { openNvml, type NvmlLibrary } from './nvml-library.js';
 import { runPidsReader, type RunProcesses } from './run-pids.js';
@@ -24,7 +24,7 @@ class NvmlSession {
  * NVIDIA GPUs through NVML (koffi FFI): the total-energy counter where the GPU has one (Volta and
  * newer), board power otherwise. Absent driver: returns [] so discovery falls back to nvidia-smi.
  */
-export class NvmlProvider implements SensorProvider {
+export class NvmlSource implements SensorSource {
   readonly name = 'nvml';
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
@@ -114,5 +114,5 @@ export const nvmlSensorSource = defineSensorSource({
   name: 'nvml',
   family: 'nvidia',
   stage: 'measured',
-  create: () => new NvmlProvider(),
+  create: () => new NvmlSource(),
 });

@@ -24,18 +24,40 @@ export interface ProcStat {
 
 const PAGE_BYTES = 4096;
 
-/** Parses one /proc/<pid>/stat line. The comm field may hold spaces and parentheses: split after the last ')'. */
+/**
+ * Parses one /proc/<pid>/stat line. The comm field may hold spaces and parentheses: fields are counted after the
+ * last ')'. Walks to the six fields it needs instead of splitting all fifty-two (this runs at every sample).
+ */
 export function parseProcStat(text: string): ProcStat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
-  const pid = Number(text.slice(0, open).trim());
-  // Fields from 3 (state) onwards; field n of proc(5) is rest[n - 3].
-  const rest = text.slice(close + 2).trim().split(/\s+/);
-  const field = (n: number): number => Number(rest[n - 3]);
-  const values = [field(4), field(14), field(15), field(16), field(17), field(24)];
-  if (!Number.isFinite(pid) || values.some((v) => !Number.isFinite(v))) return undefined;
-  const [ppid, utime, stime, cutime, cstime, rss] = values as [number, number, number, number, number, number];
+  const pid = Number(text.slice(0, open));
+  let ppid = NaN;
+  let utime = NaN;
+  let stime = NaN;
+  let cutime = NaN;
+  let cstime = NaN;
+  let rss = NaN;
+  // `from` is where field n of proc(5) starts; field 3 (the state) follows ") ".
+  let from = close + 2;
+  for (let n = 3; n <= 24 && from < text.length; ) {
+    let to = text.indexOf(' ', from);
+    if (to < 0) to = text.length;
+    if (to === from) {
+      from++; // a repeated space
+      continue;
+    }
+    if (n === 4) ppid = Number(text.slice(from, to));
+    else if (n === 14) utime = Number(text.slice(from, to));
+    else if (n === 15) stime = Number(text.slice(from, to));
+    else if (n === 16) cutime = Number(text.slice(from, to));
+    else if (n === 17) cstime = Number(text.slice(from, to));
+    else if (n === 24) rss = Number(text.slice(from, to));
+    n++;
+    from = to + 1;
+  }
+  if (!Number.isFinite(pid) || !Number.isFinite(ppid + utime + stime + cutime + cstime + rss)) return undefined;
   return {
     pid,
     ppid,
@@ -210,6 +232,11 @@ function rememberForTurn(key: string, read: TreeRead): TreeRead {
 
 /** The root process and all its descendants (root first); [] when the root has exited. */
 export async function processTree(procfsRoot: string, rootPid: number): Promise<ProcStat[]> {
+  return processTreeSync(procfsRoot, rootPid);
+}
+
+/** processTree(), for a sensor's per-sample path (procfs never blocks; a promise per read costs more than it). */
+export function processTreeSync(procfsRoot: string, rootPid: number): ProcStat[] {
   return readTree(procfsRoot, rootPid, TREE_RESCAN_S).tree;
 }
 

@@ -1,6 +1,6 @@
 import { invalidInput, nowS } from '@verdant/core';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
-import { memTotalBytes, releaseProcessTree, treeRssBytes } from './procfs.js';
+import { RAM_ATTRIBUTIONS, defineSensorSource, type DiscoveryContext, type EnergySensor, type RamAttribution, type SensorSource, type SensorReading } from './sensor.js';
+import { memTotalBytes, processTreeSync, releaseProcessTree } from './procfs.js';
 
 /**
  * 3 W per 8 GB of DRAM, the figure CodeCarbon uses (after Crucial's guidance for DDR3/DDR4 modules):
@@ -9,21 +9,11 @@ import { memTotalBytes, releaseProcessTree, treeRssBytes } from './procfs.js';
 export const RAM_WATTS_PER_GIB = 3 / 8;
 const GIB = 1024 ** 3;
 
-/**
- * How the RAM model charges memory: 'rss' (default) the run's own resident memory (its process tree's RSS), the
- * share a user expects to be attributed to the run; 'machine' all memory installed in the machine (DRAM draws
- * refresh power whether used or not, which is what a DRAM RAPL domain would measure), so parallel runs each
- * carry the whole machine's RAM.
- */
-export type RamAttribution = 'rss' | 'machine';
-
-export const RAM_ATTRIBUTIONS: readonly RamAttribution[] = ['rss', 'machine'];
-
 /** The sensor's method per mode, so every listing of a run (`runs show`, reports) says which one was used. */
 export const RAM_MODEL_METHODS: Record<RamAttribution, string> = { rss: 'ram-model-rss', machine: 'ram-model-machine' };
 
 /** RAM estimate when no DRAM RAPL domain is readable. */
-export class RamModelProvider implements SensorProvider {
+export class RamModelSource implements SensorSource {
   readonly name = 'ram-model';
 
   constructor(private readonly attribution: RamAttribution = 'rss') {
@@ -64,8 +54,8 @@ export class RamModelSensor implements EnergySensor {
 
   async read(): Promise<SensorReading> {
     const root = this.ctx.rootPid();
-    const bytes =
-      this.attribution === 'machine' ? this.totalBytes : root === undefined ? 0 : await treeRssBytes(this.ctx.procfsRoot, root);
+    let bytes = this.attribution === 'machine' ? this.totalBytes : 0;
+    if (this.attribution === 'rss' && root !== undefined) for (const p of processTreeSync(this.ctx.procfsRoot, root)) bytes += p.rssBytes;
     return { t: nowS(), powerW: (Math.min(bytes, this.totalBytes) / GIB) * RAM_WATTS_PER_GIB };
   }
 
@@ -82,5 +72,5 @@ export const ramModelSensorSource = defineSensorSource({
   family: 'ram-model',
   stage: 'model',
   fills: 'dram',
-  create: (options) => new RamModelProvider(options.ram ?? 'rss'),
+  create: (options) => new RamModelSource(options.ram ?? 'rss'),
 });

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nowS } from '@verdant/core';
 import { KernelFile } from './kernel-file.js';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from './sensor.js';
 
 /** Top-level powercap zones: "intel-rapl:0" (package) and "intel-rapl:0:1" (subzone). AMD CPUs use the same driver. */
 const ZONE = /^(intel-rapl|amd-rapl):(\d+)(?::(\d+))?$/;
@@ -24,7 +24,7 @@ interface RaplZone {
  * max_energy_range_uj). Core, uncore and psys zones are left out: they overlap the package, and
  * summing them with it would count the same joules twice.
  */
-export class RaplProvider implements SensorProvider {
+export class RaplSource implements SensorSource {
   readonly name = 'rapl';
 
   /**
@@ -120,5 +120,5 @@ export const raplSensorSource = defineSensorSource({
   name: 'rapl',
   family: 'rapl',
   stage: 'measured',
-  create: () => new RaplProvider(),
+  create: () => new RaplSource(),
 });

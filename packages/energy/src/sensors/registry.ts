@@ -1,5 +1,5 @@
 import { ExitCode, VerdantError } from '@verdant/core';
-import type { SensorSourceDescriptor } from '../sensor.js';
+import type { SensorSourceDescriptor } from './sensor.js';
 import { amdSmiSensorSource } from './amd-smi.js';
 import { cpuModelSensorSource } from './cpu-model.js';
 import { fakeSensorSource } from './fake.js';

@@ -1,4 +1,4 @@
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider } from '../sensor.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource } from './sensor.js';
 import { amdSensors } from './amd-smi.js';
 import { siValue, type DeviceSample } from './cli-device-sensor.js';
 import { runTool, sharedQuery, ToolMissing } from './tool.js';
@@ -28,7 +28,7 @@ export function parseRocmSmi(json: string): Map<string, DeviceSample> {
 }
 
 /** AMD GPUs through the older rocm-smi CLI (used when amd-smi is absent). */
-export class RocmSmiProvider implements SensorProvider {
+export class RocmSmiSource implements SensorSource {
   readonly name = 'rocm-smi';
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
@@ -49,5 +49,5 @@ export const rocmSmiSensorSource = defineSensorSource({
   name: 'rocm-smi',
   family: 'amd',
   stage: 'measured',
-  create: () => new RocmSmiProvider(),
+  create: () => new RocmSmiSource(),
 });

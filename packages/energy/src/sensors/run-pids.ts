@@ -1,4 +1,4 @@
-import type { DiscoveryContext } from '../sensor.js';
+import type { DiscoveryContext } from './sensor.js';
 import { currentProcessTree } from './procfs.js';
 import { sharedQuery } from './tool.js';
 

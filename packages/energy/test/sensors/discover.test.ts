@@ -58,7 +58,7 @@ describe('discoverSensors', () => {
     expect(ctx.warnings.join('\n')).toMatch(/NVIDIA GPUs skipped/);
   });
 
-  it('honours only and exclude, by family or provider, and rejects unknown names', async () => {
+  it('honours only and exclude, by family or source, and rejects unknown names', async () => {
     const base = { bins: [bin('nvidia'), bin('amd'), bin('rocm')], sysfs: copyFixture('sysfs-rapl'), procfs: PROC };
     expect(ids(await discoverSensors(context(base), { only: ['rapl'] }))).toEqual([
       'cpu:package-0 rapl',

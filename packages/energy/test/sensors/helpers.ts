@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DiscoveryContext } from '../../src/sensor.js';
+import type { DiscoveryContext } from '../../src/sensors/sensor.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const bin = (name: string): string => join(FIXTURES, `bin-${name}`);

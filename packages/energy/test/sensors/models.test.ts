@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cpuTdpWatts, DEFAULT_WATTS_PER_CPU, lookupTdp, RamModelProvider, TdpModelProvider, TDP_TABLE } from '../../src/sensors/index.js';
+import { cpuTdpWatts, DEFAULT_WATTS_PER_CPU, lookupTdp, RamModelSource, TdpModelSource, TDP_TABLE } from '../../src/sensors/index.js';
 import { cleanupTemp, context, copyFixture, FIXTURES, setCpuTicks, sleep } from './helpers.js';
 
 afterEach(cleanupTemp);
@@ -30,7 +30,7 @@ describe('TDP table', () => {
 describe('tdp-model CPU sensor', () => {
   it("charges TDP x the run tree's share of CPU time", async () => {
     const proc = copyFixture('procfs-basic'); // Xeon 8380 x 2 sockets = 540 W, 4 CPUs
-    const [sensor] = await new TdpModelProvider().discover(context({ procfs: proc, rootPid: 100 }));
+    const [sensor] = await new TdpModelSource().discover(context({ procfs: proc, rootPid: 100 }));
     expect([sensor!.id, sensor!.kind, sensor!.method, sensor!.estimate]).toEqual(['model:cpu', 'model', 'tdp-model', true]);
     expect(sensor!.description).toMatch(/540 W.*Platinum 8380.*2 socket/);
     expect((await sensor!.read()).energyJ).toBe(0);
@@ -42,7 +42,7 @@ describe('tdp-model CPU sensor', () => {
 
   it('caps the share at the whole machine', async () => {
     const proc = copyFixture('procfs-basic');
-    const [sensor] = await new TdpModelProvider().discover(context({ procfs: proc, rootPid: 100 }));
+    const [sensor] = await new TdpModelSource().discover(context({ procfs: proc, rootPid: 100 }));
     const a = await sensor!.read();
     await sleep(100);
     setCpuTicks(proc, 100, { utime: 100_000 });
@@ -53,7 +53,7 @@ describe('tdp-model CPU sensor', () => {
   it("uses the machine's busy share before the run has a pid", async () => {
     const proc = copyFixture('procfs-basic');
     const ctx = context({ procfs: proc });
-    const [sensor] = await new TdpModelProvider().discover(ctx);
+    const [sensor] = await new TdpModelSource().discover(ctx);
     const a = await sensor!.read();
     await sleep(100);
     // +100 busy, +300 idle jiffies: 25% busy
@@ -65,7 +65,7 @@ describe('tdp-model CPU sensor', () => {
   it('charges all CPU time of a run tree that appears between two reads', async () => {
     const proc = copyFixture('procfs-basic');
     const ctx = context({ procfs: proc });
-    const [sensor] = await new TdpModelProvider().discover(ctx);
+    const [sensor] = await new TdpModelSource().discover(ctx);
     await sensor!.read(); // machine mode: no run yet
     await sleep(2000);
     ctx.setRoot(100); // the command starts; its tree has used 730 ticks = 7.3 CPU-seconds since
@@ -74,7 +74,7 @@ describe('tdp-model CPU sensor', () => {
 
   it('counts nothing for the interval in which the tree shrinks, then counts again', async () => {
     const proc = copyFixture('procfs-basic');
-    const [sensor] = await new TdpModelProvider().discover(context({ procfs: proc, rootPid: 100 }));
+    const [sensor] = await new TdpModelSource().discover(context({ procfs: proc, rootPid: 100 }));
     await sensor!.read();
     await sleep(300);
     setCpuTicks(proc, 101, { utime: 0, stime: 0 }); // -2.5 CPU-s: a worker's time left the tree
@@ -87,13 +87,13 @@ describe('tdp-model CPU sensor', () => {
 
 describe('ram-model sensor', () => {
   it('charges 3 W per 8 GB of all installed memory in machine mode', async () => {
-    const [sensor] = await new RamModelProvider('machine').discover(context({ procfs: join(FIXTURES, 'procfs-basic') }));
+    const [sensor] = await new RamModelSource('machine').discover(context({ procfs: join(FIXTURES, 'procfs-basic') }));
     expect([sensor!.id, sensor!.method, sensor!.estimate]).toEqual(['model:ram', 'ram-model-machine', true]);
     expect((await sensor!.read()).powerW).toBeCloseTo(6, 9); // 16 GiB
   });
 
   it("charges the run tree's resident memory by default (rss mode)", async () => {
-    const [sensor] = await new RamModelProvider().discover(context({ procfs: join(FIXTURES, 'procfs-basic'), rootPid: 100 }));
+    const [sensor] = await new RamModelSource().discover(context({ procfs: join(FIXTURES, 'procfs-basic'), rootPid: 100 }));
     expect(sensor!.method).toBe('ram-model-rss');
     const rssGiB = ((25600 + 51200 + 2560) * 4096) / 1024 ** 3;
     expect((await sensor!.read()).powerW).toBeCloseTo(rssGiB * 0.375, 9);
@@ -101,7 +101,7 @@ describe('ram-model sensor', () => {
 
   it('warns and yields nothing without meminfo', async () => {
     const ctx = context({});
-    expect(await new RamModelProvider().discover(ctx)).toEqual([]);
+    expect(await new RamModelSource().discover(ctx)).toEqual([]);
     expect(ctx.warnings.join()).toMatch(/MemTotal/);
   });
 });

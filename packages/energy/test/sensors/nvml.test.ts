@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NvmlProvider } from '../../src/sensors/index.js';
+import { NvmlSource } from '../../src/sensors/index.js';
 import { cleanupTemp, context, FIXTURES, sleep, tempDir } from './helpers.js';
 
 const PROC = join(FIXTURES, 'procfs-basic');
@@ -31,12 +31,12 @@ afterEach(() => {
 });
 afterAll(cleanupTemp);
 
-describe('NVML provider', () => {
+describe('NVML sensor source', () => {
   it('is off with VERDANT_NVML=0 and returns nothing, silently, when the library cannot be loaded', async () => {
     const off = context({ env: { VERDANT_NVML: '0', VERDANT_NVML_LIBRARY: library ?? '' } });
-    expect(await new NvmlProvider().discover(off)).toEqual([]);
+    expect(await new NvmlSource().discover(off)).toEqual([]);
     const missing = context({ env: { VERDANT_NVML: '1', VERDANT_NVML_LIBRARY: join(tempDir(), 'libnvidia-ml.so.1') } });
-    expect(await new NvmlProvider().discover(missing)).toEqual([]);
+    expect(await new NvmlSource().discover(missing)).toEqual([]);
     expect(missing.warnings).toEqual([]);
   });
 
@@ -48,7 +48,7 @@ describe('NVML provider', () => {
 
     it('uses the energy counter where the GPU has one and power otherwise', async () => {
       const ctx = context({ env, procfs: PROC });
-      const sensors = await new NvmlProvider().discover(ctx);
+      const sensors = await new NvmlSource().discover(ctx);
       expect(sensors.map((s) => [s.id, s.kind, s.method])).toEqual([
         ['gpu:0', 'gpu', 'nvml-energy-counter'],
         ['gpu:1', 'gpu', 'nvml-power'],
@@ -65,7 +65,7 @@ describe('NVML provider', () => {
 
     it('honours CUDA_VISIBLE_DEVICES by UUID', async () => {
       const ctx = context({ env: { ...env, CUDA_VISIBLE_DEVICES: 'GPU-1b1b' }, procfs: PROC });
-      const sensors = await new NvmlProvider().discover(ctx);
+      const sensors = await new NvmlSource().discover(ctx);
       expect(sensors.map((s) => s.id)).toEqual(['gpu:1']);
       await sensors[0]!.close?.();
     });
@@ -74,7 +74,7 @@ describe('NVML provider', () => {
       // 101 is in run 100's tree, 200 is not: 3 GiB of 4 GiB on GPU 0; GPU 1 only runs the other process.
       process.env.FAKE_NVML_PROCS = `0:101:${3 * 2 ** 30};0:200:${2 ** 30};1:200:na`;
       const ctx = context({ env, procfs: PROC, rootPid: 100 });
-      const [gpu0, gpu1] = await new NvmlProvider().discover(ctx);
+      const [gpu0, gpu1] = await new NvmlSource().discover(ctx);
       expect((await gpu1!.read()).powerW).toBe(0);
       const a = await gpu0!.read();
       await sleep(2500); // as above
@@ -88,7 +88,7 @@ describe('NVML provider', () => {
     it('shuts NVML down once, when the last sensor closes', async () => {
       const log = join(tempDir(), 'nvml.log');
       process.env.FAKE_NVML_LOG = log;
-      const sensors = await new NvmlProvider().discover(context({ env, procfs: PROC }));
+      const sensors = await new NvmlSource().discover(context({ env, procfs: PROC }));
       await sensors[0]!.close?.();
       await sensors[0]!.close?.();
       expect(readFileSync(log, 'utf8')).toBe('init\n');
@@ -99,7 +99,7 @@ describe('NVML provider', () => {
     it('warns and falls back when nvmlInit fails', async () => {
       process.env.FAKE_NVML_INIT_FAIL = '1';
       const ctx = context({ env, procfs: PROC });
-      expect(await new NvmlProvider().discover(ctx)).toEqual([]);
+      expect(await new NvmlSource().discover(ctx)).toEqual([]);
       expect(ctx.warnings.join()).toMatch(/NVML could not start \(nvmlInit_v2 returned NVML error 9\)/);
     });
   });

@@ -1,6 +1,8 @@
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   cpuCount,
   cpuInfo,
@@ -12,6 +14,7 @@ import {
   treeCpuSeconds,
   treeRssBytes,
 } from '../../src/sensors/index.js';
+import { processTreeSync, releaseProcessTree, TREE_FULL_SCAN_S, TREE_RESCAN_S } from '../../src/sensors/procfs.js';
 import { cleanupTemp, copyFixture, FIXTURES, setCpuTicks, tempDir } from './helpers.js';
 
 const PROC = join(FIXTURES, 'procfs-basic');
@@ -69,4 +72,92 @@ describe('procfs reader', () => {
     expect(pids.has(process.pid)).toBe(true);
     expect(await treeCpuSeconds('/proc', process.pid)).toBeGreaterThan(0);
   });
+
+  it('finds a child born since the last scan at the next one, reading again only processes it has not seen', async () => {
+    const proc = copyFixture('procfs-basic');
+    let nowMs = 1_000_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => nowMs);
+    try {
+      const pids = async () => (await processTree(proc, 100)).map((p) => p.pid);
+      expect(await pids()).toEqual([100, 101, 102]);
+      // 101 starts a child; 200, seen outside the tree, now names 102 as its parent (only a pid reused by a new
+      // process could: a process outside the tree never joins it).
+      mkdirSync(join(proc, '300'));
+      writeFileSync(join(proc, '300', 'stat'), '300 (new) S 101 300 300 0 -1 4194304 100 0 0 0 7 3 0 0 20 0 1 0 100 1000000 100 0\n');
+      setParent(proc, 200, 102);
+      expect(await pids()).toEqual([100, 101, 102]); // between scans only the members are read
+      nowMs += TREE_RESCAN_S * 1000;
+      expect(await pids()).toEqual([100, 101, 102, 300]); // the scan reads the new pid, not 200 again
+      expect(await treeCpuSeconds(proc, 100)).toBeCloseTo(7.4, 9); // with 300's CPU time since its birth
+      nowMs += TREE_FULL_SCAN_S * 1000;
+      expect(await pids()).toEqual([100, 101, 102, 300, 200]); // the periodic full scan reads every process
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('reads the tree once for all the readings of one instant (the CPU and RAM models)', async () => {
+    const proc = copyFixture('procfs-basic');
+    const first = processTreeSync(proc, 100);
+    setCpuTicks(proc, 100, { utime: 1300 }); // 10 s more
+    const again = processTreeSync(proc, 100);
+    expect(again).toBe(first); // same synchronous turn: the same read
+    await Promise.resolve();
+    expect(processTreeSync(proc, 100)[0]!.cpuS).toBeCloseTo(14, 9); // a later turn reads afresh
+  });
+
+  it('keeps the stat files of a real process open between samples and closes them when it is gone or released', async () => {
+    const opened = (pid: number): number =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/stat`;
+        } catch {
+          return false;
+        }
+      }).length;
+    const start = async () => {
+      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+      await once(child, 'spawn');
+      return child;
+    };
+    const a = await start();
+    const b = await start();
+    try {
+      for (const child of [a, b]) {
+        expect((await processTree('/proc', child.pid!)).map((p) => p.pid)).toEqual([child.pid]); // the scan
+        expect((await processTree('/proc', child.pid!)).map((p) => p.pid)).toEqual([child.pid]); // the member, read through its open file
+        expect(opened(child.pid!)).toBe(1);
+      }
+      a.kill();
+      await once(a, 'exit'); // reaped: gone from procfs
+      expect(await processTree('/proc', a.pid!)).toEqual([]);
+      expect(opened(a.pid!)).toBe(0);
+      releaseProcessTree('/proc', b.pid!); // a sensor's close()
+      expect(opened(b.pid!)).toBe(0);
+    } finally {
+      a.kill();
+      b.kill();
+    }
+  });
+
+  it('parses the fields it needs whatever the spacing, and refuses a truncated line', () => {
+    expect(parseProcStat('7 (a) S  1 7 7 0 -1 0 0 0 0 0 12  8 1 2 20 0 1 0 100 1000 64 0\n')).toEqual({
+      pid: 7,
+      ppid: 1,
+      cpuS: 0.2,
+      childrenCpuS: 0.03,
+      rssBytes: 64 * 4096,
+    });
+    expect(parseProcStat('7 (a) S 1 7 7 0 -1 0 0 0 0 0 12 8 1 2 20 0 1 0 100 1000')).toBeUndefined(); // no field 24
+  });
 });
+
+/** Rewrites the parent pid (field 4) of a fixture /proc/<pid>/stat. */
+function setParent(procfs: string, pid: number, ppid: number): void {
+  const path = join(procfs, String(pid), 'stat');
+  const text = readFileSync(path, 'utf8');
+  const close = text.lastIndexOf(')');
+  const rest = text.slice(close + 2).split(' ');
+  rest[1] = String(ppid);
+  writeFileSync(path, `${text.slice(0, close + 2)}${rest.join(' ')}`);
+}

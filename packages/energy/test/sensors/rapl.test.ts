@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RaplProvider } from '../../src/sensors/index.js';
+import { RaplSource } from '../../src/sensors/index.js';
 import { cleanupTemp, context, copyFixture } from './helpers.js';
 
 afterEach(cleanupTemp);
@@ -11,7 +11,7 @@ const zone = (sysfs: string, name: string): string => join(sysfs, 'class', 'powe
 describe('RAPL powercap', () => {
   it('finds packages and DRAM, leaving out core, psys and the mmio duplicate', async () => {
     const sysfs = copyFixture('sysfs-rapl');
-    const sensors = await new RaplProvider().discover(context({ sysfs }));
+    const sensors = await new RaplSource().discover(context({ sysfs }));
     expect(sensors.map((s) => [s.id, s.kind, s.method, s.estimate])).toEqual([
       ['cpu:package-0', 'cpu', 'rapl', false],
       ['dram:0', 'dram', 'rapl', false],
@@ -22,7 +22,7 @@ describe('RAPL powercap', () => {
 
   it('turns counter advances into joules', async () => {
     const sysfs = copyFixture('sysfs-rapl');
-    const [pkg0, dram0] = await new RaplProvider().discover(context({ sysfs }));
+    const [pkg0, dram0] = await new RaplSource().discover(context({ sysfs }));
     expect((await pkg0!.read()).energyJ).toBe(0);
     await dram0!.read();
     writeFileSync(zone(sysfs, 'intel-rapl:0'), '51000000\n'); // +50 J
@@ -37,7 +37,7 @@ describe('RAPL powercap', () => {
     const sysfs = copyFixture('sysfs-rapl');
     const max = 262143328850;
     writeFileSync(zone(sysfs, 'intel-rapl:1'), `${max - 2_000_000}\n`);
-    const sensor = (await new RaplProvider().discover(context({ sysfs }))).find((s) => s.id === 'cpu:package-1')!;
+    const sensor = (await new RaplSource().discover(context({ sysfs }))).find((s) => s.id === 'cpu:package-1')!;
     await sensor.read();
     writeFileSync(zone(sysfs, 'intel-rapl:1'), '3000000\n'); // 2 J to the top, wrap, 3 J more
     expect((await sensor.read()).energyJ).toBeCloseTo(5, 6);
@@ -51,13 +51,31 @@ describe('RAPL powercap', () => {
       return readFileSync(path, 'utf8');
     };
     const ctx = context({ sysfs });
-    expect(await new RaplProvider(rootOnly).discover(ctx)).toEqual([]);
+    expect(await new RaplSource(rootOnly).discover(ctx)).toEqual([]);
     expect(ctx.warnings.join('\n')).toMatch(/not readable.*chmod o\+r/);
+  });
+
+  it('keeps each counter file open while it measures, and closes it on close()', async () => {
+    const sysfs = copyFixture('sysfs-rapl');
+    const sensors = await new RaplSource().discover(context({ sysfs }));
+    const counters = ['intel-rapl:0', 'intel-rapl:0:1', 'intel-rapl:1', 'intel-rapl:1:0'].map((z) => zone(sysfs, z));
+    const opened = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return counters.includes(readlinkSync(`/proc/self/fd/${fd}`));
+        } catch {
+          return false;
+        }
+      }).length;
+    for (let i = 0; i < 3; i++) await Promise.all(sensors.map((s) => s.read()));
+    expect(opened()).toBe(4); // one per zone, however many samples
+    await Promise.all(sensors.map((s) => s.close?.()));
+    expect(opened()).toBe(0);
   });
 
   it('is absent when there is no powercap tree', async () => {
     const ctx = context({});
-    expect(await new RaplProvider().discover(ctx)).toEqual([]);
+    expect(await new RaplSource().discover(ctx)).toEqual([]);
     expect(ctx.warnings).toEqual([]);
   });
 });

@@ -2,9 +2,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { constantLookup } from '@verdant/core';
-import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorProvider, type SensorReading } from '../../src/sensor.js';
-import { SENSOR_FAMILIES, discoverSensors, registerSensorSource, sensorFamilies } from '../../src/sensors/index.js';
-import { Tracker } from '../../src/tracker.js';
+import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from '../../src/sensors/sensor.js';
+import { discoverSensors } from '../../src/sensors/index.js';
+import { SENSOR_FAMILIES, registerSensorSource, sensorFamilies } from '../../src/sensors/registry.js';
+import { Tracker } from '../../src/measurement/tracker.js';
 import { cleanupTemp, context, FIXTURES, tempDir } from './helpers.js';
 
 const PROC = join(FIXTURES, 'procfs-basic');
@@ -31,7 +32,7 @@ class IpuSensor implements EnergySensor {
   }
 }
 
-class IpuProvider implements SensorProvider {
+class IpuSource implements SensorSource {
   readonly name = 'ipu-sysfs';
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {
     const base = join(ctx.sysfsRoot, 'class', 'ipu');
@@ -45,7 +46,7 @@ class IpuProvider implements SensorProvider {
   }
 }
 
-const ipuSource = defineSensorSource({ name: 'ipu-sysfs', family: 'ipu', stage: 'measured', create: () => new IpuProvider() });
+const ipuSource = defineSensorSource({ name: 'ipu-sysfs', family: 'ipu', stage: 'measured', create: () => new IpuSource() });
 
 function ipuSysfs(counterUj: number): { sysfs: string; set(uj: number): void } {
   const sysfs = tempDir();

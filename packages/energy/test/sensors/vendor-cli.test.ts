@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AmdSmiProvider, HlSmiProvider, parseAmdSmi, parseRocmSmi, RocmSmiProvider } from '../../src/sensors/index.js';
-import type { EnergySensor } from '../../src/sensor.js';
+import { AmdSmiSource, HlSmiSource, parseAmdSmi, parseRocmSmi, RocmSmiSource } from '../../src/sensors/index.js';
+import type { EnergySensor } from '../../src/sensors/sensor.js';
 import { bin, cleanupTemp, context, sleep, tempDir } from './helpers.js';
 
 afterEach(cleanupTemp);
@@ -20,7 +20,7 @@ async function measuredPower(sensor: EnergySensor): Promise<number> {
 describe('hl-smi (Intel Gaudi)', () => {
   it('reads each HPU board power in query mode', async () => {
     const ctx = context({ bins: [bin('gaudi')] });
-    const sensors = await new HlSmiProvider().discover(ctx);
+    const sensors = await new HlSmiSource().discover(ctx);
     expect(sensors.map((s) => [s.id, s.kind, s.method])).toEqual([
       ['hpu:0', 'accelerator', 'hl-smi-power'],
       ['hpu:1', 'accelerator', 'hl-smi-power'],
@@ -30,7 +30,7 @@ describe('hl-smi (Intel Gaudi)', () => {
   });
 
   it('is absent without hl-smi', async () => {
-    expect(await new HlSmiProvider().discover(context({ bins: [] }))).toEqual([]);
+    expect(await new HlSmiSource().discover(context({ bins: [] }))).toEqual([]);
   });
 });
 
@@ -63,7 +63,7 @@ describe('amd-smi', () => {
 
   it('uses the energy counter, which matches the true power within 2%', async () => {
     const ctx = context({ bins: [bin('amd')], env: { FAKE_START_FILE: join(tempDir(), 'start') } });
-    const sensors = await new AmdSmiProvider().discover(ctx);
+    const sensors = await new AmdSmiSource().discover(ctx);
     expect(sensors.map((s) => [s.id, s.kind, s.method])).toEqual([
       ['gpu:0', 'gpu', 'amd-smi-energy-counter'],
       ['gpu:1', 'gpu', 'amd-smi-energy-counter'],
@@ -75,7 +75,7 @@ describe('amd-smi', () => {
 
   it('falls back to power on releases without --energy', async () => {
     const ctx = context({ bins: [bin('amd')], env: { FAKE_AMD_SMI_OLD: '1' } });
-    const sensors = await new AmdSmiProvider().discover(ctx);
+    const sensors = await new AmdSmiSource().discover(ctx);
     expect(sensors.map((s) => s.method)).toEqual(['amd-smi-power', 'amd-smi-power']);
     expect((await sensors[0]!.read()).powerW).toBe(300);
   });
@@ -97,7 +97,7 @@ describe('rocm-smi', () => {
 
   it('uses the counter where a card has one and power elsewhere', async () => {
     const ctx = context({ bins: [bin('rocm')], env: { FAKE_START_FILE: join(tempDir(), 'start') } });
-    const [card0, card1] = await new RocmSmiProvider().discover(ctx);
+    const [card0, card1] = await new RocmSmiSource().discover(ctx);
     expect([card0!.method, card1!.method]).toEqual(['rocm-smi-energy-counter', 'rocm-smi-power']);
     expect((await card1!.read()).powerW).toBe(450);
     const p = await measuredPower(card0!);

@@ -5,14 +5,15 @@ import { parseCsv } from '../trace/csv.js';
 import { gridDataDir } from './data-dir.js';
 import { closestMatches } from './suggest.js';
 
-export type CloudProvider = 'aws' | 'gcp' | 'azure';
-export const CLOUD_PROVIDERS: readonly CloudProvider[] = ['aws', 'gcp', 'azure'];
+/** A public cloud whose regions map to grid zones ("cloud", not "provider": in Verdant a provider is a source of carbon intensity). */
+export type Cloud = 'aws' | 'gcp' | 'azure';
+export const CLOUDS: readonly Cloud[] = ['aws', 'gcp', 'azure'];
 
 /** One row of data/grid/cloud-regions.csv. */
 export interface CloudRegion {
   /** "aws:eu-west-1" */
   id: string;
-  cloud: CloudProvider;
+  cloud: Cloud;
   /** The provider's own region name, "eu-west-1". */
   region: string;
   /** Electricity Maps zone id of the grid it draws from. */
@@ -51,12 +52,12 @@ export function cloudRegions(dataDir = gridDataDir()): ReadonlyMap<string, Cloud
     const id = (row.cells[col('region')] ?? '').toLowerCase();
     const [cloud, region] = id.split(':') as [string, string | undefined];
     const zone = row.cells[col('zone')] ?? '';
-    if (!CLOUD_PROVIDERS.includes(cloud as CloudProvider) || !region || zone === '') {
+    if (!CLOUDS.includes(cloud as Cloud) || !region || zone === '') {
       throw new VerdantError(`${FILE} line ${row.line}: expected "<aws|gcp|azure>:<region>,<zone>,…", got "${row.cells.join(',')}"`);
     }
     regions.set(id, {
       id,
-      cloud: cloud as CloudProvider,
+      cloud: cloud as Cloud,
       region,
       zone,
       location: row.cells[col('location')] ?? '',
@@ -92,8 +93,8 @@ export function lookupCloudRegion(input: string, field = 'zone', dataDir = gridD
   const found = regions.get(id);
   if (found) return found;
   const cloud = id.split(':')[0] as string;
-  if (!CLOUD_PROVIDERS.includes(cloud as CloudProvider)) {
-    throw invalidInput(field, `unknown cloud "${cloud}" in "${input}"`, `write the region as ${CLOUD_PROVIDERS.map((c) => `${c}:<region>`).join(', ')} (e.g. aws:eu-west-1)`);
+  if (!CLOUDS.includes(cloud as Cloud)) {
+    throw invalidInput(field, `unknown cloud "${cloud}" in "${input}"`, `write the region as ${CLOUDS.map((c) => `${c}:<region>`).join(', ')} (e.g. aws:eu-west-1)`);
   }
   const sameCloud = [...regions.keys()].filter((k) => k.startsWith(`${cloud}:`));
   const close = closestMatches(id, sameCloud);
@@ -105,6 +106,6 @@ export function lookupCloudRegion(input: string, field = 'zone', dataDir = gridD
 }
 
 /** All regions of one cloud (or all clouds), sorted by id. */
-export function listCloudRegions(cloud?: CloudProvider, dataDir = gridDataDir()): CloudRegion[] {
+export function listCloudRegions(cloud?: Cloud, dataDir = gridDataDir()): CloudRegion[] {
   return [...cloudRegions(dataDir).values()].filter((r) => !cloud || r.cloud === cloud).sort((a, b) => a.id.localeCompare(b.id));
 }

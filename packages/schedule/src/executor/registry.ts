@@ -3,21 +3,17 @@ import { localExecutor } from './local-executor.js';
 import { slurmExecutor } from './slurm/slurm-executor.js';
 import type { Executor, ExecutorContext, ExecutorDescriptor } from './types.js';
 
-/**
- * The executors Verdant ships, one line each; the first is the default. (A function, read on first use:
- * the executors' modules import the queue, whose request schema reads this registry.)
- */
-const shipped = () =>
-  [
-    localExecutor,
-    slurmExecutor,
-  ] as const;
+/** The executors Verdant ships, one line each; the first is the default. */
+export const EXECUTORS = [
+  localExecutor,
+  slurmExecutor,
+] as const;
 
 /** An executor's name: the shipped ones ("local" | "slurm") or any registered later. */
-export type ExecutorName = ReturnType<typeof shipped>[number]['name'] | (string & {});
+export type ExecutorName = (typeof EXECUTORS)[number]['name'] | (string & {});
 
-let registered: ExecutorDescriptor[] | undefined;
-const list = (): ExecutorDescriptor[] => (registered ??= [...shipped()]);
+const registered: ExecutorDescriptor[] = [...EXECUTORS];
+const list = (): ExecutorDescriptor[] => registered;
 
 /**
  * Adds an executor (a plugin, or a test's stand-in): from this call on, job requests accept its name and

@@ -1,6 +1,6 @@
 import { invalidInput, nowS, type Store } from '@verdant/core';
 import type { JobPlanSummary, JobRecord } from '../queue/record.js';
-import { parseJobRequest } from '../queue/request.js';
+import { parseJobRequest } from './job-request.js';
 import { JobQueue } from '../queue/job-queue.js';
 import type { IntensitySource } from './intensity-source.js';
 import { planSubmission } from './plan-job.js';

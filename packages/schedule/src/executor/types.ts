@@ -2,12 +2,12 @@ import type { JobState, Store } from '@verdant/core';
 import type { JobPlanSummary, JobRecord } from '../queue/record.js';
 import type { JobRequest } from '../queue/request.js';
 import type { IntensitySource } from './intensity-source.js';
-import type { ExecutorName } from './registry.js';
 
 /** What `submit` returns: the queue's id and, for batch systems, the system's own id. */
 export interface JobHandle {
   id: string;
-  executor: ExecutorName;
+  /** The executor's name in the registry. */
+  executor: string;
   externalId?: string;
   plannedStart: number;
 }

@@ -2,7 +2,7 @@ import { invalidInput, VerdantError } from '@verdant/core';
 import { assignmentCost, buildBatchInstance, type BatchInstance } from './batch-model.js';
 import { heuristicSchedule } from './heuristic.js';
 import { solveBatchLp } from './milp.js';
-import { buildSignals } from './objective.js';
+import { buildCostCurves } from './objective.js';
 import { reportPlan } from './report.js';
 import { intensityCurve, requireCoverage } from './series.js';
 import { normalizeJob } from './validate.js';
@@ -45,8 +45,8 @@ export async function planBatch(jobs: readonly JobSpec[], series: readonly Inten
   const to = Math.max(...norm.map((j) => j.deadline));
   requireCoverage(curve, from, to);
   const objective = options.objective ?? 'carbon';
-  const signals = buildSignals(curve, objective, options.prices, from, to);
-  const inst = buildBatchInstance(norm, signals.weight, options.capacity);
+  const curves = buildCostCurves(curve, objective, options.prices, from, to);
+  const inst = buildBatchInstance(norm, curves.weight, options.capacity);
   const vars = inst.jobs.reduce((a, bj) => a + bj.starts.length, 0);
   const method = options.method ?? 'auto';
   const useMilp = method === 'milp' || (method === 'auto' && vars <= (options.milpMaxVariables ?? DEFAULT_MILP_MAX_VARIABLES));
@@ -68,7 +68,7 @@ export async function planBatch(jobs: readonly JobSpec[], series: readonly Inten
   const value = assignmentCost(inst, choice);
   const plans = inst.jobs.map((bj, j) => {
     const start = inst.t0 + bj.starts[choice[j]!]! * inst.res;
-    return reportPlan(bj.job, series[0]!.zone, [{ start, end: start + bj.job.durationS }], signals, objective);
+    return reportPlan(bj.job, series[0]!.zone, [{ start, end: start + bj.job.durationS }], curves, objective);
   });
   return {
     method: useMilp ? 'milp' : 'heuristic',

@@ -1,6 +1,5 @@
-import type { ChunkedProblem } from './interruptible.js';
 import type { StepCurve } from './series.js';
-import type { Chunk } from './types.js';
+import type { Chunk, ChunkedProblem } from './types.js';
 
 /**
  * True when the number of chunks cannot change a schedule's cost or feasibility under bestChunkedSchedule's

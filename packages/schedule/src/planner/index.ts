@@ -1,9 +1,9 @@
 export * from './types.js';
 export { StepCurve, intensityCurve, requireCoverage } from './series.js';
-export { buildSignals, type Signals } from './objective.js';
+export { buildCostCurves, type CostCurves } from './objective.js';
 export { normalizeJob, type NormalizedJob } from './validate.js';
 export { bestContiguousStart } from './contiguous.js';
-export { bestChunkedSchedule, type ChunkedProblem } from './interruptible.js';
+export { bestChunkedSchedule } from './interruptible.js';
 export { planJob, planJobOnCurve } from './single.js';
 export { planAcrossZones, type ZonePlans } from './zones.js';
 export { buildBatchInstance, assignmentCost, isFeasible, type BatchInstance, type BatchJob } from './batch-model.js';

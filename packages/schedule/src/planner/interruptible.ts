@@ -1,15 +1,7 @@
 import { invalidInput } from '@verdant/core';
 import { cheapestSlotsSchedule, chunkCountIsFree } from './cheapest-slots.js';
 import type { StepCurve } from './series.js';
-import type { Chunk } from './types.js';
-
-export interface ChunkedProblem {
-  durationS: number;
-  from: number;
-  to: number;
-  minChunkS: number;
-  pauseOverheadS: number;
-}
+import type { Chunk, ChunkedProblem } from './types.js';
 
 /** Refuse DP tables larger than this many states (the window is too long for its resolution). */
 const MAX_DP_STATES = 20_000_000;

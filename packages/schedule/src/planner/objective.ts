@@ -3,7 +3,7 @@ import { regularCurve, requireCoverage, StepCurve } from './series.js';
 import type { Objective, PricePoint } from './types.js';
 
 /** The curves a plan is scored with: the objective to minimise, and intensity/price for reporting. */
-export interface Signals {
+export interface CostCurves {
   intensity: StepCurve;
   prices?: StepCurve;
   /** What the planner minimises, on the intensity grid (per second of running at the job's power). */
@@ -15,7 +15,7 @@ export function priceCurve(prices: readonly PricePoint[]): StepCurve {
   return regularCurve(prices.map((p) => ({ t: p.t, resolutionS: p.resolutionS, value: p.perKwh })), 'prices');
 }
 
-/** Price sampled at each intensity slot's start, so both signals share one grid. */
+/** Price sampled at each intensity slot's start, so both curves share one grid. */
 function pricesOnGrid(intensity: StepCurve, prices: StepCurve): StepCurve {
   return intensity.map((_, i) => prices.valueAt(intensity.t0 + i * intensity.res));
 }
@@ -28,10 +28,10 @@ function validateWeights(o: { carbon: number; cost: number }): void {
 }
 
 /**
- * Builds the objective curve. For a mix, each signal is divided by its mean over [from, to] so a weight of 1 on
+ * Builds the objective curve. For a mix, each curve is divided by its mean over [from, to] so a weight of 1 on
  * each means "a 10% change in either counts the same".
  */
-export function buildSignals(intensity: StepCurve, objective: Objective, prices: readonly PricePoint[] | undefined, from: number, to: number): Signals {
+export function buildCostCurves(intensity: StepCurve, objective: Objective, prices: readonly PricePoint[] | undefined, from: number, to: number): CostCurves {
   const price = prices ? priceCurve(prices) : undefined;
   if (price) requireCoverage(price, from, to, 'prices');
   const onGrid = price ? pricesOnGrid(intensity, price) : undefined;

@@ -1,5 +1,5 @@
 import { joulesToKwh } from '@verdant/core';
-import type { Signals } from './objective.js';
+import type { CostCurves } from './objective.js';
 import type { NormalizedJob } from './validate.js';
 import type { Chunk, JobPlan, Objective } from './types.js';
 
@@ -7,12 +7,12 @@ const sumOver = (chunks: readonly Chunk[], f: (a: number, b: number) => number):
   chunks.reduce((acc, c) => acc + f(c.start, c.end), 0);
 
 /** Scores chunks against the baseline (uninterrupted from the earliest start). */
-export function reportPlan(job: NormalizedJob, zone: string, chunks: Chunk[], signals: Signals, objective: Objective): JobPlan {
+export function reportPlan(job: NormalizedJob, zone: string, chunks: Chunk[], curves: CostCurves, objective: Objective): JobPlan {
   const baseline: Chunk[] = [{ start: job.earliestStart, end: job.earliestStart + job.durationS }];
   const runS = sumOver(chunks, (a, b) => b - a);
   const energyJ = job.powerW * runS;
   // Power is constant while running: g = kWh-weighted intensity = P * integral(g/kWh dt) / 3.6e6.
-  const gOf = (cs: readonly Chunk[]): number => joulesToKwh(job.powerW * sumOver(cs, (a, b) => signals.intensity.integral(a, b)));
+  const gOf = (cs: readonly Chunk[]): number => joulesToKwh(job.powerW * sumOver(cs, (a, b) => curves.intensity.integral(a, b)));
   const plan = gOf(chunks);
   const base = gOf(baseline);
   const out: JobPlan = {
@@ -28,8 +28,8 @@ export function reportPlan(job: NormalizedJob, zone: string, chunks: Chunk[], si
     objective,
   };
   if (job.id !== undefined) out.id = job.id;
-  if (signals.prices) {
-    const prices = signals.prices;
+  if (curves.prices) {
+    const prices = curves.prices;
     const costOf = (cs: readonly Chunk[]): number => joulesToKwh(job.powerW * sumOver(cs, (a, b) => prices.integral(a, b)));
     out.cost = costOf(chunks);
     out.baselineCost = costOf(baseline);

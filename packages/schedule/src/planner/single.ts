@@ -1,4 +1,4 @@
-import { buildSignals } from './objective.js';
+import { buildCostCurves } from './objective.js';
 import { bestChunkedSchedule } from './interruptible.js';
 import { bestContiguousStart } from './contiguous.js';
 import { reportPlan } from './report.js';
@@ -22,8 +22,8 @@ export function planJobOnCurve(spec: JobSpec, curve: StepCurve, zone: string, op
   const job = normalizeJob(spec);
   requireCoverage(curve, job.earliestStart, job.deadline);
   const objective = options.objective ?? 'carbon';
-  const signals = buildSignals(curve, objective, options.prices, job.earliestStart, job.deadline);
-  const single = bestContiguousStart(signals.weight, job.durationS, job.earliestStart, job.deadline);
+  const curves = buildCostCurves(curve, objective, options.prices, job.earliestStart, job.deadline);
+  const single = bestContiguousStart(curves.weight, job.durationS, job.earliestStart, job.deadline);
   let chunks: Chunk[] = [{ start: single.start, end: single.start + job.durationS }];
   if (job.interruptible) {
     // Two slot grids: one anchored at the earliest start, one at the series' next step boundary (so chunks
@@ -33,7 +33,7 @@ export function planJobOnCurve(spec: JobSpec, curve: StepCurve, zone: string, op
     const anchors = boundary > job.earliestStart + 1e-9 && boundary < job.deadline ? [job.earliestStart, boundary] : [job.earliestStart];
     let bestCost = single.cost;
     for (const from of anchors) {
-      const chunked = bestChunkedSchedule(signals.weight, {
+      const chunked = bestChunkedSchedule(curves.weight, {
         durationS: job.durationS,
         from,
         to: job.deadline,
@@ -46,5 +46,5 @@ export function planJobOnCurve(spec: JobSpec, curve: StepCurve, zone: string, op
       }
     }
   }
-  return reportPlan(job, zone, chunks, signals, objective);
+  return reportPlan(job, zone, chunks, curves, objective);
 }

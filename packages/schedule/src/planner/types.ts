@@ -75,4 +75,13 @@ export interface JobPlan {
   objective: Objective;
 }
 
+/** An interruptible job's window on the slot grid, for the chunked schedulers (interruptible.ts, cheapest-slots.ts). */
+export interface ChunkedProblem {
+  durationS: number;
+  from: number;
+  to: number;
+  minChunkS: number;
+  pauseOverheadS: number;
+}
+
 export type { IntensityPoint };

@@ -1,5 +1,4 @@
 import { nowS, type JobState, type JobsTable } from '@verdant/core';
-import type { ExecutorName } from '../executor/registry.js';
 import type { JobRequest } from './request.js';
 
 /** The plan recorded with a job: when it starts and what that is expected to save against starting now. */
@@ -33,8 +32,8 @@ export interface JobRecord {
   id: string;
   name: string;
   state: JobState;
-  /** The executor's name (see the executors registry). */
-  executor: ExecutorName;
+  /** The executor's name (see the executors registry, executor/registry.ts: ExecutorName). */
+  executor: string;
   spec: JobRequest;
   plan: JobPlanSummary;
   plannedStart: number;

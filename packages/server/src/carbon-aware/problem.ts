@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
-import { ExitCode, isVerdantError } from '@verdant/core';
+import { ExitCode, isVerdantError, valueAtPath } from '@verdant/core';
 
 /** ASP.NET's ValidationProblemDetails, the error body every Carbon Aware SDK route returns. */
 export interface ValidationProblemDetails {
@@ -51,7 +51,7 @@ export function fromZod(e: ZodError, input: unknown, prefix = ''): ProblemError 
   const errors: Record<string, string[]> = {};
   for (const issue of e.issues) {
     const key = prefix + issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || 'body';
-    const given = issue.path.length > 0 ? valueAt(input, issue.path) : input;
+    const given = issue.path.length > 0 ? valueAtPath(input, issue.path) : input;
     const missing = issue.path.length > 0 && (given === undefined || given === null);
     (errors[key] ??= []).push(missing ? `The ${String(issue.path.at(-1))} field is required.` : issue.message);
   }
@@ -77,13 +77,4 @@ export function problemHandler(err: FastifyError | Error, _req: FastifyRequest, 
   const e = err as FastifyError;
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return reply.code(e.statusCode).send(body(e.statusCode, { request: [e.message] }));
   return reply.code(500).send(body(500, {}, e.message));
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v = input;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
 }

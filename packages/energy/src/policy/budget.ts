@@ -1,5 +1,5 @@
 import { J_PER_KWH, J_PER_WH, invalidInput } from '@verdant/core';
-import type { TrackerSnapshot } from './tracker.js';
+import type { TrackerSnapshot } from '../measurement/tracker.js';
 
 export type OnExceed = 'warn' | 'stop' | 'pause';
 

@@ -34,13 +34,21 @@ export function parseProgressLine(line: string, t: number): ProgressUpdate | und
 }
 
 /**
- * Reads what the command appended since the last poll. Polled at every sample, so a poll is cheap: until the
- * file exists it costs one existence check (no failed open, no error object), then one read of the open file
- * into a buffer allocated once. The reads are synchronous on purpose: a local file that nobody locks answers
- * at once, and a thread-pool round trip per sample costs more than the read itself.
+ * Polls closer together than this (s) return nothing new unless forced: progress moves slowly, samples need not
+ * (at 10 samples a second the file is looked at twice a second; at one a second, every sample).
+ */
+export const PROGRESS_POLL_S = 0.5;
+
+/**
+ * Reads what the command appended since the last poll. Offered every sample, so a poll is cheap: it looks at
+ * the file at most once per PROGRESS_POLL_S; until the file exists that is one existence check (no failed open,
+ * no error object), then one read of the open file into a buffer allocated once. The reads are synchronous on
+ * purpose: a local file that nobody locks answers at once, and a thread-pool round trip costs more than the read.
  */
 export class ProgressReader {
   private offset = 0;
+  /** The `t` of the last poll that looked at the file. */
+  private lookedAt = -Infinity;
   private partial = '';
   private fd: number | undefined;
   private buf: Buffer | undefined;
@@ -49,7 +57,15 @@ export class ProgressReader {
 
   constructor(readonly path: string) {}
 
-  async poll(t: number): Promise<ProgressUpdate | undefined> {
+  /**
+   * The latest update appended since the last look, stamped `t` (epoch seconds, the sample's time). Looks only
+   * when `t` is PROGRESS_POLL_S past the last look (or before it: the clock was set back), or when `force`d (the
+   * command's exit, so that its last line is read).
+   */
+  async poll(t: number, force = false): Promise<ProgressUpdate | undefined> {
+    const since = t - this.lookedAt;
+    if (!force && since >= 0 && since < PROGRESS_POLL_S) return undefined;
+    this.lookedAt = t;
     if (this.fd === undefined) {
       if (!existsSync(this.path)) return undefined; // the command has not reported yet
       try {

@@ -1,5 +1,3 @@
-import type { RamAttribution } from './sensors/ram-model.js';
-
 /** One device or domain whose energy Verdant can read. Discovered, never assumed. */
 export type SensorKind = 'gpu' | 'cpu' | 'dram' | 'accelerator' | 'model';
 
@@ -38,12 +36,22 @@ export interface DiscoveryContext {
 }
 
 /** A source of sensors for one device family; returns [] when the family is absent. */
-export interface SensorProvider {
+export interface SensorSource {
   readonly name: string;
   discover(ctx: DiscoveryContext): Promise<EnergySensor[]>;
   /** Read after discover(): its sensors are the only ones (a test fixture that stands in for the machine). */
   readonly exclusive?: boolean;
 }
+
+/**
+ * How the RAM model charges memory: 'rss' (default) the run's own resident memory (its process tree's RSS), the
+ * share a user expects to be attributed to the run; 'machine' all memory installed in the machine (DRAM draws
+ * refresh power whether used or not, which is what a DRAM RAPL domain would measure), so parallel runs each
+ * carry the whole machine's RAM.
+ */
+export type RamAttribution = 'rss' | 'machine';
+
+export const RAM_ATTRIBUTIONS: readonly RamAttribution[] = ['rss', 'machine'];
 
 /** What a source may take from the caller of discovery. */
 export interface SensorSourceOptions {
@@ -62,14 +70,14 @@ export interface SensorSourceDescriptor<F extends string = string, N extends str
   /** "nvidia", "gaudi", "rapl", "cpu-model". */
   readonly family: F;
   /**
-   * 'fixture': tried first, on its own; when its provider reports `exclusive`, nothing else is discovered.
+   * 'fixture': tried first, on its own; when its source reports `exclusive`, nothing else is discovered.
    * 'measured': devices that report energy or power; every family at once.
    * 'model': an estimate, tried only when no measured sensor of the kind it `fills` was found.
    */
   readonly stage: 'fixture' | 'measured' | 'model';
   /** For a model: the kind of measured sensor whose absence it fills ('cpu', 'dram'). */
   readonly fills?: SensorKind;
-  create(options: SensorSourceOptions): SensorProvider;
+  create(options: SensorSourceOptions): SensorSource;
 }
 
 /** Keeps the source's literal name and family in its type, so the registry's names are a type too. */

@@ -1,5 +1,5 @@
 import { readEnv } from '@verdant/core';
-import type { EnergySensor } from '../sensor.js';
+import type { EnergySensor } from '../sensors/sensor.js';
 import { discoverSensors, type DiscoverOptions } from '../sensors/index.js';
 
 export interface TreeSensorOptions extends DiscoverOptions {

@@ -11,12 +11,12 @@ import {
   writeOutputFile,
   type IntensityLookup,
 } from '@verdant/core';
-import { appendCodecarbonCsv } from '../codecarbon-csv.js';
-import { runCommand, type CommandResult, type PauseController } from '../command.js';
-import { PushgatewayReporter } from '../metrics.js';
-import { resolveCommand } from '../resolve-command.js';
-import { summarizeRun, type RunSummary } from '../summary.js';
-import type { TrackerSnapshot } from '../tracker.js';
+import { appendCodecarbonCsv } from '../outputs/codecarbon-csv.js';
+import { runCommand, type CommandResult, type PauseController } from '../process/run-command.js';
+import { PushgatewayReporter } from '../outputs/metrics.js';
+import { resolveCommand } from '../process/resolve-command.js';
+import { summarizeRun, type RunSummary } from '../outputs/summary.js';
+import type { TrackerSnapshot } from '../measurement/tracker.js';
 import { runGroupOf } from './group.js';
 import { RUN_OUTPUT_FILES, type RunSpec } from './spec.js';
 

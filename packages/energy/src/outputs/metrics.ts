@@ -1,7 +1,7 @@
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
 import { nowS, type RunRow, type RunStatus, type RunTotalRow, type Store } from '@verdant/core';
 import { toGroupSummary } from './summary.js';
-import type { TrackerSnapshot } from './tracker.js';
+import type { TrackerSnapshot } from '../measurement/tracker.js';
 
 type RunLabel = 'run' | 'name';
 type TotalLabel = 'name' | 'zone' | 'host';

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { nowS, readEnv, type IntensityLookup, type RunStatus, type Store } from '@verdant/core';
-import { checkBudget, describeBreach, type Budget, type BudgetBreach } from './budget.js';
-import { sensorsForTree } from './measure/tree-sensors.js';
-import { PROGRESS_ENV, ProgressReader } from './progress.js';
+import { checkBudget, describeBreach, type Budget, type BudgetBreach } from '../policy/budget.js';
+import { sensorsForTree } from '../measurement/tree-sensors.js';
+import { PROGRESS_ENV, ProgressReader } from '../measurement/progress.js';
 import { resolveCommand } from './resolve-command.js';
-import type { EnergySensor } from './sensor.js';
-import type { DiscoverOptions } from './sensors/index.js';
-import { isStopped, signalTree } from './signals.js';
-import { Tracker, type TrackerSnapshot } from './tracker.js';
+import type { EnergySensor } from '../sensors/sensor.js';
+import type { DiscoverOptions } from '../sensors/index.js';
+import { isStopped, signalTree } from './tree-signals.js';
+import { Tracker, type TrackerSnapshot } from '../measurement/tracker.js';
 
 /** Decides, after each sample, whether a running command should pause or a paused one resume. */
 export type PauseController = (snap: TrackerSnapshot, paused: boolean) => 'pause' | 'resume' | undefined;
@@ -272,7 +272,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         if (killTimer) clearTimeout(killTimer);
         for (const [sig, h] of forwarded) process.off(sig, h);
         if (pauses.length > 0) endPause(); // killed while paused: the pause ends with the command
-        const p = await progress.poll(Date.now() / 1000);
+        const p = await progress.poll(Date.now() / 1000, true); // the command's last lines, however recent the last look
         if (p) tracker.setProgress(p);
         await progress.close();
         await rm(progressPath, { force: true });

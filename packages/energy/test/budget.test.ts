@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBudget, describeBreach, energyUnitOf, massUnitOf, type Budget } from '../src/budget.js';
+import { checkBudget, describeBreach, energyUnitOf, massUnitOf, type Budget } from '../src/policy/budget.js';
 
 const breach = (snap: { energyJ?: number; emissionsG?: number }, budget: Omit<Budget, 'onExceed'>): string => {
   const b = checkBudget({ energyJ: snap.energyJ ?? 0, emissionsG: snap.emissionsG ?? 0 }, { onExceed: 'warn', ...budget });
@@ -34,5 +34,13 @@ describe('budget messages', () => {
   it('defaults to kWh and grams when the unit is not known', () => {
     expect(breach({ energyJ: 7.2e6 }, { maxEnergyJ: 3.6e6 })).toBe('energy budget exceeded: 2.00 kWh > 1 kWh');
     expect(breach({ emissionsG: 12 }, { maxEmissionsG: 10 })).toBe('emissions budget exceeded: 12.0 g > 10 g CO2e');
+  });
+});
+
+describe('checkBudget', () => {
+  it('names the limit passed', () => {
+    expect(checkBudget({ energyJ: 10, emissionsG: 1 }, { onExceed: 'warn', maxEnergyJ: 20 })).toBeUndefined();
+    expect(checkBudget({ energyJ: 30, emissionsG: 1 }, { onExceed: 'warn', maxEnergyJ: 20 })?.kind).toBe('energy');
+    expect(checkBudget({ energyJ: 30, emissionsG: 5 }, { onExceed: 'stop', maxEmissionsG: 2 })?.kind).toBe('emissions');
   });
 });

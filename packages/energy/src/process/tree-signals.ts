@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scanProcessTree } from './sensors/procfs.js';
+import { scanProcessTree } from '../sensors/procfs.js';
 
 /**
  * Sends a signal to every process of the tree (root first; children first for SIGSTOP); returns how many

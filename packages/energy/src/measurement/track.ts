@@ -1,6 +1,6 @@
 import type { IntensityLookup, Store } from '@verdant/core';
-import { sensorsForTree } from './measure/tree-sensors.js';
-import type { EnergySensor } from './sensor.js';
+import { sensorsForTree } from './tree-sensors.js';
+import type { EnergySensor } from '../sensors/sensor.js';
 import { Tracker, type TrackerSnapshot } from './tracker.js';
 
 export interface TrackOptions {

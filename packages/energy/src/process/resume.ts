@@ -1,6 +1,6 @@
 import { ExitCode, VerdantError, localHostName, pidAlive, type Store } from '@verdant/core';
-import { signalTree } from './signals.js';
-import { summarizeRun, type RunSummary } from './summary.js';
+import { signalTree } from './tree-signals.js';
+import { summarizeRun, type RunSummary } from '../outputs/summary.js';
 
 /**
  * Resumes a paused run from another process: SIGCONT to the command's process tree. The tracking process

@@ -1,4 +1,4 @@
-import type { SensorReading } from './sensor.js';
+import type { SensorReading } from '../sensors/sensor.js';
 
 /**
  * Turns successive readings of one sensor into interval energies. Counters are differenced (exact);

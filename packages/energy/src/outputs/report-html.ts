@@ -1,6 +1,6 @@
 import { joulesToWh, type SampleRow } from '@verdant/core';
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunSummary } from '../summary.js';
+import type { RunSummary } from './summary.js';
 import { renderSvg } from './chart.js';
 
 const esc = (s: unknown): string =>

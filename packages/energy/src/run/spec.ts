@@ -12,7 +12,7 @@ import {
   parseSamplingInterval,
   parseTime,
 } from '@verdant/core';
-import { energyUnitOf, massUnitOf, parseOnExceed, type Budget } from '../budget.js';
+import { energyUnitOf, massUnitOf, parseOnExceed, type Budget } from '../policy/budget.js';
 import { RAM_ATTRIBUTIONS, type RamAttribution } from '../sensors/index.js';
 
 /** The files `measureCommand` writes into `outputDir`. */

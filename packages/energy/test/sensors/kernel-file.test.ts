@@ -1,0 +1,62 @@
+import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KernelFile } from '../../src/sensors/kernel-file.js';
+import { cleanupTemp, tempDir } from './helpers.js';
+
+afterEach(cleanupTemp);
+
+/** How many of this process's descriptors are open on `path`. */
+function opened(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+describe('KernelFile', () => {
+  it('reads what the file holds now at every read, through one open file', () => {
+    const path = join(tempDir(), 'energy_uj');
+    writeFileSync(path, '1000000\n');
+    const file = new KernelFile(path);
+    expect(file.read()).toBe('1000000\n');
+    writeFileSync(path, '51000000\n'); // rewritten in place, as the kernel renders a counter afresh
+    expect(file.read()).toBe('51000000\n');
+    writeFileSync(path, '7\n'); // shorter than before: nothing of the old text is left over
+    expect(file.read()).toBe('7\n');
+    expect(opened(path)).toBe(1);
+    file.close();
+    expect(opened(path)).toBe(0);
+  });
+
+  it('reads a file longer than its buffer whole', () => {
+    const path = join(tempDir(), 'long');
+    const text = 'x'.repeat(10_000) + '\n';
+    writeFileSync(path, text);
+    const file = new KernelFile(path);
+    expect(file.read()).toBe(text);
+    file.close();
+  });
+
+  it('fails as a read would while the file is missing, and reads it once it is there', () => {
+    const path = join(tempDir(), 'later');
+    const file = new KernelFile(path);
+    expect(() => file.read()).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    writeFileSync(path, '42\n');
+    expect(file.read()).toBe('42\n');
+    file.close();
+  });
+
+  it('renders procfs afresh at each read', () => {
+    const file = new KernelFile('/proc/self/stat');
+    const utime = () => Number(file.read().slice(file.read().lastIndexOf(')') + 2).split(' ')[11]);
+    const before = utime();
+    const c0 = process.cpuUsage();
+    while (process.cpuUsage(c0).user < 100_000); // 0.1 s of CPU: 10 clock ticks
+    expect(utime()).toBeGreaterThan(before);
+    file.close();
+  });
+});

@@ -1,3 +1,0 @@
-export * from './request.js';
-export * from './record.js';
-export * from './job-queue.js';
