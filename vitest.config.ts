@@ -3,11 +3,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const SERIAL = 'packages/*/test/**/*.serial.test.ts';
 
 export default defineConfig({
-  resolve: {
-    // Workspace packages resolve to their TypeScript sources in tests (see each package's "source" export).
-    conditions: ['source'],
-  },
+  // Workspace packages resolve to their TypeScript sources in tests (each package's "source" export), so a test
+  // never runs a stale dist/. Vitest runs tests in its server (SSR) environment and hands packages under
+  // node_modules (the workspace links included) to Node unless told to inline them: inline @verdant/*, and give
+  // that environment the "source" condition.
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
+    server: { deps: { inline: [/@verdant\//, /packages\/(agents|cli|core|energy|grid|schedule|server)\//] } },
     testTimeout: 30_000,
     hookTimeout: 180_000,
     pool: 'forks',

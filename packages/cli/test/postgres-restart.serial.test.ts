@@ -58,12 +58,13 @@ const ready = async (c: { host: string; port: string }) =>
  * process, so PostgreSQL comes back even if this test process dies meanwhile. Resolves once it answers again,
  * with when it went down and came back (epoch seconds).
  */
-async function restartPostgres(downS: number): Promise<{ downAt: number; upAt: number }> {
+async function restartPostgres(downS: number, whileDown?: () => void): Promise<{ downAt: number; upAt: number }> {
   const c = clusterOf(pg!);
   const script = 'pg_ctlcluster "$1" "$2" stop -m fast; sleep "$3"; pg_ctlcluster "$1" "$2" start';
   spawn('sh', ['-c', script, 'pg-restart', c.version, c.name, String(downS)], { detached: true, stdio: 'ignore' }).unref();
   await waitFor('PostgreSQL to stop', async () => !(await ready(c)), 30_000, 50);
   const downAt = Date.now() / 1000;
+  whileDown?.();
   await waitFor('PostgreSQL to come back', () => ready(c), 120_000);
   return { downAt, upAt: Date.now() / 1000 };
 }
@@ -86,10 +87,13 @@ describe.skipIf(!pg)('PostgreSQL restarted mid-run', () => {
   });
 
   it('verdant run keeps measuring, holds its samples, and writes each once when the store is back', async () => {
-    const { env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 100 }]);
+    const { home, env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 100 }]);
     const e = { ...env, VERDANT_DATABASE_URL: pg!, VERDANT_OFFLINE: '1' };
     const name = `pg-restart-${process.pid}-${Date.now()}`;
-    const child = startCli(['run', '--json', '--name', name, '--interval', '200ms', '--region', 'FR', '--', 'sleep', '8'], e);
+    // The command runs until the test lets it end, which it does while PostgreSQL is down: however often the
+    // tracker writes, its writes during the outage (the last one at least) find the store gone.
+    const go = join(home, 'go');
+    const child = startCli(['run', '--json', '--name', name, '--interval', '200ms', '--region', 'FR', '--', 'sh', '-c', 'sleep 1; until [ -e "$1" ]; do sleep 0.1; done', 'cmd', go], e);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
@@ -106,7 +110,7 @@ describe.skipIf(!pg)('PostgreSQL restarted mid-run', () => {
     } finally {
       await before.close();
     }
-    const outage = await restartPostgres(2);
+    const outage = await restartPostgres(3, () => writeFileSync(go, ''));
 
     expect(await exited, stderr).toBe(0);
     expect(stderr).toMatch(/cannot write to the store \(postgres:\/\/[^)]*\): .*holding \d+ samples/);

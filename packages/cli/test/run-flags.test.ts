@@ -18,6 +18,7 @@ describe('verdant run: library fields become its flags', () => {
     ['--deadline', ['--pause-above', '300', '--deadline', '2001-01-01T00:00Z'], /^verdant: --deadline: is in the past/],
     ['--expected-duration', ['--pause-above', '300', '--expected-duration', 'long'], /^verdant: --expected-duration: cannot read "long" as a duration/],
     ['--trace-replay without --intensity-trace', ['--trace-replay', '2023'], /^verdant: --trace-replay: only applies with --intensity-trace \(fix: .*--intensity-trace/],
+    ['--deadline without --carbon-aware', ['--deadline', '2030-01-01T00:00Z'], /^verdant: --deadline: only applies with --carbon-aware \(fix: add --carbon-aware with --pause-above/],
   ])('%s', async (_name, args, message) => {
     const { home, env } = sandbox([{ id: 'gpu:0', kind: 'gpu', powerW: 100 }]);
     const marker = join(home, 'started');

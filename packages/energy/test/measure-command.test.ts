@@ -37,6 +37,8 @@ describe('parseRunSpec', () => {
     ['a resume threshold above the pause threshold', { pauseAboveG: '200', resumeBelowG: 300 }, 'resumeBelowG', /must be below pauseAboveG \(200\)/],
     ['a deadline in the past', { carbonAware: true, pauseAboveG: 300, deadline: '2001-01-01T00:00Z' }, 'deadline', /is in the past/],
     ['an expected duration that is no duration', { carbonAware: true, pauseAboveG: 300, expectedDurationS: 'long' }, 'expectedDurationS', /as a duration/],
+    ['a deadline without carbon-aware pausing', { deadline: '2030-01-01T00:00Z' }, 'deadline', /only applies with carbonAware/],
+    ['an expected duration without carbon-aware pausing', { expectedDurationS: '2h' }, 'expectedDurationS', /only applies with carbonAware/],
     ['an empty output directory', { outputDir: ' ' }, 'outputDir', /is empty/],
     ['no command', { argv: [] }, 'argv', /names no command/],
   ])('%s: exit 2 naming the library field, never a CLI flag', (_name, input, field, message) => {

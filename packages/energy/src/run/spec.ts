@@ -149,7 +149,13 @@ function replayYearOf(input: RunSpecInput): number | undefined {
 }
 
 function carbonOf(input: RunSpecInput): CarbonAwareSpec | undefined {
-  if (!input.carbonAware && !given(input.pauseAboveG) && !given(input.resumeBelowG)) return undefined;
+  if (!input.carbonAware && !given(input.pauseAboveG) && !given(input.resumeBelowG)) {
+    // A deadline only bounds carbon-aware pausing: given alone it would be silently ignored.
+    for (const field of ['deadline', 'expectedDurationS'] as const) {
+      if (given(input[field])) throw invalidInput(field, 'only applies with carbonAware', 'add carbonAware with pauseAboveG, or leave it out');
+    }
+    return undefined;
+  }
   if (!given(input.pauseAboveG)) throw invalidInput('pauseAboveG', 'is required with carbonAware', 'give the intensity above which to pause, e.g. 300 (gCO2e/kWh)');
   const pauseAbove = positive(input.pauseAboveG, 'pauseAboveG');
   const resumeBelow = given(input.resumeBelowG) ? positive(input.resumeBelowG, 'resumeBelowG') : pauseAbove * 0.9;
