@@ -4,13 +4,15 @@
 //
 // Steady state: each configuration runs in a process of its own (as `verdant run` would), measures a `sleep`
 // through runCommand, lets start-up settle (BENCH_WARMUP_S, default 15: module loading, the first scan of
-// procfs, V8's post-start-up collections), then takes process.cpuUsage() over BENCH_WINDOW_S (default 60). All
-// configurations run side by side (each measures only its own CPU time); "node floor" is a process with the
-// same modules loaded whose timer does nothing at the same rate: what waking Node up costs on this machine.
+// procfs, V8's post-start-up collections), then takes process.cpuUsage() over BENCH_WINDOW_S (default 60).
+// BENCH_PARALLEL (default 2) configurations run at a time, each measuring only its own CPU time (six at once
+// made each other's wake-ups colder and every figure about twice as high on a 2-core machine).
+// "floor" is a process with the same modules and store loaded whose timer does nothing at the same rate: what
+// waking Node up costs on this machine.
 //
 // Whole process: CPU seconds of `verdant run -- sleep BENCH_WHOLE_S` (default 20) minus those of
 // `verdant run -- sleep 0`, start-up included, from the parent shell's accounting of the reaped child (10 ms
-// resolution), median of BENCH_REPEAT runs (default 3).
+// resolution), median of BENCH_REPEAT runs (default 3; 0 skips it).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 15);
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 60);
 const WHOLE_S = Number(process.env.BENCH_WHOLE_S ?? 20);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const PARALLEL = Math.max(1, Number(process.env.BENCH_PARALLEL ?? 2));
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const RAPL_FIXTURE = join(here, '..', 'test', 'fixtures', 'sysfs-rapl');
@@ -105,20 +108,29 @@ const pct = (x) => `${(x * 100).toFixed(3)}%`;
 if (process.argv[2] === '--child') {
   await child(process.argv[3], Number(process.argv[4]));
 } else {
-  const configs = [];
-  for (const hz of [1, 10]) for (const set of ['models', 'rapl', 'floor']) configs.push([set, hz]);
-  console.log(`steady state: ${configs.length} processes side by side, ${WARMUP_S} s warm-up, ${WINDOW_S} s window`);
-  const steady = (await Promise.all(configs.map(([set, hz]) => runNode([fileURLToPath(import.meta.url), '--child', set, String(hz)])))).map((o) =>
-    JSON.parse(o.trim().split('\n').pop()),
-  );
+  // In pairs by default: the two sensor sets at 1 Hz, then at 10 Hz, then the two floors.
+  const configs = [
+    ['models', 1],
+    ['rapl', 1],
+    ['models', 10],
+    ['rapl', 10],
+    ['floor', 1],
+    ['floor', 10],
+  ];
+  console.log(`steady state: ${configs.length} configurations, ${PARALLEL} at a time, ${WARMUP_S} s warm-up, ${WINDOW_S} s window`);
+  const steady = [];
+  for (let i = 0; i < configs.length; i += PARALLEL) {
+    const outs = await Promise.all(configs.slice(i, i + PARALLEL).map(([set, hz]) => runNode([fileURLToPath(import.meta.url), '--child', set, String(hz)])));
+    steady.push(...outs.map((o) => JSON.parse(o.trim().split('\n').pop())));
+  }
   for (const s of steady) {
     const target = s.set === 'floor' ? '' : `  (target < ${pct(TARGET[s.hz])}: ${s.cpu_s_per_wall_s < TARGET[s.hz] ? 'met' : 'NOT met'})`;
     console.log(`  ${s.set.padEnd(6)} ${String(s.hz).padStart(2)} Hz: ${pct(s.cpu_s_per_wall_s)} of one core${target}${s.sensors.length ? `  [${s.sensors.join(', ')}]` : ''}`);
   }
 
-  console.log(`whole process: verdant run -- sleep ${WHOLE_S} minus verdant run -- sleep 0, CPU s, median of ${REPEAT}`);
   const whole = [];
-  for (const set of ['models', 'rapl']) {
+  if (REPEAT > 0) console.log(`whole process: verdant run -- sleep ${WHOLE_S} minus verdant run -- sleep 0, CPU s, median of ${REPEAT}`);
+  for (const set of REPEAT > 0 ? ['models', 'rapl'] : []) {
     for (const hz of [1, 10]) {
       const long = [];
       const short = [];
@@ -137,5 +149,5 @@ if (process.argv[2] === '--child') {
   const measured = steady.filter((s) => s.set !== 'floor');
   const targetMet = measured.every((s) => s.cpu_s_per_wall_s < TARGET[s.hz]);
   console.log(`targets (< 0.1% of one core at 1 Hz, < 0.5% at 10 Hz, steady state): ${targetMet ? 'met' : 'NOT met'}`);
-  console.log(JSON.stringify({ warmup_s: WARMUP_S, window_s: WINDOW_S, steady, whole_process: whole, target_met: targetMet }));
+  console.log(JSON.stringify({ warmup_s: WARMUP_S, window_s: WINDOW_S, parallel: PARALLEL, steady, whole_process: whole, target_met: targetMet }));
 }

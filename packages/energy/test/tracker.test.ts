@@ -24,6 +24,33 @@ class ClockSensor implements EnergySensor {
   }
 }
 
+/** A sensor that also reads synchronously, counting which way it was read, and that can be made to fail. */
+class NowSensor implements EnergySensor {
+  readonly kind = 'gpu';
+  readonly method = 'now';
+  readonly description = 'test';
+  readonly estimate = false;
+  readonly calls = { read: 0, readNow: 0 };
+  failing = false;
+  constructor(
+    readonly id: string,
+    private readonly powerW: number,
+    private readonly clock: { t: number },
+  ) {}
+  async read(): Promise<SensorReading> {
+    this.calls.read++;
+    return this.value();
+  }
+  readNow(): SensorReading {
+    this.calls.readNow++;
+    return this.value();
+  }
+  private value(): SensorReading {
+    if (this.failing) throw new Error('busy');
+    return { t: this.clock.t, energyJ: this.powerW * this.clock.t };
+  }
+}
+
 const tmpStore = () => Store.open({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-energy-')), 'v.db')}` });
 
 describe('Tracker', () => {
@@ -79,6 +106,36 @@ describe('Tracker', () => {
     const snap = await tracker.stop('succeeded', 0);
     expect(snap.energyJ).toBeCloseTo(3600);
     expect(snap.emissionsG).toBeCloseTo(0.2);
+  });
+
+  it('reads sensors synchronously when all of them can, skipping an interval one fails, and all through read() otherwise', async () => {
+    const clock = { t: 0 };
+    const a = new NowSensor('gpu:0', 100, clock);
+    const b = new NowSensor('gpu:1', 50, clock);
+    const tracker = new Tracker({ name: 'now', sensors: [a, b], lookup: constantLookup(200), intervalS: 3600 });
+    await tracker.start();
+    for (let i = 1; i <= 3; i++) {
+      clock.t = i;
+      await tracker.tick();
+    }
+    a.failing = true; // one interval lost to a busy device: its counter covers it at the next reading
+    clock.t = 4;
+    await tracker.tick();
+    a.failing = false;
+    clock.t = 5;
+    await tracker.tick();
+    expect(a.calls).toEqual({ read: 0, readNow: 6 });
+    const snap = await tracker.stop('succeeded', 0);
+    expect(snap.sensors.find((s) => s.id === 'gpu:0')?.energyJ).toBeCloseTo(100 * 5, 9); // all five seconds, the failed one too
+    expect(snap.sensors.find((s) => s.id === 'gpu:1')?.energyJ).toBeCloseTo(50 * 5, 9);
+
+    const c = new NowSensor('gpu:0', 100, clock);
+    const mixed = new Tracker({ name: 'mixed', sensors: [c, new ClockSensor('gpu:1', 'gpu', 'c', 50, clock)], lookup: constantLookup(200), intervalS: 3600 });
+    await mixed.start();
+    clock.t = 6;
+    await mixed.tick();
+    expect(c.calls).toEqual({ read: 2, readNow: 0 });
+    await mixed.stop('succeeded', 0);
   });
 
   it('samples at every interval but writes to the store every 5 s by default', async () => {

@@ -93,6 +93,8 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   readonly intervalS: number;
   readonly pue: number;
   private readonly integrators = new Map<string, SensorIntegrator>();
+  /** Every sensor reads synchronously (readNow): a sample then makes no promise per sensor. */
+  private readonly readsNow: boolean;
   private readonly state = new Map<string, SensorState>();
   /** Samples not yet known to be stored, oldest first. */
   private held: SampleRow[] = [];
@@ -131,6 +133,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     this.runId = opts.runId ?? newId('r');
     this.intervalS = opts.intervalS ?? 1;
     this.pue = opts.pue ?? 1;
+    this.readsNow = opts.sensors.every((s) => typeof s.readNow === 'function');
     for (const s of opts.sensors) {
       this.integrators.set(s.id, new SensorIntegrator());
       this.state.set(s.id, {
@@ -256,7 +259,8 @@ export class Tracker extends EventEmitter<TrackerEvents> {
    */
   async tick(): Promise<void> {
     try {
-      await this.sampleSensors();
+      if (this.readsNow) this.integrate(this.opts.sensors.map(readNowOrSkip));
+      else await this.sampleSensors();
       if (!this.writing && nowS() - this.lastFlush >= (this.opts.flushEveryS ?? Math.max(FLUSH_EVERY_S, this.intervalS))) void this.persist();
       if (this.listenerCount('sample') > 0) this.emit('sample', this.snapshot());
     } catch (e) {
@@ -265,7 +269,11 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   }
 
   private async sampleSensors(): Promise<void> {
-    const readings = await Promise.all(this.opts.sensors.map(readOrSkip));
+    this.integrate(this.readsNow ? this.opts.sensors.map(readNowOrSkip) : await Promise.all(this.opts.sensors.map(readOrSkip)));
+  }
+
+  /** Turns one reading of every sensor (undefined: skipped this interval) into interval energies and samples. */
+  private integrate(readings: ReadonlyArray<SensorReading | undefined>): void {
     let power = 0;
     let any = false;
     for (let i = 0; i < readings.length; i++) {
@@ -469,6 +477,15 @@ function readOrSkip(sensor: EnergySensor): Promise<SensorReading | undefined> {
     return sensor.read().catch(skipped);
   } catch {
     return SKIPPED;
+  }
+}
+
+/** readOrSkip() for a sensor that reads synchronously. */
+function readNowOrSkip(sensor: EnergySensor): SensorReading | undefined {
+  try {
+    return sensor.readNow!();
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { nowS } from '@verdant/core';
 import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from './sensor.js';
-import { cpuCount, cpuInfo, machineCpuTicks, processTreeSync, reapedChildrenCpuSeconds, releaseProcessTree } from './procfs.js';
+import { cpuCount, cpuInfo, machineCpuTicksSync, processTreeSync, reapedChildrenCpuSeconds, releaseProcessTree } from './procfs.js';
 import { cpuTdpWatts } from './tdp.js';
 
 /**
@@ -59,8 +59,12 @@ export class TdpModelSensor implements EnergySensor {
   }
 
   async read(): Promise<SensorReading> {
+    return this.readNow();
+  }
+
+  readNow(): SensorReading {
     const root = this.ctx.rootPid();
-    const now = root === undefined ? await this.machineSample() : this.treeSample(root);
+    const now = root === undefined ? this.machineSample() : this.treeSample(root);
     if (this.last && this.last.mode === 'machine' && now.mode === 'tree') {
       // The run's pid has just appeared: every CPU second of its tree was spent since the previous read.
       this.last = { ...now, wallS: this.last.wallS, busy: 0 };
@@ -107,9 +111,9 @@ export class TdpModelSensor implements EnergySensor {
     return { mode: 'tree', wallS: nowS(), busy: this.finalBusy, total: 0, reaped: undefined };
   }
 
-  private async machineSample(): Promise<Baseline> {
+  private machineSample(): Baseline {
     const reaped = reapedChildrenCpuSeconds(this.ctx.procfsRoot);
-    const ticks = await machineCpuTicks(this.ctx.procfsRoot);
+    const ticks = machineCpuTicksSync(this.ctx.procfsRoot);
     return { mode: 'machine', wallS: nowS(), busy: ticks?.busy ?? 0, total: ticks?.total ?? 0, reaped };
   }
 }

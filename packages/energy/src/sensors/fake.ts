@@ -87,6 +87,10 @@ export class FakeSensor implements EnergySensor {
   }
 
   async read(): Promise<SensorReading> {
+    return this.readNow();
+  }
+
+  readNow(): SensorReading {
     const t = nowS();
     return this.spec.reading === 'power' ? { t, powerW: this.spec.powerW } : { t, energyJ: this.spec.powerW * (t - this.startS) };
   }

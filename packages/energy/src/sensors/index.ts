@@ -118,6 +118,7 @@ function renamed(sensor: EnergySensor, id: string): EnergySensor {
     description: sensor.description,
     estimate: sensor.estimate,
     read: () => sensor.read(),
+    ...(sensor.readNow ? { readNow: () => sensor.readNow!() } : {}),
     ...(sensor.close ? { close: () => sensor.close!() } : {}),
   };
 }

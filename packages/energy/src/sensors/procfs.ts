@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -133,20 +133,24 @@ export async function listProcesses(procfsRoot: string): Promise<ProcStat[]> {
 export const TREE_RESCAN_S = 5;
 /**
  * A scan reads only the processes it has not seen before (a process outside the tree never joins it: a child
- * is born to its parent, and an orphan goes to init or to a subreaper that is its own ancestor). Every this many
- * seconds a scan reads every process anyway, which bounds what a pid reused by a new member could hide.
+ * is born to its parent, and an orphan goes to init or to a subreaper that is its own ancestor), and on a real
+ * procfs none at all when no process or thread has been created since the last scan (the pid counter, the last
+ * field of `loadavg`, has not moved). A pid is reused only once that counter wraps, which forces a full scan; in
+ * any case a scan reads every process at least this often, which bounds what a missed reuse could hide.
  */
-export const TREE_FULL_SCAN_S = 60;
+export const TREE_FULL_SCAN_S = 300;
 
 interface TreeScan {
-  /** When it was taken, s (monotonic clock). */
+  /** When membership was last checked, epoch s. */
   at: number;
   /** When the last scan that read every process was taken, s. */
   fullAt: number;
   /** Members, root first. */
   pids: number[];
-  /** Pids visible then that were not members: not read again until the next full scan. */
-  others: Set<number>;
+  /** Every pid procfs listed at the last scan, members included. */
+  visible: ReadonlySet<number>;
+  /** The pid counter at the last scan (undefined where it cannot be read). */
+  lastPid: number | undefined;
   /** How the members are read between scans. */
   members: MemberStats;
 }
@@ -154,23 +158,51 @@ interface TreeScan {
 const treeCache = new Map<string, TreeScan>();
 
 const PROC_SUPER_MAGIC = 0x9fa0;
-const realProcfs = new Map<string, boolean>();
+
+/** What is known of a procfs root: whether it is a mounted procfs, and its pid counter when it is our own. */
+interface ProcfsKind {
+  real: boolean;
+  /** `loadavg` of a procfs of our own pid namespace (the counter it shows is the reader's namespace's). */
+  loadavg: KernelFile | undefined;
+}
+const procfsKinds = new Map<string, ProcfsKind>();
+
+function procfsKind(procfsRoot: string): ProcfsKind {
+  let kind = procfsKinds.get(procfsRoot);
+  if (!kind) {
+    let real = false;
+    let ours = false;
+    try {
+      real = statfsSync(procfsRoot).type === PROC_SUPER_MAGIC;
+      ours = real && readlinkSync(join(procfsRoot, 'self')) === String(process.pid);
+    } catch {
+      // a fixture tree, or a procfs without `self`
+    }
+    kind = { real, loadavg: ours ? new KernelFile(join(procfsRoot, 'loadavg')) : undefined };
+    procfsKinds.set(procfsRoot, kind);
+  }
+  return kind;
+}
 
 /**
  * True for a mounted procfs, false for a fixture tree of plain files. Only a real procfs is read through open
  * files: a fixture's file removed to play an exited process would still read through one.
  */
 function isRealProcfs(procfsRoot: string): boolean {
-  let real = realProcfs.get(procfsRoot);
-  if (real === undefined) {
-    try {
-      real = statfsSync(procfsRoot).type === PROC_SUPER_MAGIC;
-    } catch {
-      real = false;
-    }
-    realProcfs.set(procfsRoot, real);
+  return procfsKind(procfsRoot).real;
+}
+
+/** The last pid allocated in our pid namespace (threads included), or undefined where it cannot be known. */
+function lastPid(procfsRoot: string): number | undefined {
+  const file = procfsKind(procfsRoot).loadavg;
+  if (!file) return undefined;
+  try {
+    const text = file.read().trimEnd();
+    const n = Number(text.slice(text.lastIndexOf(' ') + 1));
+    return Number.isSafeInteger(n) ? n : undefined;
+  } catch {
+    return undefined;
   }
-  return real;
 }
 
 /** Reads the members' /proc/<pid>/stat at each sample: kept open on a real procfs, by path on a fixture. */
@@ -197,6 +229,16 @@ class MemberStats {
     }
   }
 
+  /** The tree from the known members, root first; [] when the root is gone. */
+  readAll(pids: readonly number[]): ProcStat[] {
+    const tree: ProcStat[] = [];
+    for (const pid of pids) {
+      const st = this.read(pid);
+      if (st) tree.push(st);
+    }
+    return tree[0]?.pid === pids[0] ? tree : [];
+  }
+
   /** Closes the files of processes that are no longer members. */
   retain(pids: ReadonlySet<number>): void {
     for (const [pid, file] of this.files) {
@@ -207,27 +249,35 @@ class MemberStats {
   }
 }
 
-/** A read of the tree; `visible` (every pid in procfs) only when it came from a scan. */
+/** A read of the tree; `visible` (every pid in procfs) only when membership was checked by this read. */
 interface TreeRead {
   tree: ProcStat[];
   visible: ReadonlySet<number> | undefined;
 }
 
 /**
- * Trees read in the current synchronous turn: the tracker reads every sensor at the same instant, so the CPU
- * and RAM models (and a GPU sensor's attribution) share one read of procfs. Cleared as soon as the turn ends.
+ * The tree read in the current synchronous turn: the tracker reads every sensor at the same instant, so the CPU
+ * and RAM models (and a GPU sensor's attribution) share one read of procfs. Forgotten as soon as the turn ends.
  */
-const turnReads = new Map<string, TreeRead>();
-
-const monotonicS = (): number => performance.now() / 1000;
+let turnKey: string | undefined;
+let turnRead: TreeRead | undefined;
 
 const settled = Promise.resolve();
-const forgetTurn = (): void => turnReads.clear();
+const forgetTurn = (): void => {
+  turnKey = undefined;
+  turnRead = undefined;
+};
 
 function rememberForTurn(key: string, read: TreeRead): TreeRead {
-  if (turnReads.size === 0) void settled.then(forgetTurn); // a plain promise job: queueMicrotask makes an async resource per call
-  turnReads.set(key, read);
+  if (turnKey === undefined) void settled.then(forgetTurn); // a plain promise job: queueMicrotask makes an async resource per call
+  turnKey = key;
+  turnRead = read;
   return read;
+}
+
+/** Seconds since `at` by the wall clock (cheaper than the monotonic one here); a clock set back counts as long ago. */
+function ageS(at: number, now: number): number {
+  return now >= at ? now - at : Infinity;
 }
 
 /** The root process and all its descendants (root first); [] when the root has exited. */
@@ -241,9 +291,8 @@ export function processTreeSync(procfsRoot: string, rootPid: number): ProcStat[]
 }
 
 /**
- * The tree as processTree() finds it, but scanned for new members at this call (reading only the processes not
- * seen before), with every pid visible in procfs: for attribution that must see a new child at once, such as a
- * GPU's processes.
+ * The tree as processTree() finds it, but with membership checked at this call, and every pid visible in procfs:
+ * for attribution that must see a new child at once, such as a GPU's processes.
  */
 export function currentProcessTree(procfsRoot: string, rootPid: number): { tree: ProcStat[]; visible: ReadonlySet<number> } {
   const read = readTree(procfsRoot, rootPid, 0);
@@ -252,31 +301,35 @@ export function currentProcessTree(procfsRoot: string, rootPid: number): { tree:
 
 function readTree(procfsRoot: string, rootPid: number, rescanS: number): TreeRead {
   const key = `${procfsRoot}\0${rootPid}`;
-  const shared = turnReads.get(key);
-  // Read in this turn already: good, unless a scan is asked for and that read was of the known members only.
-  if (shared && (rescanS > 0 || shared.visible)) return shared;
-  const now = monotonicS();
+  // Read in this turn already: good, unless a check of membership is asked for and that read did not make one.
+  if (turnKey === key && (rescanS > 0 || turnRead!.visible)) return turnRead!;
+  const now = Date.now() / 1000;
   const cached = treeCache.get(key);
-  if (cached && rescanS > 0 && now - cached.at < rescanS) {
-    const tree: ProcStat[] = [];
-    for (const pid of cached.pids) {
-      const st = cached.members.read(pid);
-      if (st) tree.push(st);
-    }
-    if (tree[0]?.pid === rootPid) return rememberForTurn(key, { tree, visible: undefined });
+  if (cached && rescanS > 0 && ageS(cached.at, now) < rescanS) {
+    const tree = cached.members.readAll(cached.pids);
+    if (tree.length) return rememberForTurn(key, { tree, visible: undefined });
   }
-  const full = !cached || now - cached.fullAt >= TREE_FULL_SCAN_S;
-  const scan = scanTree(procfsRoot, rootPid, full ? undefined : cached.others);
+  // The counter first: a process created after this read is seen by the next check, if not by this scan.
+  const counter = lastPid(procfsRoot);
+  const full = !cached || ageS(cached.fullAt, now) >= TREE_FULL_SCAN_S || (counter !== undefined && cached.lastPid !== undefined && counter < cached.lastPid);
+  if (cached && !full && counter !== undefined && counter === cached.lastPid) {
+    // Nothing has been created since the last scan: the members are the whole tree.
+    const tree = cached.members.readAll(cached.pids);
+    if (tree.length) {
+      cached.at = now;
+      return rememberForTurn(key, { tree, visible: cached.visible });
+    }
+  }
+  const scan = scanTree(procfsRoot, rootPid, full ? undefined : cached);
   const members = new Set(scan.tree.map((p) => p.pid));
   cached?.members.retain(members);
   if (scan.tree.length) {
-    const others = new Set<number>();
-    for (const pid of scan.visible) if (!members.has(pid)) others.add(pid);
     treeCache.set(key, {
       at: now,
       fullAt: full ? now : cached.fullAt,
       pids: [...members],
-      others,
+      visible: scan.visible,
+      lastPid: counter,
       members: cached?.members ?? new MemberStats(procfsRoot),
     });
   } else {
@@ -296,15 +349,16 @@ export function releaseProcessTree(procfsRoot: string, rootPid: number): void {
 }
 
 /**
- * Finds the tree by parent pids: reads the stat of every process in procfs except `skip` (known non-members),
- * then walks down from the root. Only members' lines are parsed in full.
+ * Finds the tree by parent pids: reads the stat of every process in procfs except those `known` as non-members
+ * at the last scan, then walks down from the root. Only members' lines are parsed in full.
  */
-function scanTree(procfsRoot: string, rootPid: number, skip?: ReadonlySet<number>): { tree: ProcStat[]; visible: Set<number> } {
+function scanTree(procfsRoot: string, rootPid: number, known?: { pids: readonly number[]; visible: ReadonlySet<number> }): { tree: ProcStat[]; visible: Set<number> } {
   const visible = new Set(processIds(procfsRoot));
+  const wasMember = known && new Set(known.pids);
   const texts = new Map<number, string>();
   const byParent = new Map<number, number[]>();
   for (const pid of visible) {
-    if (skip?.has(pid) && pid !== rootPid) continue;
+    if (known?.visible.has(pid) && !wasMember!.has(pid) && pid !== rootPid) continue;
     const text = readStatText(procfsRoot, pid);
     if (text === undefined) continue;
     texts.set(pid, text);
@@ -382,7 +436,17 @@ export async function treeRssBytes(procfsRoot: string, rootPid: number): Promise
 
 /** Whole-machine CPU jiffies from the first line of /proc/stat: busy and total. */
 export async function machineCpuTicks(procfsRoot: string): Promise<{ busy: number; total: number } | undefined> {
-  const text = await readFile(join(procfsRoot, 'stat'), 'utf8').catch(() => undefined);
+  return machineCpuTicksSync(procfsRoot);
+}
+
+/** machineCpuTicks(), for a sensor's synchronous read. */
+export function machineCpuTicksSync(procfsRoot: string): { busy: number; total: number } | undefined {
+  let text: string | undefined;
+  try {
+    text = readFileSync(join(procfsRoot, 'stat'), 'utf8');
+  } catch {
+    return undefined;
+  }
   const line = text?.split('\n').find((l) => l.startsWith('cpu '));
   if (!line) return undefined;
   // user nice system idle iowait irq softirq steal (guest time is already inside user/nice).

@@ -53,6 +53,10 @@ export class RamModelSensor implements EnergySensor {
   }
 
   async read(): Promise<SensorReading> {
+    return this.readNow();
+  }
+
+  readNow(): SensorReading {
     const root = this.ctx.rootPid();
     let bytes = this.attribution === 'machine' ? this.totalBytes : 0;
     if (this.attribution === 'rss' && root !== undefined) for (const p of processTreeSync(this.ctx.procfsRoot, root)) bytes += p.rssBytes;

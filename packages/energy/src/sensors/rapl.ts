@@ -87,6 +87,8 @@ class RaplSensor implements EnergySensor {
   private totalUj = 0;
   /** energy_uj, kept open: read at every sample. */
   private readonly counter: KernelFile;
+  /** Synchronous, except through the (asynchronous) reader a test gives. */
+  readonly readNow?: () => SensorReading;
 
   constructor(
     private readonly zone: RaplZone,
@@ -96,10 +98,15 @@ class RaplSensor implements EnergySensor {
     this.id = zone.id;
     this.kind = zone.kind;
     this.description = `RAPL ${zone.name} domain (whole ${zone.kind === 'cpu' ? 'socket' : 'DRAM of the socket'}, all processes)`;
+    if (!readText) this.readNow = () => this.reading(this.counter.read());
   }
 
   async read(): Promise<SensorReading> {
-    const raw = Number((this.readText ? await this.readText(this.counter.path) : this.counter.read()).trim());
+    return this.reading(this.readText ? await this.readText(this.counter.path) : this.counter.read());
+  }
+
+  private reading(text: string): SensorReading {
+    const raw = Number(text.trim());
     const t = nowS();
     if (!Number.isFinite(raw)) throw new Error(`${this.id}: unreadable energy_uj`);
     if (this.lastUj !== undefined) {

@@ -21,6 +21,12 @@ export interface EnergySensor {
   /** True for modelled figures (TDP share, RAM size) rather than measured ones. */
   readonly estimate: boolean;
   read(): Promise<SensorReading>;
+  /**
+   * The same reading taken synchronously, for sensors whose source answers at once (procfs, sysfs, memory): when
+   * every sensor has one, the tracker samples without a promise per sensor, a good part of a sample's own cost.
+   * Throws where read() would reject.
+   */
+  readNow?(): SensorReading;
   close?(): Promise<void>;
 }
 

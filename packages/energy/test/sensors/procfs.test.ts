@@ -11,11 +11,12 @@ import {
   parseProcStat,
   processTree,
   processTreePids,
+  scanProcessTree,
   treeCpuSeconds,
   treeRssBytes,
 } from '../../src/sensors/index.js';
 import { processTreeSync, releaseProcessTree, TREE_FULL_SCAN_S, TREE_RESCAN_S } from '../../src/sensors/procfs.js';
-import { cleanupTemp, copyFixture, FIXTURES, setCpuTicks, tempDir } from './helpers.js';
+import { cleanupTemp, copyFixture, FIXTURES, setCpuTicks, sleep, tempDir } from './helpers.js';
 
 const PROC = join(FIXTURES, 'procfs-basic');
 afterEach(cleanupTemp);
@@ -76,7 +77,7 @@ describe('procfs reader', () => {
   it('finds a child born since the last scan at the next one, reading again only processes it has not seen', async () => {
     const proc = copyFixture('procfs-basic');
     let nowMs = 1_000_000;
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => nowMs);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => nowMs);
     try {
       const pids = async () => (await processTree(proc, 100)).map((p) => p.pid);
       expect(await pids()).toEqual([100, 101, 102]);
@@ -93,6 +94,30 @@ describe('procfs reader', () => {
       expect(await pids()).toEqual([100, 101, 102, 300, 200]); // the periodic full scan reads every process
     } finally {
       clock.mockRestore();
+    }
+  });
+
+  it('on this machine, finds a child started after the last scan once the pid counter has moved', async () => {
+    let nowMs = 5_000_000;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => nowMs);
+    const sh = spawn('sh', ['-c', 'read line; sleep 30; :'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    let worker: number | undefined;
+    try {
+      await once(sh, 'spawn');
+      const pids = async () => (await processTree('/proc', sh.pid!)).map((p) => p.pid);
+      expect(await pids()).toEqual([sh.pid]);
+      sh.stdin!.write('go\n'); // the shell starts its child now
+      for (let i = 0; i < 200 && (await scanProcessTree('/proc', sh.pid!)).length < 2; i++) await sleep(50); // Date.now is the test's
+      worker = (await scanProcessTree('/proc', sh.pid!))[1]!.pid;
+      expect(await pids()).toEqual([sh.pid]); // between scans: the members only
+      nowMs += TREE_RESCAN_S * 1000;
+      expect(await pids()).toEqual([sh.pid, worker]);
+      nowMs += TREE_RESCAN_S * 1000;
+      expect(await pids()).toEqual([sh.pid, worker]); // and still, whether or not anything was started since
+    } finally {
+      clock.mockRestore();
+      if (worker) process.kill(worker);
+      sh.kill();
     }
   });
 
