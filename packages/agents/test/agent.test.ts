@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { anthropic, ModelStreamError, openaiCompatible, runAgent, tool, type AgentEvent, type ModelAdapter } from '../src/index.js';
 import * as A from './support/anthropic-wire.js';
 import * as O from './support/openai-wire.js';
-import { barrierTool, collect, hangingTool, settleMicrotasks, sleep } from './support/tools.js';
+import { barrierTool, collect, deferred, hangingTool, settleMicrotasks, sleep } from './support/tools.js';
 import { startWireServer, type ScriptedResponse, type WireServer } from './support/wire-server.js';
 
 let server: WireServer | undefined;
@@ -87,15 +87,14 @@ describe('runAgent with an OpenAI-compatible server', () => {
   it('dispatches a call as soon as its arguments are complete, before the next call streams', async () => {
     let call2SentAt = 0;
     const starts = new Map<string, number>();
-    let firstStarted!: () => void;
-    const first = new Promise<void>((r) => (firstStarted = r));
+    const first = deferred();
     const probe = tool({
       name: 'probe',
       description: '',
       input: z.object({ n: z.number() }),
       execute: ({ n }) => {
         starts.set(`n${n}`, performance.now());
-        if (n === 1) firstStarted();
+        if (n === 1) first.resolve();
         return n;
       },
     });
@@ -107,7 +106,7 @@ describe('runAgent with an OpenAI-compatible server', () => {
           O.callArgs(0, '{"n": 1}'),
           // The stream goes on once the first call has started (a dispatch that waits for more of the stream
           // never starts it: after 5 s the stream goes on anyway and the order below fails).
-          { until: Promise.race([first, sleep(5000)]) },
+          { until: Promise.race([first.promise, sleep(5000)]) },
           { call: () => (call2SentAt = performance.now()) },
           O.callStart(1, 'c2', 'probe'),
           O.callArgs(1, '{"n": 2}'),
@@ -261,8 +260,7 @@ describe('runAgent with an Anthropic server', () => {
   it('dispatches a tool_use at its content_block_stop, before the next block streams', async () => {
     let secondSentAt = 0;
     let firstStartedAt = 0;
-    let firstStarted!: () => void;
-    const first = new Promise<void>((r) => (firstStarted = r));
+    const first = deferred();
     const probe = tool({
       name: 'probe',
       description: '',
@@ -270,7 +268,7 @@ describe('runAgent with an Anthropic server', () => {
       execute: ({ n }) => {
         if (n === 1) {
           firstStartedAt = performance.now();
-          firstStarted();
+          first.resolve();
         }
         return n;
       },
@@ -283,7 +281,7 @@ describe('runAgent with an Anthropic server', () => {
           A.jsonDelta(0, '{"n":'),
           A.jsonDelta(0, ' 1}'),
           A.blockStop(0),
-          { until: Promise.race([first, sleep(5000)]) }, // as above: waits for the dispatch, 5 s at most
+          { until: Promise.race([first.promise, sleep(5000)]) }, // as above: waits for the dispatch, 5 s at most
           { call: () => (secondSentAt = performance.now()) },
           A.toolStart(1, 'toolu_2', 'probe'),
           A.jsonDelta(1, '{"n": 2}'),

@@ -85,7 +85,7 @@ export function readRegion(given: string | undefined, env: NodeJS.ProcessEnv = p
 }
 
 /** Power usage effectiveness accepted everywhere (`run --pue`, `estimate --pue`): 1.0 (no overhead) to 3.0. */
-export const PUE_RANGE = { min: 1, max: 3 } as const;
+const PUE_RANGE = { min: 1, max: 3 } as const;
 
 /** Parses a PUE; `field` is the caller's name for it (a CLI flag, a body field). One rule for every face. */
 export function parsePue(value: string, field: string): number {

@@ -3,7 +3,7 @@ export { invalidInput, isVerdantError, ExitCode, VerdantError, type ExitCodeValu
 export { parseDuration, parseEnergy, parseMass, parsePower, parseIntensity, parseDeadline, parseNonNegative, parseWholeNumber, parsePositive, formatDuration, J_PER_KWH, J_PER_WH, joulesToKwh, kwhToJoules, joulesToWh, emissionsG, LB_PER_MWH_TO_G_PER_KWH } from './units.js';
 export { parseTime, nowS, toIso } from './time.js';
 export { stepLookup, constantLookup, type IntensitySignal, type IntensityPoint, type IntensityLookup } from './intensity.js';
-export { readLogLevel, readPort, readEnv, readRegion, valueAtPath, parsePue, parseSamplingInterval, LOG_LEVELS, PUE_RANGE, SAMPLING_INTERVAL_RANGE_S, type VerdantEnv, type LogLevel, type RegionSetting } from './config.js';
+export { readLogLevel, readPort, readEnv, readRegion, valueAtPath, parsePue, parseSamplingInterval, LOG_LEVELS, SAMPLING_INTERVAL_RANGE_S, type VerdantEnv, type LogLevel, type RegionSetting } from './config.js';
 export { outputError, checkOutputFile, prepareOutputDirectory, writeOutputFile } from './output-files.js';
 export { createLogger, REDACTED_KEYS, type Logger } from './logging.js';
 export { newId } from './ids.js';

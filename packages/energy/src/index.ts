@@ -38,7 +38,7 @@ export { reportProgress, PROGRESS_ENV, type ProgressUpdate } from './measurement
 export type { Prediction } from './measurement/predict.js';
 
 // Process control: spawn and measure a command, signal its tree, resume a paused run
-export { runCommand, type RunCommandOptions, type CommandRun, type CommandResult, type PauseController, type PausePeriod } from './process/run-command.js';
+export { runCommand, type RunCommandOptions, type CommandRun, type CommandResult, type IntensityCoverage, type PauseController, type PausePeriod } from './process/run-command.js';
 export { resolveCommand } from './process/resolve-command.js';
 export { signalTree } from './process/tree-signals.js';
 export { resumeRun } from './process/resume.js';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '@verdant/core';
@@ -20,6 +20,16 @@ export async function tempStore(prefix = 'verdant-energy-'): Promise<{ store: St
   const store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
   stores.push(store);
   return { store, dir };
+}
+
+/**
+ * An environment whose configured store is SQLite under `<dir>/home`, with one fixture GPU of `powerW` as the only
+ * sensor (its file named after `tag`, so that runs of one test can each have their own).
+ */
+export function fixtureGpuEnv(dir: string, powerW: number, tag = 'gpu'): NodeJS.ProcessEnv {
+  const sensors = join(dir, `sensors-${tag}.json`);
+  writeFileSync(sensors, JSON.stringify({ sensors: [{ id: 'gpu:0', kind: 'gpu', powerW }] }));
+  return { ...process.env, VERDANT_HOME: join(dir, 'home'), VERDANT_DATABASE_URL: '', VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' };
 }
 
 /** Closes the stores and removes the directories made since the last call (an afterEach hook). */

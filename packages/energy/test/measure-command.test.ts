@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VerdantError, constantLookup } from '@verdant/core';
 import { measureCommand } from '../src/run/measure-command.js';
 import { parseRunSpec, type RunSpecInput } from '../src/run/spec.js';
-import { cleanupTemp, tempDir } from './helpers.js';
+import { cleanupTemp, fixtureGpuEnv, tempDir } from './helpers.js';
 import { thrown } from '@verdant/core/testing';
 
 const servers: Server[] = [];
@@ -83,10 +83,7 @@ describe('parseRunSpec', () => {
 /** An environment whose configured store lives in `home`, with one fixture GPU of 100 W as the only sensor. */
 function sandbox(): { dir: string; home: string; env: NodeJS.ProcessEnv } {
   const dir = tmp();
-  const sensors = join(dir, 'sensors.json');
-  writeFileSync(sensors, JSON.stringify({ sensors: [{ id: 'gpu:0', kind: 'gpu', powerW: 100 }] }));
-  const home = join(dir, 'home');
-  return { dir, home, env: { ...process.env, VERDANT_HOME: home, VERDANT_DATABASE_URL: '', VERDANT_FAKE_SENSORS: sensors } };
+  return { dir, home: join(dir, 'home'), env: fixtureGpuEnv(dir, 100) };
 }
 
 /** A stand-in Pushgateway that records the paths pushed to. */

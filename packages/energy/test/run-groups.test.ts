@@ -1,4 +1,4 @@
-import { writeFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, constantLookup, newId, type RunRow, type RunStatus } from '@verdant/core';
@@ -7,7 +7,7 @@ import { measureCommand } from '../src/run/measure-command.js';
 import { runGroupOf } from '../src/run/group.js';
 import { parseRunSpec } from '../src/run/spec.js';
 import { groupStatus, summarizeGroup, toGroupSummary } from '../src/outputs/summary.js';
-import { cleanupTemp, tempDir } from './helpers.js';
+import { cleanupTemp, fixtureGpuEnv, tempDir } from './helpers.js';
 
 afterEach(cleanupTemp);
 
@@ -86,13 +86,6 @@ describe('toGroupSummary', () => {
   });
 });
 
-/** An environment whose configured store lives in `dir`, with one fixture GPU of `powerW` as the only sensor. */
-function sandbox(dir: string, tag: string, powerW: number): NodeJS.ProcessEnv {
-  const sensors = join(dir, `sensors-${tag}.json`);
-  writeFileSync(sensors, JSON.stringify({ sensors: [{ id: 'gpu:0', kind: 'gpu', powerW }] }));
-  return { ...process.env, VERDANT_HOME: join(dir, 'home'), VERDANT_DATABASE_URL: '', VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' };
-}
-
 describe('measureCommand in a run group', () => {
   it('two members on two hosts (VERDANT_HOSTNAME) join the spec group; the group is the sum of its members', async () => {
     const dir = tempDir('verdant-groups-');
@@ -101,7 +94,7 @@ describe('measureCommand in a run group', () => {
     const member = (host: string, powerW: number) =>
       measureCommand({
         ...parseRunSpec({ argv: ['sleep', '1'], name: 'pair', intervalS: '200ms', group }),
-        env: { ...sandbox(dir, host, powerW), VERDANT_HOSTNAME: host, SLURM_JOB_ID: '1', SLURM_STEP_ID: '0', RANK: '7' },
+        env: { ...fixtureGpuEnv(dir, powerW, host), VERDANT_HOSTNAME: host, SLURM_JOB_ID: '1', SLURM_STEP_ID: '0', RANK: '7' },
         lookup,
         stdio: 'ignore',
       });
@@ -135,7 +128,7 @@ describe('measureCommand in a run group', () => {
     const marker = join(dir, 'started');
     const err = await measureCommand({
       ...parseRunSpec({ argv: ['touch', marker] }),
-      env: { ...sandbox(dir, 'x', 10), VERDANT_HOSTNAME: 'not a host' },
+      env: { ...fixtureGpuEnv(dir, 10), VERDANT_HOSTNAME: 'not a host' },
       lookup: constantLookup(400, 'DE'),
       stdio: 'ignore',
     }).catch((e: unknown) => e);

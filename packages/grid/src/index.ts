@@ -5,8 +5,8 @@ export { matchStaticZone, staticFigure, type StaticMatch, type StaticFigure } fr
 export { ISO2_TO_ISO3, ISO3_TO_ISO2, countryName } from './static/iso-countries.js';
 // Trace files
 export { loadTrace, parseTrace } from './trace/load-trace.js';
-export { TraceProvider, traceLookup, type TraceProviderOptions } from './trace/trace-provider.js';
-export { checkTraceCovers, replayTime, traceSpan, yearsOf, type TraceCoverage, type TraceLookup, type TraceLookupOptions, type TraceSpan } from './trace/coverage.js';
+export { TraceProvider, type TraceProviderOptions } from './trace/trace-provider.js';
+export { traceLookup, checkTraceCovers, replayTime, type TraceCoverage, type TraceLookup, type TraceLookupOptions, type TraceSpan } from './trace/coverage.js';
 export { shippedTracePath, shippedTraces, type ShippedTrace } from './trace/shipped.js';
 export { parseTraceTime } from './trace/time-cell.js';
 export type { IntensityTrace, LoadTraceOptions, TraceFormat, TraceGap } from './trace/types.js';

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isVerdantError, type IntensityPoint } from '@verdant/core';
+import type { IntensityPoint } from '@verdant/core';
+import { rejection } from '@verdant/core/testing';
 import {
   TraceProvider,
   loadTrace,
@@ -19,15 +20,7 @@ import {
 // The grid library names its own fields (its parameters and options); only the CLI and HTTP faces turn
 // them into flags or body fields.
 
-async function fieldOf(fn: () => unknown): Promise<string | undefined> {
-  try {
-    await fn();
-  } catch (e) {
-    if (isVerdantError(e)) return e.field;
-    throw e;
-  }
-  throw new Error('expected a VerdantError');
-}
+const fieldOf = async (fn: () => unknown): Promise<string | undefined> => (await rejection(fn)).field;
 
 const H = 3600;
 const T0 = Date.UTC(2024, 0, 1) / 1000;

@@ -77,7 +77,6 @@ class BatchTestExecutor implements Executor {
 const batch = new FakeBatch();
 const batchTest = defineExecutor({
   name: 'batchtest',
-  description: 'a test batch system',
   runsHere: false,
   create: ({ store }) => new BatchTestExecutor(store, batch),
   available: (env) => env.BATCHTEST_CLIENT === '1',

@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ExitCode, Store, type IntensityPoint } from '@verdant/core';
+import { ExitCode, type IntensityPoint, type Store } from '@verdant/core';
 import { FallbackChain, StaticProvider, matchStaticZone, staticFigure, type IntensityProvider } from '@verdant/grid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intensityCurve, JobQueue, planFromProvider, planJob, parseJobRequest, providerSource, submitJob } from '../src/index.js';
 import { planSubmission } from '../src/executor/plan-job.js';
+import { closeQueueStore, openQueueStore } from './helpers.js';
 import { slowIntegral } from './planner-helpers.js';
 import { rejection } from '@verdant/core/testing';
 
@@ -105,12 +103,8 @@ describe('planning across a New Year offline (static yearly averages)', () => {
 
 describe('submit across a New Year', () => {
   let store: Store;
-  beforeAll(async () => {
-    store = await Store.open({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-newyear-')), 'v.db')}` });
-  });
-  afterAll(async () => {
-    await store?.close();
-  });
+  beforeAll(async () => ({ store } = await openQueueStore('verdant-newyear-')));
+  afterAll(() => closeQueueStore(store));
   const request = (start: number) => parseJobRequest({ name: 'ny', argv: ['true'], cwd: '/tmp', zone: 'DE', durationS: 2 * H, earliestStart: start, deadline: start + 24 * H });
 
   it('plans over the static averages instead of giving up', async () => {

@@ -10,6 +10,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { Store, newId } from '@verdant/core';
+import { testRunRow } from '@verdant/core/testing';
 import { buildServer } from '@verdant/server';
 
 const SIZES = (process.env.BENCH_RUNS ?? '10,10000').split(',').map(Number);
@@ -23,13 +24,8 @@ const NAMES = ['train-a', 'train-b', 'eval', 'finetune', 'sweep'];
 const ZONES = ['DE', 'FR'];
 const HOSTS = ['node-a', 'node-b'];
 
-function row(id, i, overrides) {
-  return {
-    id, name: NAMES[i % NAMES.length], status: 'running', command: '["python","train.py"]', cwd: '/', zone: ZONES[i % 2],
-    intensity_source: 'static', pue: 1.2, interval_s: 1, started_at: 0, ended_at: null, heartbeat_at: 0, exit_code: null,
-    pid: null, child_pid: null, host: HOSTS[i % 2], energy_j: 0, emissions_g: 0, meta: '{}', ...overrides,
-  };
-}
+const row = (id, i, overrides) =>
+  testRunRow({ id, name: NAMES[i % NAMES.length], command: '["python","train.py"]', zone: ZONES[i % 2], pue: 1.2, pid: null, host: HOSTS[i % 2], ...overrides });
 
 async function addRun(store, i, { startedAt, endedAt, live }) {
   const id = newId('r');

@@ -4,11 +4,6 @@ import { ExitCode, VerdantError } from '@verdant/core';
 import { errorBody } from './errors.js';
 import { isLoopbackName } from './guard.js';
 
-/** Whether a listen address (`127.0.0.1`, `::1`, `[::1]`, `localhost`) is loopback. */
-export function isLoopback(host: string): boolean {
-  return isLoopbackName(host);
-}
-
 /** Shortest token accepted on a public bind: 16 characters (guessing one over HTTP is then hopeless). */
 export const MIN_PUBLIC_TOKEN_LENGTH = 16;
 
@@ -18,10 +13,11 @@ export const MIN_PUBLIC_TOKEN_LENGTH = 16;
  * Errors name the library's own fields (`token`, `host`).
  */
 export function assertTokenForHost(host: string, token: string | undefined): void {
-  const loopback = isLoopback(host);
+  // A listen address (`127.0.0.1`, `::1`, `[::1]`, `localhost`) is read as a Host name is.
+  const loopback = isLoopbackName(host);
   if (token !== undefined) {
     if (token.trim() === '') {
-      throw new VerdantError('the bearer token is blank', { field: 'token', fix: 'give a token of at least 16 characters, or none on a loopback address', exitCode: ExitCode.usage });
+      throw new VerdantError('the bearer token is blank', { field: 'token', fix: `give a token of at least ${MIN_PUBLIC_TOKEN_LENGTH} characters, or none on a loopback address`, exitCode: ExitCode.usage });
     }
     // eslint-disable-next-line no-control-regex
     if (/[\s\u0000-\u001f\u007f]/.test(token)) {
@@ -36,7 +32,7 @@ export function assertTokenForHost(host: string, token: string | undefined): voi
   if (token === undefined) {
     throw new VerdantError(`a bearer token is required to listen on ${host}`, {
       field: 'token',
-      fix: 'set a token of at least 16 characters, or listen on 127.0.0.1',
+      fix: `set a token of at least ${MIN_PUBLIC_TOKEN_LENGTH} characters, or listen on 127.0.0.1`,
       exitCode: ExitCode.usage,
     });
   }

@@ -1,23 +1,17 @@
 /**
  * The server's one translation from the libraries' field names (PlanRequest's `durationS`, `interruptible.minChunkS`,
  * the grid's `zone`) to the JSON body fields a client sent (`duration_s`, `interruptible.min_chunk_s`, `regions`).
- * Routes whose body already uses the library's names (POST /api/jobs) need no entry. The CLI has its own table
- * (packages/cli/src/options/fields.ts) for its flags.
+ * A field the body names as the library does (`deadline`, `interruptible`, `objective.carbon`, `prices`, `signal`),
+ * and any route whose body already uses the library's names (POST /api/jobs), needs no entry. The CLI has its own
+ * table (packages/cli/src/options/fields.ts) for its flags.
  */
-export const BODY_FIELDS: Readonly<Record<string, string>> = {
+const BODY_FIELDS: Readonly<Record<string, string>> = {
   durationS: 'duration_s',
   earliestStart: 'earliest',
-  deadline: 'deadline',
   powerW: 'power_w',
   energyJ: 'energy_j',
-  interruptible: 'interruptible',
   'interruptible.minChunkS': 'interruptible.min_chunk_s',
   'interruptible.pauseOverheadS': 'interruptible.pause_overhead_s',
-  objective: 'objective',
-  'objective.carbon': 'objective.carbon',
-  'objective.cost': 'objective.cost',
-  prices: 'prices',
-  signal: 'signal',
   zones: 'regions',
   zone: 'regions',
 };

@@ -18,7 +18,7 @@ export function errorBody(e: VerdantError): ErrorBody {
  * 400, a failed intensity provider 503, anything else (store, configuration, an unexpected fault) 500.
  * "Not found" is decided by the route that looked the thing up (see `sendNotFound`).
  */
-export function httpStatus(e: VerdantError): number {
+function httpStatus(e: VerdantError): number {
   switch (e.exitCode) {
     case ExitCode.usage:
     case ExitCode.notFound:
@@ -84,7 +84,7 @@ function rejectPoisonedKeys(key: string, value: unknown): unknown {
  * JSON bodies: parse errors and `__proto__` / `constructor.prototype` keys become 400s that say what is
  * wrong. An empty body is no body (a route that needs one says so).
  */
-export function parseJsonBody(text: string): unknown {
+function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   const suspicious = text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
   try {

@@ -20,7 +20,7 @@ export function isLoopbackName(hostname: string): boolean {
 }
 
 /** The host name of a `Host` header (`name`, `name:port`, `[v6]`, `[v6]:port`); undefined when malformed. */
-export function hostHeaderName(value: string | undefined): string | undefined {
+function hostHeaderName(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s/@]+)(?::(\d{1,5}))?$/.exec(value.trim());
   return m ? m[1]!.toLowerCase() : undefined;

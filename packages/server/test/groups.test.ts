@@ -5,17 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, newId, nowS, type NewRunRow } from '@verdant/core';
 import { serviceUrl, testRunRow } from '@verdant/core/testing';
 import { buildServer } from '../src/index.js';
-
-/** One sample line of a Prometheus page with these labels: its value, or undefined. */
-function metric(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([A-Za-z_:][\w:]*)\{(.*)\} (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...m[2]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
+import { parse, value } from './prometheus.js';
 
 /** A member of `group` on `host` that started a minute ago (hourly interval: the test writes its samples itself). */
 function member(group: string, host: string, task: string, overrides: Partial<NewRunRow> = {}): NewRunRow {
@@ -116,14 +106,15 @@ for (const [backend, urlOf] of backends) {
 
     it('/metrics gives a live group energy, emissions, power and members per host; a group long ended has no series', async () => {
       const text = (await app.inject('/metrics')).body;
+      const series = parse(text);
       const aHost = hostname();
-      expect(metric(text, 'verdant_group_energy_joules_total', { group: live, host: aHost })).toBeCloseTo(energy.a0!, 6);
-      expect(metric(text, 'verdant_group_energy_joules_total', { group: live, host: 'host-b' })).toBeCloseTo(energy.b0! + energy.bOld!, 6);
-      expect(metric(text, 'verdant_group_emissions_grams_total', { group: live, host: 'host-a' })).toBeCloseTo((energy.a1! * 300) / 3.6e6, 9);
-      expect(metric(text, 'verdant_group_power_watts', { group: live, host: aHost })).toBeCloseTo(180, 9);
-      expect(metric(text, 'verdant_group_power_watts', { group: live, host: 'host-b' })).toBe(0);
-      expect(metric(text, 'verdant_group_members', { group: live, host: 'host-b' })).toBe(2);
-      expect(metric(text, 'verdant_group_info', { group: live, status: 'running' })).toBe(1);
+      expect(value(series, 'verdant_group_energy_joules_total', { group: live, host: aHost })).toBeCloseTo(energy.a0!, 6);
+      expect(value(series, 'verdant_group_energy_joules_total', { group: live, host: 'host-b' })).toBeCloseTo(energy.b0! + energy.bOld!, 6);
+      expect(value(series, 'verdant_group_emissions_grams_total', { group: live, host: 'host-a' })).toBeCloseTo((energy.a1! * 300) / 3.6e6, 9);
+      expect(value(series, 'verdant_group_power_watts', { group: live, host: aHost })).toBeCloseTo(180, 9);
+      expect(value(series, 'verdant_group_power_watts', { group: live, host: 'host-b' })).toBe(0);
+      expect(value(series, 'verdant_group_members', { group: live, host: 'host-b' })).toBe(2);
+      expect(value(series, 'verdant_group_info', { group: live, status: 'running' })).toBe(1);
       expect(text).not.toContain(`group="${old}"`);
       expect(text).toMatch(/^# TYPE verdant_group_energy_joules_total counter$/m);
       expect(text).toMatch(/^# TYPE verdant_group_power_watts gauge$/m);

@@ -17,7 +17,7 @@ export interface ToolCallObserver {
    * rejected before running (unknown tool, invalid arguments, cancelled in the queue).
    */
   callFinished(tool: string, outcome: CallOutcome, seconds: number, started: boolean): void;
-  /** The call waited this long for a rate-limit slot (once per attempt that went through the limit). */
+  /** The call was held back this long by its rate limit (once per attempt held back; not for one that passed at once). */
   rateLimitWaited(tool: string, seconds: number): void;
   /** The tool's circuit breaker changed state. */
   breakerStateChanged(tool: string, state: BreakerState): void;

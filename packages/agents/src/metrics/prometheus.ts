@@ -7,8 +7,6 @@ export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'h
 /** Tool latencies span cached lookups (ms) to slow web calls (tens of seconds). */
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Shorter rate-limit waits are not counted as waits. */
-
 export interface AgentMetrics {
   /** The registry holding the series; `verdant serve` merges it into /metrics. */
   readonly registry: Registry;

@@ -197,10 +197,10 @@ class ChatStreamDecoder implements StreamDecoder<ModelEvent> {
       out.push({ type: 'tool-call-delta', index: call.index, id: call.id, argsDelta });
       // A JSON object that parses is complete: nothing but whitespace may follow its closing brace.
       if (call.scanner.push(argsDelta)) {
-        const args = parseObject(call.args);
-        if (args !== undefined) {
+        const parsed = parseToolArgs(call.args);
+        if (parsed.argsError === undefined) {
           this.open.splice(this.open.indexOf(call), 1);
-          out.push(completed(call, { args }));
+          out.push(completed(call, parsed));
         }
       }
     }
@@ -225,15 +225,6 @@ function insertByIndex(open: OpenCall[], call: OpenCall): void {
   let at = open.length;
   while (at > 0 && open[at - 1]!.index > call.index) at--;
   open.splice(at, 0, call);
-}
-
-/** The parsed object, or undefined when the text is not valid JSON. */
-function parseObject(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function mapFinishReason(reason: string): FinishReason {

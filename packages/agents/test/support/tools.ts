@@ -14,6 +14,13 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
 
 export const errorOf = (r: ToolResult) => (r.ok ? undefined : r.error);
 
+/** A promise and the function that resolves it (Node 20 has no Promise.withResolvers). */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 /** Every item of an async iterable, in order. */
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -66,8 +73,7 @@ export function hangingTool(options: { limits?: ToolLimits; rejectOnAbort?: bool
 export function barrierTool(size: number) {
   const log: string[] = [];
   let started = 0;
-  let release!: () => void;
-  const opened = new Promise<void>((resolve) => (release = resolve));
+  const { promise: opened, resolve: release } = deferred();
   const barrier = tool({
     name: 'barrier',
     description: '',

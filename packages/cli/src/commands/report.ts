@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('--json', 'print where it was written as JSON')
     .action(
       action(async (id: string, o: { html?: string; json?: boolean }) => {
-        const [{ invalidInput }, { renderRunReport, summarizeRun }, { checkOutputFile, writeOutputFile }] = await Promise.all([import('@verdant/core'), import('@verdant/energy'), import('../options/output.js')]);
+        const [{ checkOutputFile, invalidInput, writeOutputFile }, { renderRunReport, summarizeRun }] = await Promise.all([import('@verdant/core'), import('@verdant/energy')]);
         if (!o.html) throw invalidInput('--html', 'is required', 'e.g. verdant report <run> --html report.html');
         checkOutputFile(o.html, '--html', 'report.html');
         await withStore(async (store) => {

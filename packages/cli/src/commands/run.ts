@@ -88,7 +88,8 @@ export function register(program: Command): void {
         });
         const lookup = await runIntensity({ ...o, ...(spec.replayYear !== undefined ? { replayYear: spec.replayYear } : {}) });
         // A trace that does not cover the run would charge (and pause on) one held value: refuse before starting.
-        if (lookup.coverage) grid.checkTraceCovers(lookup.coverage, Date.now() / 1000, { field: 'traceFile', what: "the run's start", replayHint: (y) => `--trace-replay ${y}` });
+        // Its error names traceFile and suggests replayYear, shown as --intensity-trace and --trace-replay.
+        if (lookup.coverage) grid.checkTraceCovers(lookup.coverage, Date.now() / 1000, { what: "the run's start" });
 
         const tty = process.stderr.isTTY && !o.json;
         const clearLine = () => tty && process.stderr.write('\r\x1b[2K');

@@ -122,7 +122,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(
       action(async (id: string, o: { json?: boolean; out?: string }) => {
-        const [{ toIso }, { summarizeRun }, { checkOutputFile, writeOutputFile }] = await Promise.all([import('@verdant/core'), import('@verdant/energy'), import('../options/output.js')]);
+        const [{ checkOutputFile, toIso, writeOutputFile }, { summarizeRun }] = await Promise.all([import('@verdant/core'), import('@verdant/energy')]);
         if (o.out !== undefined) checkOutputFile(o.out, '--out', o.json ? 'run.json' : 'samples.csv');
         await withStore(async (store) => {
           const runId = await store.resolveRunId(id);

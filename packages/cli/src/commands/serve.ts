@@ -4,10 +4,10 @@ import { action } from '../options/action.js';
 
 type Core = typeof import('@verdant/core');
 
-/** The CLI's fix for a refused token (the library's names no flags). */
-function tokenFix(message: string): string {
-  if (/required/.test(message)) return 'pass --token (or set VERDANT_API_TOKEN) with at least 16 characters, e.g. $(openssl rand -hex 32), or listen on 127.0.0.1';
-  return 'use at least 16 visible characters, e.g. --token "$(openssl rand -hex 32)"';
+/** The CLI's fix for a refused token (the library's names no flags); `min` is the server's MIN_PUBLIC_TOKEN_LENGTH. */
+function tokenFix(message: string, min: number): string {
+  if (/required/.test(message)) return `pass --token (or set VERDANT_API_TOKEN) with at least ${min} characters, e.g. $(openssl rand -hex 32), or listen on 127.0.0.1`;
+  return `use at least ${min} visible characters, e.g. --token "$(openssl rand -hex 32)"`;
 }
 
 /** Where the banner says the server is: an unspecified address listens on every interface, not on 127.0.0.1. */
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--no-scheduler', 'do not start queued jobs (API and metrics only)')
     .action(
       action(async (o: { host: string; port: string; token?: string; scheduler: boolean }) => {
-        const [core, { buildServer, assertTokenForHost }, { createAgentMetrics }, schedule] = await Promise.all([
+        const [core, { buildServer, assertTokenForHost, MIN_PUBLIC_TOKEN_LENGTH }, { createAgentMetrics }, schedule] = await Promise.all([
           import('@verdant/core'),
           import('@verdant/server'),
           import('@verdant/agents'),
@@ -64,7 +64,7 @@ export function register(program: Command): void {
         try {
           assertTokenForHost(o.host, token);
         } catch (e) {
-          if (isVerdantError(e) && e.field === 'token') throw new VerdantError(e.message, { field: tokenField, fix: tokenFix(e.message), exitCode: e.exitCode });
+          if (isVerdantError(e) && e.field === 'token') throw new VerdantError(e.message, { field: tokenField, fix: tokenFix(e.message, MIN_PUBLIC_TOKEN_LENGTH), exitCode: e.exitCode });
           throw e;
         }
         const store = await Store.open();

@@ -96,11 +96,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (o: Options) => {
-        const [core, { formatTable, renderSavingsSvg, runSimulation, toCsv }, { checkOutputFile, writeOutputFile }] = await Promise.all([
-          import('@verdant/core'),
-          import('@verdant/schedule'),
-          import('../options/output.js'),
-        ]);
+        const [core, { formatTable, renderSavingsSvg, runSimulation, toCsv }] = await Promise.all([import('@verdant/core'), import('@verdant/schedule')]);
+        const { checkOutputFile, writeOutputFile } = core;
         const req = request(o, core);
         if (o.csv !== undefined) checkOutputFile(o.csv, '--csv', 'savings.csv');
         if (o.svg !== undefined) checkOutputFile(o.svg, '--svg', 'savings.svg');

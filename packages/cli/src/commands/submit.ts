@@ -1,14 +1,11 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Store } from '@verdant/core';
-import type { IntensityProvider } from '@verdant/grid';
 import type { JobPlanSummary, JobRecord } from '@verdant/schedule';
 import { action } from '../options/action.js';
 import { printJson } from '../options/print.js';
 import { withStore } from '../options/store.js';
 
 type Core = typeof import('@verdant/core');
-type Schedule = typeof import('@verdant/schedule');
 type Intensity = typeof import('../options/intensity.js');
 
 interface SubmitOptions {
@@ -51,10 +48,15 @@ export function register(program: Command): void {
     .action(
       action(async (argv: string[], o: SubmitOptions) => {
         const [core, grid, schedule, intensity] = await Promise.all([import('@verdant/core'), import('@verdant/grid'), import('@verdant/schedule'), import('../options/intensity.js')]);
-        const input = jobInput(argv, o, core, intensity);
-        if (o.executor !== undefined) schedule.executorDescriptor(o.executor, '--executor'); // the registry's names, before the store is opened
+        const { request, now } = jobInput(argv, o, core, intensity);
+        // Every check before the store is opened: the executor by the registry's names, the request (the library
+        // names its fields), then the directory and the command as `verdant run` would find them (127 not found,
+        // 126 not executable). Nothing is queued, and no store created, for a job that could only fail later.
+        if (o.executor !== undefined) schedule.executorDescriptor(o.executor, '--executor');
+        const spec = schedule.parseJobRequest(request);
+        schedule.assertJobRunnable(spec);
         await withStore(async (store) => {
-          const { job, plan } = await submitJob(store, input, grid.providerFromEnv(process.env, store), schedule);
+          const { job, plan } = await schedule.submitJob(store, spec, { source: schedule.providerSource(grid.providerFromEnv(process.env, store)), now });
           if (o.json) return printJson(schedule.jobToJson(job));
           process.stdout.write(renderSubmitted(job, plan, core.toIso, schedule.executorDescriptor(job.executor).describe(job)));
         });
@@ -92,16 +94,6 @@ function jobInput(argv: string[], o: SubmitOptions, core: Core, { noRegion, regi
       ...(o.output !== undefined ? { outputPath: resolve(o.output) } : {}),
     },
   };
-}
-
-/**
- * Checks the request, then the directory and the command as `verdant run` would find them (127 not found, 126 not
- * executable), before anything is queued; then plans and queues it. The library names the request's fields.
- */
-async function submitJob(store: Store, { request, now }: ReturnType<typeof jobInput>, provider: IntensityProvider, schedule: Schedule): Promise<{ job: JobRecord; plan: JobPlanSummary }> {
-  const spec = schedule.parseJobRequest(request);
-  schedule.assertJobRunnable(spec);
-  return schedule.submitJob(store, spec, { source: schedule.providerSource(provider), now });
 }
 
 /** `where` is the executor's own words for where the job went ("Slurm job 4711"). */

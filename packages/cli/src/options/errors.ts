@@ -9,11 +9,11 @@ const STORE_DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
 
 /**
  * The error as the user should read it: a library's field name becomes the flag `command` has for it
- * (options/fields.ts; `overrides` first, for a command that still passes its own), same message and fix.
+ * (options/fields.ts), same message and fix.
  */
-export function toFlags(e: unknown, command = '', overrides: Readonly<Record<string, string>> = {}): unknown {
+function toFlags(e: unknown, command: string): unknown {
   if (!isVerdantError(e) || e.field === undefined) return e;
-  const flagOf = (field: string) => (Object.hasOwn(overrides, field) ? overrides[field] : flagFor(field, command));
+  const flagOf = (field: string) => flagFor(field, command);
   const flag = flagOf(e.field);
   if (flag === undefined || flag === e.field) return e;
   // A message or fix may name another field (`replayYear only applies with traceFile`): that one's flag too.

@@ -15,6 +15,8 @@ export interface Connection {
   db: Kysely<Database>;
   /** Raw handles for the batched fast paths. */
   sqlite?: BetterSqlite3.Database;
+  /** SQLite: the busy timeout set when the store was opened, ms (what a shorter wait for one write goes back to). */
+  busyTimeoutMs?: number;
   pool?: pg.Pool;
   /** Where the data lives, for messages ("sqlite:/home/u/.verdant/verdant.db", "postgres://host/db"). */
   location: string;
@@ -59,10 +61,11 @@ export async function connect(options: OpenOptions = {}): Promise<Connection> {
       });
     }
   }
+  const busyTimeoutMs = Math.max(0, Math.round(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS)) || 0;
   let sqlite: BetterSqlite3.Database | undefined;
   try {
     sqlite = new BetterSqlite3(file);
-    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS)) || 0}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL lets several `verdant run` processes write while readers (serve, runs show) keep reading.
     if (file !== ':memory:') sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -82,7 +85,7 @@ export async function connect(options: OpenOptions = {}): Promise<Connection> {
     });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { dialect: 'sqlite', db, sqlite, location: `sqlite:${file}` };
+  return { dialect: 'sqlite', db, sqlite, busyTimeoutMs, location: `sqlite:${file}` };
 }
 
 const migrationList: MigrationProvider = { getMigrations: async () => migrations };

@@ -191,16 +191,9 @@ export class Store {
    * Resolves a full id or a unique prefix (as `git` does). Errors name the ambiguity.
    */
   async resolveRunId(idOrPrefix: string): Promise<string> {
-    const exact = await this.db.selectFrom('runs').select('id').where('id', '=', idOrPrefix).executeTakeFirst();
-    if (exact) return exact.id;
-    const rows = await this.db
-      .selectFrom('runs')
-      .select('id')
-      .where(sql<string>`substr(id, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
-      .limit(2)
-      .execute();
-    if (rows.length === 1) return (rows[0] as { id: string }).id;
-    throw new VerdantError(rows.length === 0 ? `no run with id ${idOrPrefix}` : `run id prefix ${idOrPrefix} is ambiguous`, {
+    const ids = await this.matchIds('id', idOrPrefix);
+    if (ids.length === 1) return ids[0]!;
+    throw new VerdantError(ids.length === 0 ? `no run with id ${idOrPrefix}` : `run id prefix ${idOrPrefix} is ambiguous`, {
       field: 'run',
       fix: 'list runs with `verdant runs list` and pass a full id',
       exitCode: ExitCode.usage,
@@ -223,7 +216,7 @@ export class Store {
 
   /** Resolves a full group id or a unique prefix of one. Errors name the ambiguity (field `group`). */
   async resolveGroupId(idOrPrefix: string): Promise<string> {
-    const found = await this.matchGroups(idOrPrefix);
+    const found = await this.matchIds('group_id', idOrPrefix);
     if (found.length === 1) return found[0]!;
     throw new VerdantError(found.length === 0 ? `no run group with id ${idOrPrefix}` : `group id prefix ${idOrPrefix} is ambiguous`, {
       field: 'group',
@@ -237,18 +230,11 @@ export class Store {
    * prefix (a run's over a group's); a prefix that fits both a run and a group is ambiguous.
    */
   async resolveRunOrGroup(idOrPrefix: string): Promise<{ kind: 'run' | 'group'; id: string }> {
-    const exact = await this.db.selectFrom('runs').select('id').where('id', '=', idOrPrefix).executeTakeFirst();
-    if (exact) return { kind: 'run', id: exact.id };
-    const group = await this.db.selectFrom('runs').select('group_id').where('group_id', '=', idOrPrefix).limit(1).executeTakeFirst();
-    if (group) return { kind: 'group', id: idOrPrefix };
-    const runs = await this.db
-      .selectFrom('runs')
-      .select('id')
-      .where(sql<string>`substr(id, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
-      .limit(2)
-      .execute();
-    const groups = await this.matchGroups(idOrPrefix);
-    const matches = [...runs.map((r) => ({ kind: 'run' as const, id: r.id })), ...groups.map((id) => ({ kind: 'group' as const, id }))];
+    const runs = await this.matchIds('id', idOrPrefix);
+    if (runs[0] === idOrPrefix) return { kind: 'run', id: idOrPrefix };
+    const groups = await this.matchIds('group_id', idOrPrefix);
+    if (groups[0] === idOrPrefix) return { kind: 'group', id: idOrPrefix };
+    const matches = [...runs.map((id) => ({ kind: 'run' as const, id })), ...groups.map((id) => ({ kind: 'group' as const, id }))];
     if (matches.length === 1) return matches[0]!;
     throw new VerdantError(matches.length === 0 ? `no run or run group with id ${idOrPrefix}` : `id prefix ${idOrPrefix} is ambiguous`, {
       field: 'run',
@@ -257,19 +243,19 @@ export class Store {
     });
   }
 
-  /** At most two group ids equal to `idOrPrefix` (then only it) or starting with it. */
-  private async matchGroups(idOrPrefix: string): Promise<string[]> {
-    const exact = await this.db.selectFrom('runs').select('group_id').where('group_id', '=', idOrPrefix).limit(1).executeTakeFirst();
+  /** Run ids or group ids (`column`): just `idOrPrefix` when one equals it, else at most two that start with it. */
+  private async matchIds(column: 'id' | 'group_id', idOrPrefix: string): Promise<string[]> {
+    const ref = sql.ref<string>(column);
+    const exact = await this.db.selectFrom('runs').select(ref.as('v')).where(ref, '=', idOrPrefix).limit(1).executeTakeFirst();
     if (exact) return [idOrPrefix];
     const rows = await this.db
       .selectFrom('runs')
-      .select('group_id')
+      .select(ref.as('v'))
       .distinct()
-      .where('group_id', 'is not', null)
-      .where(sql<string>`substr(group_id, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
+      .where(sql<string>`substr(${ref}, 1, ${idOrPrefix.length})`, '=', idOrPrefix)
       .limit(2)
       .execute();
-    return rows.map((r) => r.group_id!);
+    return rows.map((r) => r.v);
   }
 
   /** The member runs of a group (stale ones marked interrupted first), by host, task and start. */
@@ -323,17 +309,6 @@ export class Store {
     return q.orderBy('t').orderBy('sensor_id').execute();
   }
 
-  /** The latest interval power of each sensor of a run (for live gauges). */
-  async latestPower(runId: string): Promise<Map<string, number>> {
-    const rows = await this.db
-      .selectFrom('samples as s')
-      .select(['s.sensor_id', 's.power_w'])
-      .where('s.run_id', '=', runId)
-      .where('s.t', '=', (eb) => eb.selectFrom('samples').select((e) => e.fn.max('t').as('mt')).where('run_id', '=', runId))
-      .execute();
-    return new Map(rows.map((r) => [r.sensor_id, r.power_w]));
-  }
-
   /**
    * Appends a batch of samples and, in the same transaction, the run's running totals and heartbeat, so a
    * reader always sees totals that match the samples written. Idempotent: a sample already stored (same run,
@@ -341,25 +316,17 @@ export class Store {
    * connection dropped during COMMIT) is never counted twice. Returns the number of samples newly stored.
    */
   async appendSamples(samples: readonly SampleRow[], run?: RunProgress, options: AppendOptions = {}): Promise<number> {
-    const sqlite = this.conn.sqlite;
-    if (sqlite) {
-      const stmt = this.sqliteInsert();
+    if (this.conn.sqlite) {
+      // Every statement here is prepared once per store (a tracker writes a batch every interval).
       const update = run ? runUpdate(run, () => '?') : undefined;
-      const upd = update ? sqlite.prepare(update.sql) : undefined;
-      const previousWait = options.waitMs === undefined ? undefined : (sqlite.pragma('busy_timeout', { simple: true }) as number);
-      if (options.waitMs !== undefined) sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(options.waitMs)) || 0}`);
+      const wait = options.waitMs === undefined ? undefined : Math.max(0, Math.round(options.waitMs)) || 0;
+      const usual = this.conn.busyTimeoutMs ?? 0;
+      const swap = wait !== undefined && wait !== usual;
+      if (swap) this.sqliteStatement(`PRAGMA busy_timeout = ${wait}`).run();
       try {
-        // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies, instead of at the first insert.
-        return sqlite
-          .transaction(() => {
-            let written = 0;
-            for (const s of samples) written += stmt.run(s.run_id, s.sensor_id, s.t, s.dt, s.energy_j, s.power_w, s.intensity_g_per_kwh, s.emissions_g).changes;
-            if (update && upd) upd.run(...update.values);
-            return written;
-          })
-          .immediate();
+        return this.sqliteAppend()(samples, update && { stmt: this.sqliteStatement(update.sql), values: update.values });
       } finally {
-        if (previousWait !== undefined) sqlite.pragma(`busy_timeout = ${previousWait}`);
+        if (swap) this.sqliteStatement(`PRAGMA busy_timeout = ${usual}`).run();
       }
     }
     const pool = this.conn.pool;
@@ -407,13 +374,29 @@ export class Store {
     }
   }
 
-  private insertStmt?: BetterSqlite3.Statement<unknown[]>;
-  private sqliteInsert() {
-    this.insertStmt ??= this.conn.sqlite!.prepare<unknown[]>(
+  /** SQLite statements by their text, prepared on first use: the fixed ones of the write paths, never ad-hoc SQL. */
+  private readonly sqliteStatements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
+  private sqliteStatement(text: string): BetterSqlite3.Statement<unknown[]> {
+    let stmt = this.sqliteStatements.get(text);
+    if (!stmt) this.sqliteStatements.set(text, (stmt = this.conn.sqlite!.prepare<unknown[]>(text)));
+    return stmt;
+  }
+
+  private appendTx?: (samples: readonly SampleRow[], update?: { stmt: BetterSqlite3.Statement<unknown[]>; values: unknown[] }) => number;
+  /** One batch and its run's UPDATE in a transaction; IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. */
+  private sqliteAppend() {
+    if (this.appendTx) return this.appendTx;
+    const insert = this.sqliteStatement(
       'INSERT INTO samples (run_id, sensor_id, t, dt, energy_j, power_w, intensity_g_per_kwh, emissions_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (run_id, sensor_id, t) DO NOTHING',
     );
-    return this.insertStmt;
+    this.appendTx = this.conn.sqlite!.transaction((samples: readonly SampleRow[], update?: { stmt: BetterSqlite3.Statement<unknown[]>; values: unknown[] }) => {
+      let written = 0;
+      for (const s of samples) written += insert.run(s.run_id, s.sensor_id, s.t, s.dt, s.energy_j, s.power_w, s.intensity_g_per_kwh, s.emissions_g).changes;
+      update?.stmt.run(...update.values);
+      return written;
+    }).immediate;
+    return this.appendTx;
   }
 
   /**
@@ -491,7 +474,6 @@ export class Store {
     return rows;
   }
 
-  private countStmts?: BetterSqlite3.Statement[];
   /**
    * Runs `writes` (which may end run `runId`) and brings run_totals up to date with that run, in one write
    * transaction: the totals can never disagree with the runs, whatever crashes in between.
@@ -499,7 +481,7 @@ export class Store {
   private async writeCounted(runId: string, writes: CompiledQuery[]): Promise<void> {
     const db = this.conn.sqlite;
     if (db) {
-      const count = (this.countStmts ??= COUNT_RUN_SQL.map((q) => db.prepare(q)));
+      const count = COUNT_RUN_SQL.map((q) => this.sqliteStatement(q));
       // IMMEDIATE takes the write lock before anything is read, so two processes ending one run count it once.
       db.transaction(() => {
         for (const w of writes) db.prepare(w.sql).run(...w.parameters);

@@ -1,4 +1,4 @@
-import { emissionsG, invalidInput, type IntensityLookup } from '@verdant/core';
+import { emissionsG, invalidInput, joulesToKwh, type IntensityLookup } from '@verdant/core';
 import { findDevice, type DeviceSpec } from './devices.js';
 
 export interface EstimateInput {
@@ -53,7 +53,7 @@ export function estimateRun(input: EstimateInput): Estimate {
     power_w: powerW,
     energy_j: energyJ,
     emissions_g: g,
-    intensity_g_per_kwh: energyJ > 0 ? g / (energyJ / 3.6e6) : 0,
+    intensity_g_per_kwh: energyJ > 0 ? g / joulesToKwh(energyJ) : 0,
     zone: input.lookup.zone,
     intensity_source: input.lookup.source,
     method: `catalog power limit x ${utilization} utilization x PUE ${pue}`,

@@ -92,6 +92,8 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   readonly runId: string;
   readonly intervalS: number;
   readonly pue: number;
+  /** Seconds between writes (TrackerOptions.flushEveryS, else FLUSH_EVERY_S or the interval when longer). */
+  private readonly flushEveryS: number;
   private readonly integrators = new Map<string, SensorIntegrator>();
   /** Every sensor reads synchronously (readNow): a sample then makes no promise per sensor. */
   private readonly readsNow: boolean;
@@ -133,6 +135,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     this.runId = opts.runId ?? newId('r');
     this.intervalS = opts.intervalS ?? 1;
     this.pue = opts.pue ?? 1;
+    this.flushEveryS = opts.flushEveryS ?? Math.max(FLUSH_EVERY_S, this.intervalS);
     this.readsNow = opts.sensors.every((s) => typeof s.readNow === 'function');
     for (const s of opts.sensors) {
       this.integrators.set(s.id, new SensorIntegrator());
@@ -261,7 +264,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     try {
       if (this.readsNow) this.integrate(this.opts.sensors.map(readNowOrSkip));
       else await this.sampleSensors();
-      if (!this.writing && nowS() - this.lastFlush >= (this.opts.flushEveryS ?? Math.max(FLUSH_EVERY_S, this.intervalS))) void this.persist();
+      if (!this.writing && nowS() - this.lastFlush >= this.flushEveryS) void this.persist();
       if (this.listenerCount('sample') > 0) this.emit('sample', this.snapshot());
     } catch (e) {
       if (this.listenerCount('error')) this.emit('error', e as Error);

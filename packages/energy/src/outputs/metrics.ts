@@ -1,6 +1,6 @@
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
-import { nowS, type RunRow, type RunStatus, type RunTotalRow, type Store } from '@verdant/core';
-import { toGroupSummary } from './summary.js';
+import { nowS, type RunRow, type RunTotalRow, type Store } from '@verdant/core';
+import { LIVE_STATUSES, facilityPowerW, toGroupSummary } from './summary.js';
 import type { TrackerSnapshot } from '../measurement/tracker.js';
 
 type RunLabel = 'run' | 'name';
@@ -66,8 +66,6 @@ export function observeSnapshot(m: RunMetrics, name: string, zone: string, snap:
   m.intensity.set({ ...run, zone }, snap.intensityGPerKwh);
 }
 
-const LIVE: readonly RunStatus[] = ['running', 'paused'];
-
 /**
  * One stored run's series. `latest` (each sensor's latest sample) gives a live run its power and intensity
  * gauges; an ended run has none (nothing is drawn any more).
@@ -77,7 +75,7 @@ export function observeRun(m: RunMetrics, row: RunRow, latest: ReadonlyArray<{ s
   setCounter(m.energy, run, row.energy_j);
   setCounter(m.emissions, run, row.emissions_g);
   m.info.set({ ...run, status: row.status, zone: row.zone, host: row.host }, 1);
-  if (!LIVE.includes(row.status) || !latest.length) return;
+  if (!LIVE_STATUSES.includes(row.status) || !latest.length) return;
   for (const s of latest) m.power.set({ ...run, sensor: s.sensor_id }, s.power_w);
   const newest = latest.reduce((a, b) => (b.t > a.t ? b : a));
   m.intensity.set({ ...run, zone: row.zone }, newest.intensity_g_per_kwh);
@@ -142,8 +140,8 @@ export interface StoreMetricsOptions {
   now?: number;
 }
 
-export const DEFAULT_RECENT_S = 3600;
-export const DEFAULT_RECENT_LIMIT = 100;
+const DEFAULT_RECENT_S = 3600;
+const DEFAULT_RECENT_LIMIT = 100;
 
 /**
  * The store's metrics for a scrape: totals by name, zone and host (maintained as runs end, plus live runs'
@@ -165,7 +163,7 @@ export async function collectStoreMetrics(store: Store, options: StoreMetricsOpt
   const groupIds = [...new Set([...live, ...ended].flatMap((r) => (r.group_id ? [r.group_id] : [])))];
   if (groupIds.length) {
     // Every live member is in `live` (their latest samples read above): a member's power is its sensors' x PUE.
-    const powerW = new Map(live.map((r, i) => [r.id, (latest[i] ?? []).reduce((a, s) => a + s.power_w, 0) * r.pue]));
+    const powerW = new Map(live.map((r, i) => [r.id, facilityPowerW(latest[i] ?? [], r.pue)]));
     const members = await store.runsOfGroups(groupIds);
     const byGroup = new Map<string, RunRow[]>();
     for (const r of members) {

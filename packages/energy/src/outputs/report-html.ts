@@ -1,5 +1,6 @@
 import { joulesToWh, type SampleRow } from '@verdant/core';
 import type { TopLevelSpec } from 'vega-lite';
+import type { PausePeriod } from '../process/run-command.js';
 import type { RunSummary } from './summary.js';
 import { renderSvg } from './chart.js';
 
@@ -24,11 +25,14 @@ function timeAxis(startedAt: number, durationS: number): TimeAxis {
 
 const elapsed = (axis: TimeAxis, t: number): number => Math.max(0, t - axis.startedAt) / axis.divisor;
 
+/** A paused period as the report draws it: one still open when the run was read ends at the run's end. */
+type Pause = PausePeriod & { to: number };
+
 /** Paused periods recorded with the run (meta.pauses), clipped to the run; open ones end at `end`. */
-function pausesOf(summary: RunSummary, end: number): Array<{ from: number; to: number; reason: string }> {
+function pausesOf(summary: RunSummary, end: number): Pause[] {
   const raw = summary.meta.pauses;
   if (!Array.isArray(raw)) return [];
-  const out: Array<{ from: number; to: number; reason: string }> = [];
+  const out: Pause[] = [];
   for (const p of raw as unknown[]) {
     const { from, to, reason } = (p ?? {}) as { from?: unknown; to?: unknown; reason?: unknown };
     if (typeof from !== 'number') continue;
@@ -39,7 +43,7 @@ function pausesOf(summary: RunSummary, end: number): Array<{ from: number; to: n
 }
 
 /** A chart of `line` over elapsed time, with paused periods shaded behind it. */
-function timeChart(axis: TimeAxis, durationS: number, pauses: Array<{ from: number; to: number }>, height: number, line: Record<string, unknown>): TopLevelSpec {
+function timeChart(axis: TimeAxis, durationS: number, pauses: readonly Pause[], height: number, line: Record<string, unknown>): TopLevelSpec {
   const x = { type: 'quantitative', title: axis.title, scale: { domain: [0, durationS / axis.divisor], nice: false, zero: true }, axis: { tickCount: 10 } };
   const shaded = pauses.map((p) => ({ from: elapsed(axis, p.from), to: elapsed(axis, p.to), label: 'paused' }));
   const layers: unknown[] = [];

@@ -11,8 +11,29 @@ export interface SensorSummary {
   description: string;
 }
 
+/** What a run and a run group both report of their energy: facility energy, its emissions and their mean intensity. */
+export interface EnergyTotals {
+  /** Facility energy (sensors x PUE), J. */
+  energy_j: number;
+  energy_kwh: number;
+  emissions_g: number;
+  /** Energy-weighted mean intensity over the energy, gCO2e/kWh. */
+  intensity_g_per_kwh: number;
+}
+
+/** The totals of `energyJ` facility joules that emitted `emissionsG`: kWh and mean intensity derived from them. */
+function energyTotals(energyJ: number, emissionsG: number): EnergyTotals {
+  const kwh = energyJ / J_PER_KWH;
+  return { energy_j: energyJ, energy_kwh: kwh, emissions_g: emissionsG, intensity_g_per_kwh: kwh > 0 ? emissionsG / kwh : 0 };
+}
+
+/** A stored run's end (null while live) and its length so far, up to its last heartbeat while live. */
+function runSpan(r: RunRow): { ended_at: string | null; duration_s: number } {
+  return { ended_at: r.ended_at === null ? null : toIso(r.ended_at), duration_s: Math.max(0, (r.ended_at ?? r.heartbeat_at) - r.started_at) };
+}
+
 /** The one JSON shape of a run: printed by `verdant run --json` and `verdant runs show --json`, served by the API. */
-export interface RunSummary {
+export interface RunSummary extends EnergyTotals {
   run_id: string;
   name: string;
   status: string;
@@ -22,12 +43,6 @@ export interface RunSummary {
   started_at: string;
   ended_at: string | null;
   duration_s: number;
-  /** Facility energy (sensors x PUE), J. */
-  energy_j: number;
-  energy_kwh: number;
-  emissions_g: number;
-  /** Energy-weighted mean intensity over the run, gCO2e/kWh. */
-  intensity_g_per_kwh: number;
   zone: string;
   intensity_source: string;
   pue: number;
@@ -84,8 +99,6 @@ export async function summarizeRow(store: Store, row: RunRow): Promise<RunSummar
 }
 
 export function toSummary(row: RunRow, sensors: SensorSummary[]): RunSummary {
-  const end = row.ended_at ?? row.heartbeat_at;
-  const kwh = row.energy_j / J_PER_KWH;
   let meta: Record<string, unknown> = {};
   try {
     meta = JSON.parse(row.meta) as Record<string, unknown>;
@@ -100,12 +113,8 @@ export function toSummary(row: RunRow, sensors: SensorSummary[]): RunSummary {
     command: JSON.parse(row.command) as string[],
     cwd: row.cwd,
     started_at: toIso(row.started_at),
-    ended_at: row.ended_at === null ? null : toIso(row.ended_at),
-    duration_s: Math.max(0, end - row.started_at),
-    energy_j: row.energy_j,
-    energy_kwh: kwh,
-    emissions_g: row.emissions_g,
-    intensity_g_per_kwh: kwh > 0 ? row.emissions_g / kwh : 0,
+    ...runSpan(row),
+    ...energyTotals(row.energy_j, row.emissions_g),
     zone: row.zone,
     intensity_source: row.intensity_source,
     pue: row.pue,
@@ -155,7 +164,7 @@ export interface GroupHostSummary {
  * The one JSON shape of a run group (one job on several hosts or tasks, each member a run): printed by
  * `verdant runs show <group> --json`, served by `GET /api/groups/:id`.
  */
-export interface GroupSummary {
+export interface GroupSummary extends EnergyTotals {
   group_id: string;
   /** Running while any member runs (paused while the live ones are all paused); once all have ended, the worst of failed, interrupted, stopped, succeeded. */
   status: RunStatus;
@@ -163,12 +172,6 @@ export interface GroupSummary {
   started_at: string;
   ended_at: string | null;
   duration_s: number;
-  /** Facility energy of all members (sensors x PUE), J. */
-  energy_j: number;
-  energy_kwh: number;
-  emissions_g: number;
-  /** Energy-weighted mean intensity over the members, gCO2e/kWh. */
-  intensity_g_per_kwh: number;
   /** Facility power of the live members now, W. */
   power_w: number;
   zones: string[];
@@ -185,7 +188,8 @@ export function groupStatus(statuses: readonly RunStatus[]): RunStatus {
   return 'succeeded';
 }
 
-const LIVE_STATUSES: readonly RunStatus[] = ['running', 'paused'];
+/** A run that is still measuring (the group summary and the metrics give these a power figure). */
+export const LIVE_STATUSES: readonly RunStatus[] = ['running', 'paused'];
 
 /** Tasks in numeric order when they are numbers ("2" before "10"), members without one last. */
 function byTask(a: RunRow, b: RunRow): number {
@@ -209,8 +213,7 @@ export function toGroupSummary(groupId: string, rows: readonly RunRow[], powerW:
     status: r.status,
     exit_code: r.exit_code,
     started_at: toIso(r.started_at),
-    ended_at: r.ended_at === null ? null : toIso(r.ended_at),
-    duration_s: Math.max(0, (r.ended_at ?? r.heartbeat_at) - r.started_at),
+    ...runSpan(r),
     energy_j: r.energy_j,
     emissions_g: r.emissions_g,
     power_w: LIVE_STATUSES.includes(r.status) ? (powerW.get(r.id) ?? 0) : 0,
@@ -222,9 +225,6 @@ export function toGroupSummary(groupId: string, rows: readonly RunRow[], powerW:
     else hosts.set(m.host, [m]);
   }
   const sum = (xs: readonly GroupMemberSummary[], k: 'energy_j' | 'emissions_g' | 'power_w'): number => xs.reduce((a, x) => a + x[k], 0);
-  const energyJ = sum(memberSummaries, 'energy_j');
-  const emissions = sum(memberSummaries, 'emissions_g');
-  const kwh = energyJ / J_PER_KWH;
   const start = members.length ? Math.min(...members.map((r) => r.started_at)) : 0;
   const allEnded = members.every((r) => r.ended_at !== null && !LIVE_STATUSES.includes(r.status));
   const end = members.length ? Math.max(...members.map((r) => r.ended_at ?? r.heartbeat_at)) : 0;
@@ -234,10 +234,7 @@ export function toGroupSummary(groupId: string, rows: readonly RunRow[], powerW:
     started_at: toIso(start),
     ended_at: allEnded && members.length ? toIso(end) : null,
     duration_s: Math.max(0, end - start),
-    energy_j: energyJ,
-    energy_kwh: kwh,
-    emissions_g: emissions,
-    intensity_g_per_kwh: kwh > 0 ? emissions / kwh : 0,
+    ...energyTotals(sum(memberSummaries, 'energy_j'), sum(memberSummaries, 'emissions_g')),
     power_w: sum(memberSummaries, 'power_w'),
     zones: [...new Set(members.map((r) => r.zone))].sort(),
     by_host: [...hosts].map(([host, ms]) => ({
@@ -253,10 +250,9 @@ export function toGroupSummary(groupId: string, rows: readonly RunRow[], powerW:
   };
 }
 
-/** A live run's facility power now: each sensor's latest interval power x PUE. */
-export async function livePowerW(store: Store, row: RunRow): Promise<number> {
-  const latest = await store.latestSamples(row.id);
-  return latest.reduce((a, s) => a + s.power_w, 0) * row.pue;
+/** A live run's facility power now, from each sensor's latest sample (`store.latestSamples`): their power x PUE. */
+export function facilityPowerW(latest: ReadonlyArray<{ power_w: number }>, pue: number): number {
+  return latest.reduce((a, s) => a + s.power_w, 0) * pue;
 }
 
 /** The summary of a run group (stale members are marked interrupted first), or undefined when no run is in it. */
@@ -264,6 +260,6 @@ export async function summarizeGroup(store: Store, groupId: string): Promise<Gro
   const rows = await store.groupRuns(groupId);
   if (!rows.length) return undefined;
   const live = rows.filter((r) => LIVE_STATUSES.includes(r.status));
-  const power = await Promise.all(live.map((r) => livePowerW(store, r)));
-  return toGroupSummary(groupId, rows, new Map(live.map((r, i) => [r.id, power[i]!])));
+  const latest = await Promise.all(live.map((r) => store.latestSamples(r.id)));
+  return toGroupSummary(groupId, rows, new Map(live.map((r, i) => [r.id, facilityPowerW(latest[i]!, r.pue)])));
 }

@@ -33,18 +33,20 @@ export interface BudgetBreach {
   shownIn?: EnergyUnit | MassUnit;
 }
 
+/** The unit of `units` that `input` ends in, whatever its case; `bare` when it names none (a bare number). */
+function unitOf<U extends string>(input: string, units: Record<U, number>, bare: U): U {
+  const suffix = /([a-z]*)\s*$/i.exec(input.trim())?.[1]?.toLowerCase() ?? '';
+  return (Object.keys(units) as U[]).find((u) => u.toLowerCase() === suffix) ?? bare;
+}
+
 /** The unit an energy such as "500Wh" or "2 kWh" is written in; a bare number is kWh, as parseEnergy reads it. */
 export function energyUnitOf(input: string): EnergyUnit {
-  const suffix = /([a-z]*)\s*$/i.exec(input.trim())?.[1]?.toLowerCase() ?? '';
-  const units: Record<string, EnergyUnit> = { '': 'kWh', j: 'J', kj: 'kJ', mj: 'MJ', wh: 'Wh', kwh: 'kWh', mwh: 'MWh' };
-  return units[suffix] ?? 'kWh';
+  return unitOf(input, JOULES_PER, 'kWh');
 }
 
 /** The unit a mass such as "2kg" is written in; a bare number is grams, as parseMass reads it. */
 export function massUnitOf(input: string): MassUnit {
-  const suffix = /([a-z]*)\s*$/i.exec(input.trim())?.[1]?.toLowerCase() ?? '';
-  const units: Record<string, MassUnit> = { '': 'g', mg: 'mg', g: 'g', kg: 'kg', t: 't' };
-  return units[suffix] ?? 'g';
+  return unitOf(input, GRAMS_PER, 'g');
 }
 
 /** What to do past a budget; `field` is the caller's name for it (errors name it). */

@@ -42,7 +42,7 @@ export interface RunCommandOptions {
    * outside it; if the run outlives it, the user is told once, the run's meta records when, and the pause
    * controller is no longer consulted (a paused run resumes), since it would only see a held value.
    */
-  intensityCoverage?: { covers(t: number): boolean; describe(): string };
+  intensityCoverage?: IntensityCoverage;
   stdio?: 'inherit' | 'ignore' | 'pipe';
   /** Forward SIGINT/SIGTERM received by this process to the command (the CLI does; libraries may not). */
   forwardSignals?: boolean;
@@ -56,6 +56,12 @@ export interface RunCommandOptions {
   onSample?: (snap: TrackerSnapshot) => void;
   /** Human notices: budget warnings, pauses, resumes. */
   onNotice?: (message: string) => void;
+}
+
+/** The span an intensity source has data for (@verdant/grid's TraceCoverage is one). */
+export interface IntensityCoverage {
+  covers(t: number): boolean;
+  describe(): string;
 }
 
 /** A period in which the command was paused (SIGSTOP), epoch seconds; kept in the run's meta as `pauses`. */

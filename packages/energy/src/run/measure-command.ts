@@ -12,7 +12,7 @@ import {
   type IntensityLookup,
 } from '@verdant/core';
 import { appendCodecarbonCsv } from '../outputs/codecarbon-csv.js';
-import { runCommand, type CommandResult, type PauseController } from '../process/run-command.js';
+import { runCommand, type CommandResult, type IntensityCoverage, type PauseController } from '../process/run-command.js';
 import { PushgatewayReporter } from '../outputs/metrics.js';
 import { resolveCommand } from '../process/resolve-command.js';
 import { summarizeRun, type RunSummary } from '../outputs/summary.js';
@@ -27,7 +27,7 @@ export interface MeasureSpec extends RunSpec {
    * `coverage` should be checked against the start by the caller (`checkTraceCovers`); a run that outlives it is
    * told so, and carbon-aware pausing stops.
    */
-  lookup: IntensityLookup & { coverage?: { covers(t: number): boolean; describe(): string } };
+  lookup: IntensityLookup & { coverage?: IntensityCoverage };
   /** Required with `carbon`: the policy that pauses and resumes (@verdant/schedule's `carbonAwareController(spec.carbon)`). */
   controller?: PauseController;
   /** Where the run is recorded. Default: the configured store (VERDANT_DATABASE_URL, else SQLite under VERDANT_HOME), opened once the command and the output directory have passed their checks, and closed at the end. */

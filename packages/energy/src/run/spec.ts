@@ -13,7 +13,7 @@ import {
   parseTime,
 } from '@verdant/core';
 import { energyUnitOf, massUnitOf, parseOnExceed, type Budget } from '../policy/budget.js';
-import { RAM_ATTRIBUTIONS, type RamAttribution } from '../sensors/index.js';
+import { checkRamAttribution, type RamAttribution } from '../sensors/sensor.js';
 
 /** The files `measureCommand` writes into `outputDir`. */
 export const RUN_OUTPUT_FILES = ['emissions.csv', 'run.json'] as const;
@@ -187,8 +187,7 @@ export function parseRunSpec(input: RunSpecInput): RunSpec {
   const budget = budgetOf(input);
   const replayYear = replayYearOf(input);
   const carbon = carbonOf(input);
-  const ramMode = (input.ramMode ?? 'rss') as RamAttribution;
-  if (!RAM_ATTRIBUTIONS.includes(ramMode)) throw invalidInput('ramMode', `unknown RAM attribution "${String(input.ramMode)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
+  const ramMode = checkRamAttribution(input.ramMode ?? 'rss', 'ramMode');
   if (input.outputDir !== undefined && input.outputDir.trim() === '') throw invalidInput('outputDir', 'is empty', 'give a directory path');
   const group = input.group !== undefined ? checkGroupId(input.group, 'group') : undefined;
   const host = input.host !== undefined ? checkHostName(input.host, 'host') : undefined;

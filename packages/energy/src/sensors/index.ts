@@ -1,5 +1,5 @@
 import { invalidInput } from '@verdant/core';
-import { RAM_ATTRIBUTIONS, type DiscoveryContext, type EnergySensor, type RamAttribution, type SensorSourceDescriptor } from './sensor.js';
+import { checkRamAttribution, type DiscoveryContext, type EnergySensor, type RamAttribution, type SensorSourceDescriptor } from './sensor.js';
 import { sensorFamilies, sensorSources } from './registry.js';
 
 export { AmdSmiSource, parseAmdSmi } from './amd-smi.js';
@@ -51,9 +51,7 @@ export interface DiscoverOptions {
 export async function discoverSensors(ctx: DiscoveryContext, options: DiscoverOptions = {}): Promise<EnergySensor[]> {
   const sources = sensorSources();
   const enabled = sourceFilter(options, sources);
-  if (options.ram !== undefined && !RAM_ATTRIBUTIONS.includes(options.ram)) {
-    throw invalidInput('ram', `unknown RAM attribution "${String(options.ram)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
-  }
+  if (options.ram !== undefined) checkRamAttribution(options.ram, 'ram');
   const ofStage = (stage: SensorSourceDescriptor['stage']) => sources.filter((s) => s.stage === stage && enabled(s));
   /** Each family's sources in order: the first that finds devices wins; a broken one is skipped with a warning. */
   const tryFamily = async (family: readonly SensorSourceDescriptor[]): Promise<EnergySensor[]> => {

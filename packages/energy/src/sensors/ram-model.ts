@@ -1,5 +1,5 @@
-import { invalidInput, nowS } from '@verdant/core';
-import { RAM_ATTRIBUTIONS, defineSensorSource, type DiscoveryContext, type EnergySensor, type RamAttribution, type SensorSource, type SensorReading } from './sensor.js';
+import { nowS } from '@verdant/core';
+import { checkRamAttribution, defineSensorSource, type DiscoveryContext, type EnergySensor, type RamAttribution, type SensorSource, type SensorReading } from './sensor.js';
 import { memTotalBytes, processTreeSync, releaseProcessTree } from './procfs.js';
 
 /**
@@ -17,9 +17,7 @@ export class RamModelSource implements SensorSource {
   readonly name = 'ram-model';
 
   constructor(private readonly attribution: RamAttribution = 'rss') {
-    if (!RAM_ATTRIBUTIONS.includes(attribution)) {
-      throw invalidInput('ram', `unknown RAM attribution "${String(attribution)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
-    }
+    checkRamAttribution(attribution, 'ram');
   }
 
   async discover(ctx: DiscoveryContext): Promise<EnergySensor[]> {

@@ -1,3 +1,5 @@
+import { invalidInput } from '@verdant/core';
+
 /** One device or domain whose energy Verdant can read. Discovered, never assumed. */
 export type SensorKind = 'gpu' | 'cpu' | 'dram' | 'accelerator' | 'model';
 
@@ -58,6 +60,12 @@ export interface SensorSource {
 export type RamAttribution = 'rss' | 'machine';
 
 export const RAM_ATTRIBUTIONS: readonly RamAttribution[] = ['rss', 'machine'];
+
+/** `value` when it is a RamAttribution; anything else is bad input (exit 2) naming `field`. */
+export function checkRamAttribution(value: unknown, field: string): RamAttribution {
+  if (RAM_ATTRIBUTIONS.includes(value as RamAttribution)) return value as RamAttribution;
+  throw invalidInput(field, `unknown RAM attribution "${String(value)}"`, `use one of: ${RAM_ATTRIBUTIONS.join(', ')}`);
+}
 
 /** What a source may take from the caller of discovery. */
 export interface SensorSourceOptions {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,20 +51,30 @@ export function context(options: { bins?: string[]; sysfs?: string; procfs?: str
   };
 }
 
-/** Rewrites utime/stime/cutime/cstime (ticks) of a fixture /proc/<pid>/stat. */
-export function setCpuTicks(procfs: string, pid: number, ticks: { utime?: number; stime?: number; cutime?: number; cstime?: number }): void {
+/** Rewrites fields of a fixture /proc/<pid>/stat, by their number in proc(5) (4: ppid, 14: utime, ...). */
+export function setStatFields(procfs: string, pid: number, fields: Record<number, number | undefined>): void {
   const path = join(procfs, String(pid), 'stat');
   const text = readFileSync(path, 'utf8');
   const close = text.lastIndexOf(')');
   const rest = text.slice(close + 2).trim().split(' ');
-  const set = (field: number, v: number | undefined): void => {
-    if (v !== undefined) rest[field - 3] = String(v);
-  };
-  set(14, ticks.utime);
-  set(15, ticks.stime);
-  set(16, ticks.cutime);
-  set(17, ticks.cstime);
+  for (const [field, v] of Object.entries(fields)) if (v !== undefined) rest[Number(field) - 3] = String(v);
   writeFileSync(path, `${text.slice(0, close + 1)} ${rest.join(' ')}\n`);
+}
+
+/** Rewrites utime/stime/cutime/cstime (ticks) of a fixture /proc/<pid>/stat. */
+export function setCpuTicks(procfs: string, pid: number, ticks: { utime?: number; stime?: number; cutime?: number; cstime?: number }): void {
+  setStatFields(procfs, pid, { 14: ticks.utime, 15: ticks.stime, 16: ticks.cutime, 17: ticks.cstime });
+}
+
+/** How many of this process's file descriptors are open on any of `paths`. */
+export function openDescriptors(...paths: string[]): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return paths.includes(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

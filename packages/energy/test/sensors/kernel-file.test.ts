@@ -1,21 +1,10 @@
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KernelFile } from '../../src/sensors/kernel-file.js';
-import { cleanupTemp, tempDir } from './helpers.js';
+import { cleanupTemp, openDescriptors as opened, tempDir } from './helpers.js';
 
 afterEach(cleanupTemp);
-
-/** How many of this process's descriptors are open on `path`. */
-function opened(path: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 describe('KernelFile', () => {
   it('reads what the file holds now at every read, through one open file', () => {

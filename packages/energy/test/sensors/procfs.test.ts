@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -16,7 +16,7 @@ import {
   treeRssBytes,
 } from '../../src/sensors/index.js';
 import { processTreeSync, releaseProcessTree, TREE_FULL_SCAN_S, TREE_RESCAN_S } from '../../src/sensors/procfs.js';
-import { cleanupTemp, copyFixture, FIXTURES, setCpuTicks, sleep, tempDir } from './helpers.js';
+import { cleanupTemp, copyFixture, FIXTURES, openDescriptors, setCpuTicks, setStatFields, sleep, tempDir } from './helpers.js';
 
 const PROC = join(FIXTURES, 'procfs-basic');
 afterEach(cleanupTemp);
@@ -85,7 +85,7 @@ describe('procfs reader', () => {
       // process could: a process outside the tree never joins it).
       mkdirSync(join(proc, '300'));
       writeFileSync(join(proc, '300', 'stat'), '300 (new) S 101 300 300 0 -1 4194304 100 0 0 0 7 3 0 0 20 0 1 0 100 1000000 100 0\n');
-      setParent(proc, 200, 102);
+      setStatFields(proc, 200, { 4: 102 });
       expect(await pids()).toEqual([100, 101, 102]); // between scans only the members are read
       nowMs += TREE_RESCAN_S * 1000;
       expect(await pids()).toEqual([100, 101, 102, 300]); // the scan reads the new pid, not 200 again
@@ -132,14 +132,7 @@ describe('procfs reader', () => {
   });
 
   it('keeps the stat files of a real process open between samples and closes them when it is gone or released', async () => {
-    const opened = (pid: number): number =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === `/proc/${pid}/stat`;
-        } catch {
-          return false;
-        }
-      }).length;
+    const opened = (pid: number): number => openDescriptors(`/proc/${pid}/stat`);
     const start = async () => {
       const child = spawn('sleep', ['30'], { stdio: 'ignore' });
       await once(child, 'spawn');
@@ -176,13 +169,3 @@ describe('procfs reader', () => {
     expect(parseProcStat('7 (a) S 1 7 7 0 -1 0 0 0 0 0 12 8 1 2 20 0 1 0 100 1000')).toBeUndefined(); // no field 24
   });
 });
-
-/** Rewrites the parent pid (field 4) of a fixture /proc/<pid>/stat. */
-function setParent(procfs: string, pid: number, ppid: number): void {
-  const path = join(procfs, String(pid), 'stat');
-  const text = readFileSync(path, 'utf8');
-  const close = text.lastIndexOf(')');
-  const rest = text.slice(close + 2).split(' ');
-  rest[1] = String(ppid);
-  writeFileSync(path, `${text.slice(0, close + 2)}${rest.join(' ')}`);
-}

@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RaplSource } from '../../src/sensors/index.js';
-import { cleanupTemp, context, copyFixture } from './helpers.js';
+import { cleanupTemp, context, copyFixture, openDescriptors } from './helpers.js';
 
 afterEach(cleanupTemp);
 
@@ -59,14 +59,7 @@ describe('RAPL powercap', () => {
     const sysfs = copyFixture('sysfs-rapl');
     const sensors = await new RaplSource().discover(context({ sysfs }));
     const counters = ['intel-rapl:0', 'intel-rapl:0:1', 'intel-rapl:1', 'intel-rapl:1:0'].map((z) => zone(sysfs, z));
-    const opened = () =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return counters.includes(readlinkSync(`/proc/self/fd/${fd}`));
-        } catch {
-          return false;
-        }
-      }).length;
+    const opened = () => openDescriptors(...counters);
     for (let i = 0; i < 3; i++) await Promise.all(sensors.map((s) => s.read()));
     expect(opened()).toBe(4); // one per zone, however many samples
     await Promise.all(sensors.map((s) => s.close?.()));

@@ -133,7 +133,8 @@ export function opt<K extends string, V>(key: K, value: V | undefined): { [P in 
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** The common options as a provider's constructor takes them (absent ones left out). */
-export function commonOptions(common: LiveProviderCommon): LiveProviderCommon {
-  return { ...opt('resilience', common.resilience), ...opt('logger', common.logger), ...opt('now', common.now) };
-}
+/**
+ * A provider's settings as the registry carries them: its constructor options less the common ones, all
+ * optional (so that `create` can name what is missing).
+ */
+export type ProviderSettings<O extends LiveProviderCommon> = Partial<Omit<O, keyof LiveProviderCommon>>;

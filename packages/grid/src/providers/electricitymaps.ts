@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidInput, type IntensityPoint } from '@verdant/core';
 import type { IntensityQueryOptions, ZoneInfo } from '../provider.js';
-import { LiveProviderBase, commonOptions, defineLiveProvider, envUrl, missingSetting, opt, type LiveProviderCommon } from './base.js';
+import { LiveProviderBase, defineLiveProvider, envUrl, missingSetting, opt, type LiveProviderCommon, type ProviderSettings } from './base.js';
 import { ProviderError } from './errors.js';
 import { Redactor } from './redact.js';
 import { isoFull, isoSeconds, overlapping, windows } from './time.js';
@@ -204,7 +204,7 @@ export class ElectricityMapsProvider extends LiveProviderBase {
 }
 
 /** Settings of the Electricity Maps provider (from ELECTRICITYMAPS_TOKEN and VERDANT_ELECTRICITYMAPS_URL). */
-export type ElectricityMapsSettings = Partial<Omit<ElectricityMapsOptions, keyof LiveProviderCommon>>;
+export type ElectricityMapsSettings = ProviderSettings<ElectricityMapsOptions>;
 
 /** Enabled by ELECTRICITYMAPS_TOKEN; second in the chain. */
 export const electricityMapsProvider = defineLiveProvider({
@@ -216,12 +216,6 @@ export const electricityMapsProvider = defineLiveProvider({
   },
   create(s: ElectricityMapsSettings, common) {
     if (!s.token) throw missingSetting('ELECTRICITYMAPS_TOKEN', 'set ELECTRICITYMAPS_TOKEN to your Electricity Maps API token');
-    return new ElectricityMapsProvider({
-      token: s.token,
-      ...opt('baseUrl', s.baseUrl),
-      ...opt('emissionFactorType', s.emissionFactorType),
-      ...opt('disableEstimations', s.disableEstimations),
-      ...commonOptions(common),
-    });
+    return new ElectricityMapsProvider({ ...s, token: s.token, ...common });
   },
 });

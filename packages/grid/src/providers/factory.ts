@@ -1,6 +1,6 @@
 import { ExitCode, VerdantError, type Store } from '@verdant/core';
 import { StaticProvider } from '../static/static-provider.js';
-import { commonOptions, opt, type LiveProviderCommon } from './base.js';
+import { opt, type LiveProviderCommon } from './base.js';
 import { FallbackChain, type FallbackChainOptions } from './fallback.js';
 import type { LiveProvider } from './live.js';
 import { liveProviderDescriptors, liveProviderNames, type LiveProviderSettings } from './registry.js';
@@ -19,7 +19,7 @@ export interface ProvidersConfig extends LiveProviderCommon {
 export function createProvider(name: string, config: ProvidersConfig = {}): LiveProvider {
   const descriptor = liveProviderDescriptors().find((d) => d.name === name);
   if (!descriptor) {
-    throw new VerdantError(`unknown provider "${String(name)}"`, {
+    throw new VerdantError(`unknown provider "${name}"`, {
       field: 'provider',
       fix: `use one of ${liveProviderNames().join(', ')}`,
       exitCode: ExitCode.usage,
@@ -30,9 +30,15 @@ export function createProvider(name: string, config: ProvidersConfig = {}): Live
 
 /** The live providers a configuration enables (those with settings), in chain order. */
 export function liveProviders(config: ProvidersConfig): LiveProvider[] {
+  const common = commonOptions(config);
   return liveProviderDescriptors()
     .filter((d) => config.providers?.[d.name] !== undefined)
-    .map((d) => d.create(config.providers![d.name], commonOptions(config)));
+    .map((d) => d.create(config.providers![d.name], common));
+}
+
+/** What every provider shares, without the per-provider settings (absent ones left out). */
+function commonOptions(config: ProvidersConfig): LiveProviderCommon {
+  return { ...opt('resilience', config.resilience), ...opt('logger', config.logger), ...opt('now', config.now) };
 }
 
 /**

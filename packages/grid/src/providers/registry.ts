@@ -19,7 +19,12 @@ type SettingsOf<D> = D extends LiveProviderDescriptor<infer S, string> ? S : nev
 /** Each live provider's settings by its name: typed for the shipped ones, `unknown` for registered ones. */
 export type LiveProviderSettings = { [D in (typeof LIVE_PROVIDERS)[number] as D['name']]?: SettingsOf<D> } & { readonly [name: string]: unknown };
 
-const registered: LiveProviderDescriptor[] = [...LIVE_PROVIDERS];
+/** In chain order (kept sorted as providers register, since the chain reads it on every query). */
+const registered: LiveProviderDescriptor[] = [...LIVE_PROVIDERS].sort(byOrder);
+
+function byOrder(a: LiveProviderDescriptor, b: LiveProviderDescriptor): number {
+  return a.order - b.order;
+}
 
 /**
  * Adds a live provider (a plugin, or a test's stand-in) to every chain built after this call; returns a
@@ -34,6 +39,7 @@ export function registerLiveProvider(descriptor: LiveProviderDescriptor): () => 
     });
   }
   registered.push(descriptor);
+  registered.sort(byOrder);
   return () => {
     const i = registered.indexOf(descriptor);
     if (i >= 0) registered.splice(i, 1);
@@ -41,8 +47,8 @@ export function registerLiveProvider(descriptor: LiveProviderDescriptor): () => 
 }
 
 /** The registered live providers in chain order. */
-export function liveProviderDescriptors(): LiveProviderDescriptor[] {
-  return [...registered].sort((a, b) => a.order - b.order);
+export function liveProviderDescriptors(): readonly LiveProviderDescriptor[] {
+  return registered;
 }
 
 export function liveProviderNames(): string[] {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { IntensityPoint } from '@verdant/core';
 import type { IntensityQueryOptions, ZoneInfo } from '../provider.js';
-import { LiveProviderBase, commonOptions, defineLiveProvider, envUrl, opt, type LiveProviderCommon } from './base.js';
+import { LiveProviderBase, defineLiveProvider, envUrl, opt, type LiveProviderCommon, type ProviderSettings } from './base.js';
 import { ProviderError } from './errors.js';
 import { isoMinute, isoSeconds, overlapping, windows } from './time.js';
 
@@ -179,13 +179,13 @@ function targetPath(t: Exclude<UkTarget, { kind: 'national' }>): string {
 }
 
 /** Settings of the UK provider (VERDANT_UKGRID_URL); it needs no key. */
-export type UkGridSettings = Omit<UkGridOptions, keyof LiveProviderCommon>;
+export type UkGridSettings = ProviderSettings<UkGridOptions>;
 
 /** Always enabled (no key) unless offline; first in the chain, and the only live provider asked for GB-region/GB-postcode zones. */
 export const ukGridProvider = defineLiveProvider({
   name: NAME,
   order: 10,
   fromEnv: (env): UkGridSettings => ({ ...opt('baseUrl', envUrl(env, 'VERDANT_UKGRID_URL')) }),
-  create: (s: UkGridSettings, common) => new UkGridProvider({ ...opt('baseUrl', s.baseUrl), ...commonOptions(common) }),
+  create: (s: UkGridSettings, common) => new UkGridProvider({ ...s, ...common }),
   owns: isUkSubZone,
 });

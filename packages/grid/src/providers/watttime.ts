@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LB_PER_MWH_TO_G_PER_KWH, type IntensityPoint, type IntensitySignal } from '@verdant/core';
 import type { IntensityQueryOptions, ZoneInfo } from '../provider.js';
-import { LiveProviderBase, commonOptions, defineLiveProvider, envUrl, missingSetting, opt, type LiveProviderCommon } from './base.js';
+import { LiveProviderBase, defineLiveProvider, envUrl, missingSetting, opt, type LiveProviderCommon, type ProviderSettings } from './base.js';
 import { ProviderError } from './errors.js';
 import { Redactor } from './redact.js';
 import { isoFull, isoSeconds, overlapping, windows } from './time.js';
@@ -214,7 +214,7 @@ export class WattTimeProvider extends LiveProviderBase {
 }
 
 /** Settings of the WattTime provider (from WATTTIME_USERNAME, WATTTIME_PASSWORD and VERDANT_WATTTIME_URL). */
-export type WattTimeSettings = Partial<Omit<WattTimeOptions, keyof LiveProviderCommon>>;
+export type WattTimeSettings = ProviderSettings<WattTimeOptions>;
 
 /** Enabled by WATTTIME_USERNAME or WATTTIME_PASSWORD (both needed: one alone names the other); third in the chain. */
 export const wattTimeProvider = defineLiveProvider({
@@ -229,6 +229,6 @@ export const wattTimeProvider = defineLiveProvider({
   create(s: WattTimeSettings, common) {
     if (!s.username) throw missingSetting('WATTTIME_USERNAME', 'set WATTTIME_USERNAME and WATTTIME_PASSWORD to your WattTime account');
     if (!s.password) throw missingSetting('WATTTIME_PASSWORD', 'set WATTTIME_PASSWORD along with WATTTIME_USERNAME');
-    return new WattTimeProvider({ username: s.username, password: s.password, ...opt('baseUrl', s.baseUrl), ...commonOptions(common) });
+    return new WattTimeProvider({ ...s, username: s.username, password: s.password, ...common });
   },
 });

@@ -37,13 +37,8 @@ export async function loadTraceSpecs(specs: readonly string[], opts: TraceSpecOp
 /** A TraceProvider over the specs (see loadTraceSpecs). */
 export async function traceProviderFromSpecs(specs: readonly string[], opts: TraceSpecOptions = {}): Promise<TraceProvider> {
   const traces = await loadTraceSpecs(specs, opts);
-  try {
-    return new TraceProvider(traces, opts.clock ? { clock: opts.clock } : {});
-  } catch (e) {
-    // Overlapping traces: name the caller's field, as every other error about the specs does.
-    if (!isVerdantError(e) || opts.field === undefined) throw e;
-    throw new VerdantError(e.message, { field: opts.field, exitCode: e.exitCode, ...(e.fix ? { fix: e.fix } : {}) });
-  }
+  // Overlapping traces too are reported under the caller's field, as every other error about the specs is.
+  return new TraceProvider(traces, { clock: opts.clock, field: opts.field });
 }
 
 /** shippedTracePath, with errors naming the caller's field. */

@@ -40,7 +40,7 @@ export interface TraceLookupOptions {
 const endOf = (p: IntensityPoint): number => p.t + p.resolutionS;
 
 /** The span a trace covers. */
-export function traceSpan(trace: Pick<IntensityTrace, 'points'>): TraceSpan {
+function traceSpan(trace: Pick<IntensityTrace, 'points'>): TraceSpan {
   const first = trace.points[0];
   const last = trace.points[trace.points.length - 1];
   if (!first || !last) throw new Error('traceSpan: the trace has no points');
@@ -64,8 +64,12 @@ export function replayTime(t: number, year: number): number {
   return fixed / 1000 + (t - whole);
 }
 
-/** The trace's step lookup (see traceLookup in trace-provider.ts), with its coverage and an optional year replay. */
-export function coveredTraceLookup(trace: IntensityTrace, opts: TraceLookupOptions = {}): TraceLookup {
+/**
+ * The tracker's step lookup over one trace: the value in force at t; before the start the first holds, after
+ * the end the last. `coverage` says what the trace covers, so a run can refuse a time outside it
+ * (checkTraceCovers) rather than be charged a held value; `replayYear` maps run times onto that year of the trace.
+ */
+export function traceLookup(trace: IntensityTrace, opts: TraceLookupOptions = {}): TraceLookup {
   const span = traceSpan(trace);
   const year = opts.replayYear;
   if (year !== undefined) {
@@ -135,7 +139,7 @@ function describeSpan(source: string, span: TraceSpan): string {
 }
 
 /** Calendar years (UTC) with data in the span. */
-export function yearsOf(span: TraceSpan): number[] {
+function yearsOf(span: TraceSpan): number[] {
   const first = new Date(span.from * 1000).getUTCFullYear();
   const last = new Date((span.to - 1e-3) * 1000).getUTCFullYear();
   const out: number[] = [];

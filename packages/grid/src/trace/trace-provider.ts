@@ -1,21 +1,13 @@
 import { ExitCode, VerdantError, invalidInput, nowS, stepLookup, toIso, type IntensityPoint } from '@verdant/core';
 import type { IntensityProvider, IntensityQueryOptions, ZoneInfo } from '../provider.js';
 import { closestMatches } from '../zones/suggest.js';
-import { coveredTraceLookup, type TraceLookup, type TraceLookupOptions } from './coverage.js';
 import type { IntensityTrace } from './types.js';
-
-/**
- * The tracker's step lookup over one trace: the value in force at t; before the start the first holds, after
- * the end the last. `coverage` says what the trace covers, so a run can refuse a time outside it
- * (checkTraceCovers) rather than be charged a held value; `replayYear` maps run times onto that year of the trace.
- */
-export function traceLookup(trace: IntensityTrace, opts: TraceLookupOptions = {}): TraceLookup {
-  return coveredTraceLookup(trace, opts);
-}
 
 export interface TraceProviderOptions {
   /** Seconds since the epoch for current()/forecast(); set it to replay a past trace as if live. */
   clock?: () => number;
+  /** Field named in errors about the traces themselves (none given, overlapping). Default "traces". */
+  field?: string;
 }
 
 interface ZoneSeries {
@@ -37,7 +29,8 @@ export class TraceProvider implements IntensityProvider {
   private readonly clock: () => number;
 
   constructor(traces: readonly IntensityTrace[], opts: TraceProviderOptions = {}) {
-    if (traces.length === 0) throw invalidInput('traces', 'no traces given', 'load at least one trace file');
+    const field = opts.field ?? 'traces';
+    if (traces.length === 0) throw invalidInput(field, 'no traces given', 'load at least one trace file');
     this.clock = opts.clock ?? nowS;
     const byZone = new Map<string, IntensityTrace[]>();
     for (const trace of traces) byZone.set(trace.zone, [...(byZone.get(trace.zone) ?? []), trace]);
@@ -48,7 +41,7 @@ export class TraceProvider implements IntensityProvider {
         const cur = list[i] as IntensityTrace;
         const prevLast = prev.points[prev.points.length - 1] as IntensityPoint;
         if ((cur.points[0] as IntensityPoint).t < end(prevLast)) {
-          throw invalidInput('traces', `traces ${prev.source} and ${cur.source} overlap for zone ${zone}`, 'give each time span of a zone once');
+          throw invalidInput(field, `traces ${prev.source} and ${cur.source} overlap for zone ${zone}`, 'give each time span of a zone once');
         }
       }
       this.series.set(zone, { points: list.flatMap((t) => t.points), sources: list.map((t) => t.source) });

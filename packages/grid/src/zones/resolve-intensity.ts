@@ -1,8 +1,7 @@
 import { invalidInput, readRegion, type IntensityLookup, type IntensitySignal } from '@verdant/core';
 import { staticLookup } from '../static/static-provider.js';
 import { loadTrace } from '../trace/load-trace.js';
-import type { TraceCoverage } from '../trace/coverage.js';
-import { traceLookup } from '../trace/trace-provider.js';
+import { traceLookup, type TraceCoverage } from '../trace/coverage.js';
 import type { LoadTraceOptions } from '../trace/types.js';
 import { resolveZone } from './list-zones.js';
 
@@ -35,18 +34,18 @@ export interface ResolvedIntensity extends IntensityLookup {
  * with the zone when one is given), else the static yearly average for `zone`, then VERDANT_REGION, then WORLD.
  */
 export async function resolveIntensity(opts: ResolveIntensityOptions = {}): Promise<ResolvedIntensity> {
+  if (opts.replayYear !== undefined && !opts.traceFile) throw invalidInput('replayYear', 'only applies to a trace', 'give the trace to replay, or leave the year out');
   const env = opts.env ?? process.env;
   // The one default rule (core's readRegion): the zone given, else VERDANT_REGION.
   const region = readRegion(opts.zone, env);
   const given = region?.from === 'given';
   const zone = region ? resolveZone(region.region, given ? 'zone' : 'VERDANT_REGION') : undefined;
 
-  if (opts.replayYear !== undefined && !opts.traceFile) throw invalidInput('replayYear', 'only applies to a trace', 'give the trace to replay, or leave the year out');
   if (opts.traceFile) {
     const traceOpts: LoadTraceOptions = { field: 'traceFile', ...opts.trace, signal: opts.signal ?? 'average' };
     if (given && zone) traceOpts.zone = zone;
     const trace = await loadTrace(opts.traceFile, traceOpts);
-    return { ...traceLookup(trace, opts.replayYear !== undefined ? { replayYear: opts.replayYear } : {}), zoneFrom: given ? 'option' : 'trace' };
+    return { ...traceLookup(trace, { replayYear: opts.replayYear }), zoneFrom: given ? 'option' : 'trace' };
   }
   const lookup = staticLookup(zone ?? DEFAULT_ZONE, { signal: opts.signal ?? 'average' });
   return { ...lookup, zoneFrom: given ? 'option' : region ? 'env' : 'default' };

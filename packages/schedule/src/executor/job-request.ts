@@ -47,7 +47,7 @@ function withExecutor(input: unknown, fieldPrefix: string): unknown {
  * (exit code 127 not found, 126 not executable, as a shell) and the output file's directory is writable. A
  * batch system's job command is left to its compute node, whose PATH may differ.
  */
-export function assertJobRunnable(spec: Pick<JobRequest, 'argv' | 'cwd'> & Partial<Pick<JobRequest, 'env' | 'executor' | 'outputPath'>>, fieldPrefix = '', env: NodeJS.ProcessEnv = process.env): void {
+export function assertJobRunnable(spec: JobRequest, fieldPrefix = ''): void {
   const field = (name: string): string => [fieldPrefix, name].filter(Boolean).join('.');
   const dir = (path: string, name: string, access: number): void => {
     let isDir: boolean;
@@ -64,9 +64,9 @@ export function assertJobRunnable(spec: Pick<JobRequest, 'argv' | 'cwd'> & Parti
     }
   };
   dir(spec.cwd, 'cwd', fsConstants.X_OK);
-  if (!executorDescriptor(spec.executor ?? defaultExecutorName(), field('executor')).runsHere) return;
+  if (!executorDescriptor(spec.executor, field('executor')).runsHere) return;
   try {
-    resolveCommand(spec.argv[0]!, { ...env, ...spec.env }, spec.cwd);
+    resolveCommand(spec.argv[0]!, { ...process.env, ...spec.env }, spec.cwd);
   } catch (e) {
     if (!isVerdantError(e)) throw e;
     throw new VerdantError(e.message, { field: field('argv'), ...(e.fix ? { fix: e.fix } : {}), exitCode: e.exitCode, cause: e });

@@ -299,12 +299,11 @@ export class JobScheduler {
   private async writePending(id: string, l: Live): Promise<void> {
     const p = l.pending;
     if (!p || this.halted) return;
-    const won = await this.queue.update(id, { owner: this.owner }, p.patch, p.now);
+    const won = await this.transition(id, p.patch, p.now);
     if (l.pending === p) l.pending = undefined;
     // Not won: the job is no longer ours (our lease ran out during the outage and another scheduler took it
     // over, or an earlier attempt was applied but its answer lost). Either way there is nothing left to do.
     if (!p.keep || !won) this.live.delete(id);
-    if (won && p.patch.state !== undefined) this.emit(id, String(p.patch.state), String(p.patch.message ?? ''));
   }
 
   /** Each pass, first: what the store did not take while it failed (pids, exits, state changes). */
@@ -505,10 +504,12 @@ export class JobScheduler {
 
   // ---- helpers ----
 
-  private async transition(id: string, patch: Parameters<JobQueue['update']>[2], now: number): Promise<void> {
-    if (this.halted) return;
+  /** Writes a change to a job this scheduler owns; whether it did (the job was still ours). */
+  private async transition(id: string, patch: JobPatch, now: number): Promise<boolean> {
+    if (this.halted) return false;
     const won = await this.queue.update(id, { owner: this.owner }, patch, now);
     if (won && patch.state !== undefined) this.emit(id, patch.state as string, String(patch.message ?? ''));
+    return won;
   }
 
   private emit(jobId: string, state: string, message: string): void {

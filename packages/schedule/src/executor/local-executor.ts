@@ -70,7 +70,6 @@ export class LocalExecutor implements Executor {
 /** The default: jobs wait in the queue and the scheduler in `verdant serve` runs them on its own host. */
 export const localExecutor = defineExecutor({
   name: NAME,
-  description: 'the scheduler in `verdant serve` runs the job on its host',
   runsHere: true,
   create: ({ store }) => new LocalExecutor(store),
   describe: () => 'queued for the local scheduler (`verdant serve` runs it)',

@@ -1,4 +1,4 @@
-import { isVerdantError, joulesToKwh, toIso, type IntensityPoint } from '@verdant/core';
+import { isVerdantError, joulesToKwh, stepLookup, toIso, type IntensityPoint } from '@verdant/core';
 import { planJob } from '../planner/index.js';
 import type { JobPlanSummary } from '../queue/record.js';
 import type { JobRequest } from '../queue/request.js';
@@ -42,7 +42,7 @@ export async function planSubmission(spec: JobRequest, source: IntensitySource |
       plannedStart: plan.start,
       plannedEnd: plan.end,
       zone: spec.zone,
-      source: (points.find((p) => p.t <= plan.start && plan.start < p.t + p.resolutionS) ?? points[0]!).source || source.name,
+      source: stepLookup(points, plan.start).source || source.name,
       ...(kwh > 0 ? { meanIntensityG: plan.emissionsG / kwh, baselineIntensityG: plan.baselineEmissionsG / kwh } : {}),
       savingFraction: plan.savingFraction,
     };

@@ -13,7 +13,6 @@ export const EXECUTORS = [
 export type ExecutorName = (typeof EXECUTORS)[number]['name'] | (string & {});
 
 const registered: ExecutorDescriptor[] = [...EXECUTORS];
-const list = (): ExecutorDescriptor[] => registered;
 
 /**
  * Adds an executor (a plugin, or a test's stand-in): from this call on, job requests accept its name and
@@ -21,38 +20,38 @@ const list = (): ExecutorDescriptor[] => registered;
  * name already registered is refused.
  */
 export function registerExecutor(descriptor: ExecutorDescriptor): () => void {
-  if (list().some((d) => d.name === descriptor.name)) {
+  if (registered.some((d) => d.name === descriptor.name)) {
     throw new VerdantError(`an executor named "${descriptor.name}" is already registered`, { field: 'executor', fix: 'give the executor another name', exitCode: ExitCode.usage });
   }
-  list().push(descriptor);
+  registered.push(descriptor);
   return () => {
-    const i = list().indexOf(descriptor);
-    if (i > 0) list().splice(i, 1); // the default stays
+    const i = registered.indexOf(descriptor);
+    if (i > 0) registered.splice(i, 1); // the default stays
   };
 }
 
 /** The registered executors, the default first. */
 export function executorDescriptors(): readonly ExecutorDescriptor[] {
-  return [...list()];
+  return [...registered];
 }
 
 export function executorNames(): string[] {
-  return list().map((d) => d.name);
+  return registered.map((d) => d.name);
 }
 
 /** The executor a request without one gets (the local scheduler). */
 export function defaultExecutorName(): string {
-  return list()[0]!.name;
+  return registered[0]!.name;
 }
 
 /** The descriptor of a registered executor; an unknown name is bad input naming `field` and the known names. */
 export function executorDescriptor(name: string, field = 'executor'): ExecutorDescriptor {
-  const d = list().find((x) => x.name === name);
+  const d = registered.find((x) => x.name === name);
   if (!d) throw new VerdantError(`unknown executor "${name}"`, { field, fix: `use one of: ${executorNames().join(', ')}`, exitCode: ExitCode.usage });
   return d;
 }
 
 /** Builds the named executor. */
-export function createExecutor(name: string, context: ExecutorContext, field = 'executor'): Executor {
-  return executorDescriptor(name, field).create(context);
+export function createExecutor(name: string, context: ExecutorContext): Executor {
+  return executorDescriptor(name).create(context);
 }

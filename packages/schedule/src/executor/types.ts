@@ -54,8 +54,6 @@ export interface ExecutorContext {
  */
 export interface ExecutorDescriptor<N extends string = string> {
   readonly name: N;
-  /** One line for help texts and listings. */
-  readonly description: string;
   /**
    * Its jobs run on this host, so the submit path checks here that the command resolves and the output
    * file can be written; a batch system's nodes may have another PATH.

@@ -66,7 +66,7 @@ export function intensityCurve(points: readonly IntensityPoint[], field = 'serie
 }
 
 /** A resampled series may hold at most this many steps (e.g. 100+ years of days, 2+ years of minutes). */
-export const MAX_CURVE_STEPS = 2_000_000;
+const MAX_CURVE_STEPS = 2_000_000;
 
 /**
  * Validates a step series (sorted, contiguous, finite non-negative values) and builds its curve. Steps of

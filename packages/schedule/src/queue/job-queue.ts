@@ -255,7 +255,7 @@ export class JobQueue {
 }
 
 /** What a new job's first event says: its planned start, or why it could not be planned. */
-export function startMessage(plan: JobPlanSummary): string {
+function startMessage(plan: JobPlanSummary): string {
   const at = new Date(plan.plannedStart * 1000).toISOString();
   return plan.note ? `${plan.note} (${at})` : `planned to start at ${at}`;
 }

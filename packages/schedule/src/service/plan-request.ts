@@ -1,4 +1,4 @@
-import { ExitCode, VerdantError, invalidInput, isVerdantError, joulesToKwh, nowS, toIso, type IntensityPoint, type IntensitySignal } from '@verdant/core';
+import { ExitCode, VerdantError, invalidInput, isVerdantError, joulesToKwh, nowS, stepLookup, toIso, type IntensityPoint, type IntensitySignal } from '@verdant/core';
 import { TraceProvider, querySeries, type IntensityProvider, type QueryAnswer } from '@verdant/grid';
 import { planAcrossZones } from '../planner/zones.js';
 import { normalizeJob } from '../planner/validate.js';
@@ -131,7 +131,7 @@ function zonePlan(p: JobPlan, a: QueryAnswer, durationS: number, powerGiven: boo
     meanIntensityGPerKwh: kwh > 0 ? p.emissionsG / kwh : 0,
     baselineIntensityGPerKwh: baselineKwh > 0 ? p.baselineEmissionsG / baselineKwh : 0,
     // The point the plan starts in names the source (a static series has one figure per year).
-    source: { name: (a.points.find((q) => q.t <= p.start && p.start < q.t + q.resolutionS) ?? a.points[0])?.source ?? a.provider, link: a.link, provider: a.provider, ageS: a.ageS },
+    source: { name: stepLookup(a.points, p.start).source ?? a.provider, link: a.link, provider: a.provider, ageS: a.ageS },
   };
 }
 

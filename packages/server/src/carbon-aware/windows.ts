@@ -17,8 +17,8 @@ export interface ForecastEntry {
 
 const end = (p: IntensityPoint): number => p.t + p.resolutionS;
 
-/** Time-weighted mean of a step series over [from, to); NaN where the points do not cover it all. */
-export function meanOver(points: readonly IntensityPoint[], from: number, to: number): number {
+/** The intensity-seconds of a step series inside [from, to), and how many seconds of it the points cover. */
+function overlapSums(points: readonly IntensityPoint[], from: number, to: number): { sum: number; covered: number } {
   let sum = 0;
   let covered = 0;
   for (const p of points) {
@@ -27,19 +27,18 @@ export function meanOver(points: readonly IntensityPoint[], from: number, to: nu
     sum += p.gPerKwh * overlap;
     covered += overlap;
   }
+  return { sum, covered };
+}
+
+/** Time-weighted mean of a step series over [from, to); NaN where the points do not cover it all. */
+function meanOver(points: readonly IntensityPoint[], from: number, to: number): number {
+  const { sum, covered } = overlapSums(points, from, to);
   return covered >= to - from - 1e-6 && covered > 0 ? sum / covered : NaN;
 }
 
 /** Mean over whatever part of [from, to) the points cover (the SDK's average-carbon-intensity); NaN for none. */
 export function coveredMean(points: readonly IntensityPoint[], from: number, to: number): number {
-  let sum = 0;
-  let covered = 0;
-  for (const p of points) {
-    const overlap = Math.min(to, end(p)) - Math.max(from, p.t);
-    if (overlap <= 0) continue;
-    sum += p.gPerKwh * overlap;
-    covered += overlap;
-  }
+  const { sum, covered } = overlapSums(points, from, to);
   return covered > 0 ? sum / covered : NaN;
 }
 

@@ -65,7 +65,7 @@ function checkRange(start: number | undefined, end: number | undefined, names: r
   if (start !== undefined && end !== undefined && !(start < end)) throw badRequest(key, `${startName} must be before ${endName}`);
 }
 
-/** Runs one location's (or batch item's) work, reporting the grid library's bad input under the SDK parameter. */
+/** Runs one batch item's (or single request's) work, reporting the grid library's bad input under the SDK parameter with the item's prefix. */
 async function keyed<T>(prefix: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -95,17 +95,14 @@ export const carbonAwareRoutes: FastifyPluginAsync<CarbonAwareOptions> = async (
     ...(p.estimationMethod !== undefined ? { estimationMethod: p.estimationMethod } : {}),
   });
 
-  /** Measured points for one location: the point in force at `time` (default now), or all overlapping [time, toTime). Range already checked. */
-  function observed(location: string, time: number | undefined, toTime: number | undefined): Promise<EmissionsData[]> {
-    return keyed('', async () => {
-      const zone = await zoneOf(location);
-      if (toTime === undefined || time === undefined) {
-        const a = await queryIntensityAt(intensity, zone, time, { now });
-        return a.points.map((p) => emissionsData(location, p));
-      }
-      const a = await queryHistory(intensity, zone, time, toTime);
-      return a.points.map((p) => emissionsData(location, p));
-    });
+  /**
+   * Measured points for one location: the point in force at `time` (default now), or all overlapping [time, toTime).
+   * Range already checked; the source's errors about `zone` reach problemHandler, which keys them by `location`.
+   */
+  async function observed(location: string, time: number | undefined, toTime: number | undefined): Promise<EmissionsData[]> {
+    const zone = await zoneOf(location);
+    const a = toTime === undefined || time === undefined ? await queryIntensityAt(intensity, zone, time, { now }) : await queryHistory(intensity, zone, time, toTime);
+    return a.points.map((p) => emissionsData(location, p));
   }
 
   app.get('/emissions/bylocation', async (req, reply) => {

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { invalidInput, isVerdantError, nowS, type JobState, type Store } from '@verdant/core';
-import { providerFromEnv, type IntensityProvider } from '@verdant/grid';
-import { assertJobRunnable, cancelJob, JobQueue, jobToJson, parseJobRequest, providerSource, submitJob, type IntensitySource } from '@verdant/schedule';
+import type { IntensityProvider } from '@verdant/grid';
+import { assertJobRunnable, cancelJob, JobQueue, jobToJson, parseJobRequest, providerSource, submitJob } from '@verdant/schedule';
 import { locationResolver } from '../carbon-aware/locations.js';
 import { sendNotFound } from '../errors.js';
 
@@ -19,18 +19,15 @@ const listQuery = {
 
 export interface JobRoutesOptions {
   store: Store;
-  /** Where zones are resolved and, unless `source` is given, what jobs are planned over; default the providers configured in the environment. */
-  intensity?: IntensityProvider;
-  /** Intensity to plan over; default the `intensity` provider's series. */
-  source?: IntensitySource;
+  /** Where zones are resolved and what jobs are planned over (buildServer's provider). */
+  intensity: IntensityProvider;
 }
 
 /** GET/POST /api/jobs, GET /api/jobs/:id, POST /api/jobs/:id/cancel. */
-export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, intensity, source }) => {
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, intensity }) => {
   const queue = JobQueue.of(store);
-  const provider = intensity ?? providerFromEnv(process.env, store);
-  const planSource = source ?? providerSource(provider);
-  const resolveZone = locationResolver(provider);
+  const planSource = providerSource(intensity);
+  const resolveZone = locationResolver(intensity);
 
   app.get<{ Querystring: { limit: number; state?: JobState } }>('/api/jobs', { schema: { querystring: listQuery } }, async (req) => {
     const jobs = await queue.list({ limit: req.query.limit, ...(req.query.state ? { states: [req.query.state] } : {}) });

@@ -7,10 +7,6 @@ export interface MetricsOptions {
   store: Store;
   /** Other registries to expose alongside the run metrics (e.g. the agent orchestrator's). */
   extraRegistries?: Registry[];
-  /** How many recently ended runs keep their own series (default 100; live runs always have theirs). */
-  recentRuns?: number;
-  /** How long after it ended a run keeps its own series, s (default 3600). */
-  recentS?: number;
 }
 
 /**
@@ -19,10 +15,8 @@ export interface MetricsOptions {
  */
 export const metricsRoutes: FastifyPluginAsync<MetricsOptions> = async (app, opts) => {
   app.get('/metrics', async (_req, reply) => {
-    const own = await collectStoreMetrics(opts.store, {
-      ...(opts.recentRuns !== undefined ? { recentLimit: opts.recentRuns } : {}),
-      ...(opts.recentS !== undefined ? { recentS: opts.recentS } : {}),
-    });
+    // The library's window: the 100 most recently ended runs of the last hour (docs/api.md).
+    const own = await collectStoreMetrics(opts.store);
     const registry = opts.extraRegistries?.length ? Registry.merge([own, ...opts.extraRegistries]) : own;
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });

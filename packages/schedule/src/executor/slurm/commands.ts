@@ -40,8 +40,8 @@ function permissionHint(command: string, stderr: string): string {
  * The environment for Slurm's query commands: the caller's, with `SLURM_TIME_FORMAT=standard`, so a user's own
  * setting (relative, "%s", a strftime format) cannot change the times squeue, sacct and scontrol print.
  */
-export function slurmQueryEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, SLURM_TIME_FORMAT: 'standard' };
+function slurmQueryEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, SLURM_TIME_FORMAT: 'standard' };
 }
 
 /**

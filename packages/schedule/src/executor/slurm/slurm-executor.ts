@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { ExitCode, nowS, VerdantError, type JobState, type Store } from '@verdant/core';
+import { resolveCommand } from '@verdant/energy';
 import { decideWithReason } from '../../policy/decide.js';
 import { JobQueue } from '../../queue/job-queue.js';
 import { ranSoFar, remainingS, TERMINAL_STATES, type JobPlanSummary, type JobRecord } from '../../queue/record.js';
@@ -99,7 +99,7 @@ export class SlurmExecutor implements Executor {
       await this.queue.cancel(row.id);
       return;
     }
-    const { job, info } = await this.lookup(row.id, field);
+    const { job, info } = await this.slurmInfo(row, field);
     if (isTerminal(info)) throw alreadyEnded(await this.sync(job, info), field, info);
     try {
       await this.client.cancel(info.jobId);
@@ -176,8 +176,12 @@ export class SlurmExecutor implements Executor {
     return (await this.queue.get(job.id))!;
   }
 
-  private async lookup(id: string, field = 'job'): Promise<{ job: JobRecord; info: SlurmJobInfo }> {
-    const job = await this.queue.require(id, field);
+  private async lookup(id: string): Promise<{ job: JobRecord; info: SlurmJobInfo }> {
+    return this.slurmInfo(await this.queue.require(id), 'job');
+  }
+
+  /** The job's state as Slurm reports it; a job that is not Slurm's, or that Slurm forgot, is refused naming `field`. */
+  private async slurmInfo(job: JobRecord, field: string): Promise<{ job: JobRecord; info: SlurmJobInfo }> {
     if (job.executor !== NAME || !job.externalId) {
       throw new VerdantError(`job ${job.id} is not a Slurm job`, { field, fix: 'use the local executor for it', exitCode: ExitCode.usage });
     }
@@ -208,20 +212,17 @@ function alreadyEnded(job: JobRecord, field: string, info?: SlurmJobInfo): Verda
 
 /** Whether a command is an executable file in one of PATH's directories. */
 function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  try {
+    resolveCommand(command, env);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Slurm: the planned start becomes `sbatch --begin`; `verdant serve` follows its jobs where `squeue` is on PATH. */
 export const slurmExecutor = defineExecutor({
   name: NAME,
-  description: 'Slurm runs the job (sbatch --begin at the planned start)',
   runsHere: false,
   create: ({ store }) => new SlurmExecutor(store),
   available: (env) => onPath('squeue', env),
