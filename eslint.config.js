@@ -15,4 +15,6 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // The dashboard (packages/web) runs in the browser, not in Node.
+  { files: ['packages/web/src/**'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -10,7 +10,8 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    server: { deps: { inline: [/@verdant\//, /packages\/(agents|cli|core|energy|grid|schedule|server)\//] } },
+    // The MCP SDK imports eventsource-parser, whose "source" export is TypeScript: inlined, Vite compiles it.
+    server: { deps: { inline: [/@verdant\//, /packages\/(agents|cli|core|energy|grid|schedule|server)\//, /@modelcontextprotocol\/sdk/] } },
     testTimeout: 30_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts the services the test suite talks to:
-# PostgreSQL, Redis, and a one-node Slurm cluster with munge. Idempotent; run as root.
+# PostgreSQL, Redis, and a one-node Slurm cluster with munge; and installs the tools some tests
+# drive: Chromium, promtool and PyTorch. Idempotent; run as root.
 # Prints the environment the tests read; source it: `eval "$(bash .ci/services.sh)"`.
 set -euo pipefail
 log() { echo "[services] $*" >&2; }
@@ -10,6 +11,12 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v slurmctld >/dev/null || need+=(slurm-wlm)
 command -v munged >/dev/null || need+=(munge)
+# Browser tests (dashboard): Debian's Chromium, driven by playwright-core; never a browser download.
+command -v chromium >/dev/null || need+=(chromium)
+# Alerting rules are checked with Prometheus's promtool.
+command -v promtool >/dev/null || need+=(prometheus)
+# The MoE lab is checked against PyTorch (Debian's build, for /usr/bin/python3).
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -45,8 +52,21 @@ fi
 chown -R munge:munge /etc/munge /var/log/munge /run/munge /var/lib/munge
 chmod 0400 /etc/munge/munge.key; chmod 0700 /etc/munge
 pgrep -x munged >/dev/null || su -s /bin/sh munge -c "/usr/sbin/munged" >&2
+# Two stand-in GPUs as generic resources, so `--gres=gpu:h100:N` requests are scheduled for real (the
+# device files are /dev/null's; nothing runs on them).
+# Where device nodes cannot be made, the node has no GRES and the GRES test says so.
+mkdir -p /run/verdant-gres
+for i in 0 1; do [ -e /run/verdant-gres/gpu$i ] || mknod /run/verdant-gres/gpu$i c 1 3 2>/dev/null || true; done
+gres_types='' node_gres=''
+if [ -c /run/verdant-gres/gpu1 ]; then
+  echo "NodeName=$host Name=gpu Type=h100 File=/run/verdant-gres/gpu[0-1]" > /etc/slurm/gres.conf
+  gres_types='GresTypes=gpu' node_gres='Gres=gpu:h100:2'
+else
+  : > /etc/slurm/gres.conf
+fi
 cat > /etc/slurm/slurm.conf <<CONF
 ClusterName=verdant
+$gres_types
 SlurmctldHost=$host
 AuthType=auth/munge
 ProctrackType=proctrack/linuxproc
@@ -69,10 +89,10 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MinJobAge=600
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host CPUs=$(nproc) $node_gres State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
-cp /etc/slurm/slurm.conf /etc/slurm-llnl/slurm.conf 2>/dev/null || true
+cp /etc/slurm/slurm.conf /etc/slurm/gres.conf /etc/slurm-llnl/ 2>/dev/null || true
 pgrep -x slurmctld >/dev/null || slurmctld >&2
 pgrep -x slurmd >/dev/null || slurmd >&2
 for _ in $(seq 1 60); do

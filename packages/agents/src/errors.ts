@@ -56,3 +56,14 @@ function hasNetworkCode(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_)/.test(code);
 }
+
+/**
+ * Thrown by a tool whose backing server could not be reached or went away during the call (e.g. an MCP server
+ * process that died). The call's result is an `unavailable` error; the next call may reconnect.
+ */
+export class ToolUnavailableError extends VerdantError {
+  constructor(message: string, options: { cause?: unknown; fix?: string } = {}) {
+    super(message, { exitCode: ExitCode.provider, cause: options.cause, fix: options.fix ?? 'retry the call: the next one reconnects' });
+    this.name = 'ToolUnavailableError';
+  }
+}

@@ -44,13 +44,24 @@ export interface ToolContext {
 export interface Tool<Input = any, Output = unknown> {
   readonly name: string;
   readonly description: string;
-  /** zod schema: arguments are validated with it before execute() runs. */
-  readonly input: z.ZodType<Input>;
-  /** JSON Schema of `input`, sent to the model. */
+  /** The zod schema, for tools defined with one (undefined for JSON Schema tools). */
+  readonly input?: z.ZodType<Input>;
+  /** The JSON Schema sent to the model: derived from zod, or the tool's JSON Schema as given. */
   readonly inputJsonSchema: Record<string, unknown>;
+  /** What a key the schema does not declare does to a call: an error to the model (default) or dropped with an event. */
+  readonly unknownArgs: 'reject' | 'strip';
+  /** Numbers and booleans sent as strings ("5", "true") are converted where the schema says number/integer/boolean. */
+  readonly coerce: boolean;
+  /** Normalizes (unknown keys, null for optional fields, coercion) and validates a call's arguments. */
+  parseArgs(args: unknown): ParsedArgs<Input>;
   readonly limits: ToolLimits;
   execute(args: Input, ctx: ToolContext): Promise<Output> | Output;
 }
+
+/** The outcome of Tool.parseArgs. `stripped` lists the dotted paths of unknown keys dropped under `unknownArgs: 'strip'`. */
+export type ParsedArgs<Input = unknown> =
+  | { ok: true; value: Input; stripped: string[] }
+  | { ok: false; message: string; unknownKeys: string[] };
 
 /** The part of a tool a model adapter sends to the vendor. */
 export interface ToolDefinition {
@@ -73,6 +84,7 @@ export type ToolErrorKind =
   | 'timeout'
   | 'cancelled'
   | 'circuit-open'
+  | 'unavailable' // the tool's server could not be reached or went away during the call (ToolUnavailableError)
   | 'execution'; // execute() threw
 
 /** The outcome of one call. Failures are values: they go back to the model, they never crash a run. */
@@ -208,6 +220,20 @@ export type AgentEvent =
   | { type: 'tool-call-start'; step: number; call: ToolCall }
   | { type: 'tool-call-finish'; step: number; result: Extract<ToolResult, { ok: true }> }
   | { type: 'tool-call-error'; step: number; result: Extract<ToolResult, { ok: false }> }
+  /** The tool's `unknownArgs: 'strip'` dropped these keys (dotted paths) from the call's arguments before it ran. */
+  | { type: 'tool-call-args-stripped'; step: number; call: ToolCall; keys: string[] }
+  /**
+   * A malformed call (invalid-json, unknown-tool, validation) went to the repair hook. `repaired` is the call
+   * run in its place (same id), undefined when the hook gave up or failed (`repairError`): then the original error stands.
+   */
+  | {
+      type: 'tool-call-repair';
+      step: number;
+      original: ToolCall & { rawArgs?: string };
+      error: { kind: ToolErrorKind; message: string };
+      repaired: ToolCall | undefined;
+      repairError?: string;
+    }
   /** The model stream dropped after events were emitted; the step is re-requested from the start. */
   | { type: 'step-retry'; step: number; attempt: number; error: string }
   | { type: 'step-finish'; step: number; result: StepResult }

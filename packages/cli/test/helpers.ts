@@ -32,16 +32,30 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = startCli(args, env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
+/** A CLI started in the background: its output so far (`stdout`, `stderr` grow as it writes) and its exit code to come. */
+export interface CapturedCli {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+export function startCliCapturing(args: string[], env: NodeJS.ProcessEnv): CapturedCli {
+  const child = startCli(args, env);
+  const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve(code));
   });
+  const cli: CapturedCli = { child, stdout: '', stderr: '', exited };
+  child.stdout!.on('data', (d) => (cli.stdout += d));
+  child.stderr!.on('data', (d) => (cli.stderr += d));
+  return cli;
+}
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const cli = startCliCapturing(args, env);
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
 }
 
 /** A plain `time,gco2_per_kwh` trace with one constant value around now. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { reportError } from '../src/options/errors.js';
-import { assertBuilt, runCli, sandbox, startCli, type CliResult } from './helpers.js';
+import { assertBuilt, runCli, sandbox, startCliCapturing, type CliResult } from './helpers.js';
 
 beforeAll(assertBuilt);
 
@@ -18,24 +18,19 @@ function expectOneLine(r: CliResult, code: number, field: string): void {
 }
 
 /** runCli, but a CLI that does not end in time is killed and reported as such (a hang is a failure, not a stuck suite). */
-function runCliWithin(args: string[], env: NodeJS.ProcessEnv, ms: number): Promise<CliResult & { killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = startCli(args, env);
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, ms);
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, killed });
-    });
-  });
+async function runCliWithin(args: string[], env: NodeJS.ProcessEnv, ms: number): Promise<CliResult & { killed: boolean }> {
+  const cli = startCliCapturing(args, env);
+  let killed = false;
+  const timer = setTimeout(() => {
+    killed = true;
+    cli.child.kill('SIGKILL');
+  }, ms);
+  try {
+    const code = await cli.exited;
+    return { code, stdout: cli.stdout, stderr: cli.stderr, killed };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 describe('output paths are checked before anything runs or is written', () => {

@@ -38,7 +38,7 @@ describe.skipIf(!enabled)('the packed packages, installed outside the workspace'
     execFileSync('npm', ['pack', '--workspaces', '--pack-destination', tgz], { cwd: root, stdio: 'ignore' });
     const tarballs = readdirSync(tgz).filter((f) => f.endsWith('.tgz'));
     expect(tarballs.sort()).toEqual(
-      ['agents', 'cli', 'core', 'energy', 'grid', 'schedule', 'server'].map((p) => `verdant-${p}-0.1.0.tgz`),
+      ['accel', 'agents', 'cli', 'core', 'energy', 'grid', 'moe', 'schedule', 'server', 'web'].map((p) => `verdant-${p}-0.1.0.tgz`),
     );
     for (const t of tarballs) {
       const files = tarList(join(tgz, t));
@@ -46,13 +46,18 @@ describe.skipIf(!enabled)('the packed packages, installed outside the workspace'
       expect(files, t).toContain('package/README.md');
       expect(files, t).toContain('package/LICENSE');
       expect(files.some((f) => f.startsWith('package/dist/') && f.endsWith('.js')), t).toBe(true);
-      expect(files.some((f) => f.endsWith('.d.ts')), t).toBe(true);
+      // @verdant/web is the dashboard's built static files (a page, hashed scripts and styles), no library.
+      const web = t === 'verdant-web-0.1.0.tgz';
+      if (web) expect(files, t).toContain('package/dist/index.html');
+      else expect(files.some((f) => f.endsWith('.d.ts')), t).toBe(true);
       const stray = files.filter(
         (f) =>
           !/^package\/(package\.json|README\.md|LICENSE)$/.test(f) &&
           !/^package\/dist\/.+\.(js|d\.ts)$/.test(f) &&
+          !(web && /^package\/dist\/(index\.html|assets\/[\w.-]+\.(js|css))$/.test(f)) &&
           !/^package\/bin\/verdant\.js$/.test(f) &&
-          !/^package\/data\/grid\//.test(f),
+          !/^package\/data\/grid\//.test(f) &&
+          !(t === 'verdant-accel-0.1.0.tgz' && /^package\/data\/[\w.-]+\.csv$/.test(f)),
       );
       expect(stray, t).toEqual([]);
     }
@@ -74,6 +79,9 @@ describe.skipIf(!enabled)('the packed packages, installed outside the workspace'
     // A shipped trace resolves from the grid package's own copy of data/grid.
     const trace = execFileSync(verdant, ['forecast', 'ES', '--trace', 'ES:2023', '--at', '2023-06-01T00:00Z', '--json'], { cwd: work, env, encoding: 'utf8' });
     expect(JSON.parse(trace)).toBeTruthy();
+    // The MoE lab: the wasm engine and the bundled corpus resolve from the installed packages.
+    const moe = JSON.parse(execFileSync(verdant, ['moe', 'train', '--corpus', 'moby-dick', '--steps', '2', '--batch', '2', '--region', 'DE', '--json'], { cwd: work, env, encoding: 'utf8' }));
+    expect(moe).toMatchObject({ status: 'succeeded', steps: 2 });
 
     const port = await freePort();
     const serve = spawn(verdant, ['serve', '--port', String(port), '--no-scheduler'], { cwd: work, env, stdio: 'ignore' });
@@ -90,6 +98,14 @@ describe.skipIf(!enabled)('the packed packages, installed outside the workspace'
       expect(health).toBeTruthy();
       const runs = (await (await fetch(`http://127.0.0.1:${port}/api/runs`)).json()) as { runs: Array<{ run_id: string }> };
       expect(runs.runs.map((r) => r.run_id)).toContain(run.run_id);
+      // The dashboard, from @verdant/web's own dist: the page and the script it names.
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeTruthy();
+      expect((await fetch(`http://127.0.0.1:${port}${script}`)).status).toBe(200);
     } finally {
       serve.kill('SIGTERM');
     }

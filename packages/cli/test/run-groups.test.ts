@@ -4,22 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, newId } from '@verdant/core';
-import { serviceUrl } from '@verdant/core/testing';
+import { serviceUrl, waitFor } from '@verdant/core/testing';
 import { summarizeGroup, type GroupSummary, type RunSummary } from '@verdant/energy';
 import { BIN, assertBuilt, runCli, sandbox, type CliResult } from './helpers.js';
 
 beforeAll(assertBuilt);
-
-/** Polls `check` until it returns something, or fails after `timeoutMs` saying what it waited for. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await check();
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Within 5% of power x duration: a fixture sensor of known power measured over its own run. */
 const near = (energyJ: number, powerW: number, durationS: number) => Math.abs(energyJ - powerW * durationS) < 0.05 * powerW * durationS;
@@ -55,7 +44,7 @@ describe.skipIf(!pg)('a job on two hosts is one run group (PostgreSQL)', () => {
     const live = await waitFor<GroupSummary>('both members running with a sample each', async () => {
       const g = await summarizeGroup(store, group);
       return g && g.members.length === 2 && g.members.every((m) => m.status === 'running' && m.power_w > 0) ? g : undefined;
-    });
+    }, 60_000, 200);
     expect(live.status).toBe('running');
     for (const { host, powerW } of hosts) expect(live.by_host.find((h) => h.host === host)?.power_w).toBeCloseTo(powerW, 1);
     expect(live.power_w).toBeCloseTo(150, 1);

@@ -35,8 +35,12 @@ describe('verdant run', () => {
     for (const k of ['run_id', 'status', 'exit_code', 'duration_s', 'energy_j', 'emissions_g', 'intensity_g_per_kwh', 'sensors']) expect(s).toHaveProperty(k);
 
     // the same fields come back from the store
-    const shown = JSON.parse((await runCli(['runs', 'show', s.run_id, '--json'], env)).stdout);
+    const { what_if: whatIf, ...shown } = JSON.parse((await runCli(['runs', 'show', s.run_id, '--json'], env)).stdout);
     expect(shown).toEqual(s);
+    expect(whatIf).toMatchObject({ window_s: 86400, sources: expect.any(Array) });
+    const human = (await runCli(['runs', 'show', s.run_id], env)).stdout;
+    expect(human).toMatch(/^what if {4}the same power profile/m);
+    expect(human).toMatch(/^ {2}data {13}\S+ history: /m);
     const listed = JSON.parse((await runCli(['runs', 'list', '--json'], env)).stdout);
     expect(listed.runs[0]).toMatchObject({ run_id: s.run_id, name: 'sleep', status: 'succeeded' });
 
@@ -103,6 +107,7 @@ describe('verdant run', () => {
     const child = startCli(['run', '--json', '--interval', '200ms', '--region', 'DE', '--max-energy', '1Wh', '--on-exceed', 'pause', '--', 'sleep', '2'], env);
     let stdout = '';
     child.stdout!.on('data', (d) => (stdout += d));
+    const closed = new Promise((r) => child.on('close', r)); // heard from the start: it may end while `verdant resume` is still exiting
     // Watch the store in-process (a CLI call per poll is slow on a loaded machine).
     let id: string | undefined;
     for (let i = 0; i < 150 && !id; i++) {
@@ -119,7 +124,7 @@ describe('verdant run', () => {
     expect(child.exitCode).toBeNull();
     const resumed = await runCli(['resume', id!], env);
     expect(resumed.code).toBe(0);
-    await new Promise((r) => child.on('close', r));
+    await closed;
     expect(JSON.parse(stdout)).toMatchObject({ run_id: id, status: 'succeeded', exit_code: 0 });
   }, 90_000);
 });

@@ -80,6 +80,16 @@ describe('CLI start-up loads only what the command needs', () => {
     expect([...packages]).toEqual(['@verdant/core']);
   });
 
+  it('run loads the run channels it offers (the MoE channel) but no tensor library', () => {
+    const home = mkdtempSync(join(tmpdir(), 'verdant-startup-home-'));
+    const sensors = join(home, 'sensors.json');
+    writeFileSync(sensors, JSON.stringify({ sensors: [{ id: 'cpu:package-0', kind: 'cpu', powerW: 30 }] }));
+    const files = loaded(['run', '--region', 'DE', '--', process.execPath, '-e', ''], { VERDANT_HOME: home, VERDANT_DATABASE_URL: '', VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' });
+    const packages = new Set(files.map(packageOf));
+    expect(files.some((f) => f.endsWith(join('moe', 'dist', 'lab', 'channel.js')))).toBe(true);
+    expect([...packages].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
+  });
+
   it('no command module imports another: what commands share lives in src/options/', () => {
     const commands = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'commands');
     for (const f of readdirSync(commands).filter((n) => n.endsWith('.ts') && n !== 'index.ts')) {

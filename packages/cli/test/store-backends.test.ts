@@ -35,8 +35,10 @@ describe.skipIf(!pg)('verdant run on PostgreSQL (VERDANT_DATABASE_URL)', () => {
     const r = await runCli(['run', '--json', '--region', 'FR', '--', 'sleep', '1'], pgEnv);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    const shown = JSON.parse((await runCli(['runs', 'show', s.run_id, '--json'], pgEnv)).stdout);
+    // `runs show` adds the what-if (computed when shown) to the fields the run printed.
+    const { what_if: whatIf, ...shown } = JSON.parse((await runCli(['runs', 'show', s.run_id, '--json'], pgEnv)).stdout);
     expect(shown).toEqual(s);
+    expect(whatIf).toMatchObject({ window_s: 86400, sources: expect.any(Array) });
     expect(Math.abs(s.sensors[0].energy_j - 100 * s.duration_s)).toBeLessThan(0.02 * 100 * s.duration_s);
   }, 60_000);
 });

@@ -84,6 +84,19 @@ export function readRegion(given: string | undefined, env: NodeJS.ProcessEnv = p
   return fromEnv ? { region: fromEnv, from: 'env' } : undefined;
 }
 
+/**
+ * The user's zones (grid zones or cloud regions) from VERDANT_ZONES, a comma-separated list ("DE,FR,aws:eu-west-1"):
+ * the zones a run's "what if" compares and the dashboard offers first. Unset: VERDANT_REGION alone, else none.
+ * Blank entries are skipped and repeats dropped; the names are checked where they are used (the grid knows them).
+ */
+export function readZones(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env.VERDANT_ZONES?.trim();
+  const list = raw ? raw.split(',').map((z) => z.trim()).filter(Boolean) : [];
+  const region = env.VERDANT_REGION?.trim();
+  if (!list.length && region) list.push(region);
+  return [...new Set(list)];
+}
+
 /** Power usage effectiveness accepted everywhere (`run --pue`, `estimate --pue`): 1.0 (no overhead) to 3.0. */
 const PUE_RANGE = { min: 1, max: 3 } as const;
 

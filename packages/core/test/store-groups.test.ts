@@ -6,19 +6,14 @@ import { join } from 'node:path';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Store, checkGroupId, checkHostName, localHostName, migrations, newId, type NewRunRow } from '../src/index.js';
-import { serviceUrl, testRunRow } from '../src/testing.js';
+import { testRunRow, testStores } from '../src/testing.js';
 
 const run = (id: string, overrides: Partial<NewRunRow> = {}): NewRunRow => testRunRow({ id, name: 'member', ...overrides });
 
 /** A token that keeps this file's groups apart from every other test's in a shared PostgreSQL. */
 const token = () => randomBytes(4).toString('hex');
 
-const backends: Array<[string, string | undefined]> = [
-  ['sqlite', `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-groups-')), 'v.db')}`],
-  ['postgres', serviceUrl('postgres')],
-];
-
-for (const [name, url] of backends) {
+for (const [name, url] of testStores('verdant-groups-')) {
   describe.skipIf(!url)(`run groups in the store on ${name}`, () => {
     let store: Store;
     const savedHost = process.env.VERDANT_HOSTNAME;

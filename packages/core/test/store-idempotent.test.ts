@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store, migrations, newId, type RunRow, type SampleRow } from '../src/index.js';
-import { serviceUrl, testRunRow } from '../src/testing.js';
+import { serviceUrl, testRunRow, testStores } from '../src/testing.js';
 
 const run = (id: string, overrides: Partial<RunRow> = {}): RunRow => ({ group_id: null, task: null, ...testRunRow({ id, name: 'idempotent', ...overrides }) });
 
@@ -20,12 +20,7 @@ const sample = (runId: string, sensor: string, t: number, energy = 10): SampleRo
 });
 
 const pgUrl = serviceUrl('postgres');
-const backends: Array<[string, string | undefined]> = [
-  ['sqlite', `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-idem-')), 'v.db')}`],
-  ['postgres', pgUrl],
-];
-
-for (const [name, url] of backends) {
+for (const [name, url] of testStores('verdant-idem-')) {
   describe.skipIf(!url)(`idempotent writes on ${name}`, () => {
     const opened: Store[] = [];
     const open = async () => {

@@ -1,19 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, newId, type RunRow, type SampleRow } from '../src/index.js';
-import { serviceUrl, testRunRow } from '../src/testing.js';
+import { testRunRow, testStores } from '../src/testing.js';
 
 const run = (id: string, overrides: Partial<RunRow> = {}): RunRow => ({ group_id: null, task: null, ...testRunRow({ id, command: JSON.stringify(['sleep', '1']), ...overrides }) });
 
-const backends: Array<[string, () => string | undefined]> = [
-  ['sqlite', () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-store-')), 'v.db')}`],
-  ['postgres', () => serviceUrl('postgres')],
-];
-
-for (const [name, urlOf] of backends) {
-  const url = urlOf();
+for (const [name, url] of testStores('verdant-store-')) {
   describe.skipIf(!url)(`Store on ${name}`, () => {
     let store: Store;
     beforeAll(async () => {

@@ -19,6 +19,7 @@ import {
   parseTime,
   parseWholeNumber,
   readRegion,
+  readZones,
 } from '../src/index.js';
 import { thrown as caught } from '../src/testing.js';
 
@@ -231,5 +232,14 @@ describe('readRegion: the given value, else VERDANT_REGION', () => {
   it('is undefined when neither says, blank counting as unset', () => {
     expect(readRegion(undefined, {})).toBeUndefined();
     expect(readRegion('', { VERDANT_REGION: '   ' })).toBeUndefined();
+  });
+});
+
+describe('readZones: VERDANT_ZONES, else VERDANT_REGION alone', () => {
+  it('reads a comma-separated list, skipping blanks and repeats, in order', () => {
+    expect(readZones({ VERDANT_ZONES: ' DE, FR,,aws:eu-west-1 ,DE ', VERDANT_REGION: 'ES' })).toEqual(['DE', 'FR', 'aws:eu-west-1']);
+    expect(readZones({ VERDANT_REGION: ' ES ' })).toEqual(['ES']);
+    expect(readZones({ VERDANT_ZONES: ' , ', VERDANT_REGION: 'ES' })).toEqual(['ES']);
+    expect(readZones({})).toEqual([]);
   });
 });

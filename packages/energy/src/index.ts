@@ -36,6 +36,16 @@ export { track, sensorsForThisProcess, type TrackOptions, type Tracked } from '.
 export { sensorsForTree, type TreeSensorOptions } from './measurement/tree-sensors.js';
 export { reportProgress, PROGRESS_ENV, type ProgressUpdate } from './measurement/progress.js';
 export type { Prediction } from './measurement/predict.js';
+export {
+  defineRunChannel,
+  registerRunChannel,
+  runChannels,
+  openRunChannels,
+  type RunChannel,
+  type RunChannelContext,
+  type RunChannelDescriptor,
+  type OpenRunChannel,
+} from './measurement/channels.js';
 
 // Process control: spawn and measure a command, signal its tree, resume a paused run
 export { runCommand, type RunCommandOptions, type CommandRun, type CommandResult, type IntensityCoverage, type PauseController, type PausePeriod } from './process/run-command.js';
@@ -49,6 +59,7 @@ export type { Budget, BudgetBreach, OnExceed } from './policy/budget.js';
 // Outputs: summaries, CodeCarbon CSV, Prometheus metrics, the HTML report
 export {
   summarizeRun,
+  summarizeRow,
   summarizeGroup,
   runListItem,
   type RunSummary,
@@ -58,6 +69,8 @@ export {
   type GroupMemberSummary,
 } from './outputs/summary.js';
 export { CODECARBON_COLUMNS } from './outputs/codecarbon-csv.js';
+export { samplesView, samplesCsv, SAMPLE_CSV_COLUMNS, MAX_VIEW_POINTS, type SamplesView, type SamplesViewOptions, type SampleWithTotals } from './outputs/samples-view.js';
+export { liveRuns, runsOverview, watchRun, watchLiveRuns, type LiveRun, type RunListItem, type RunsOverview, type WindowTotals, type ZoneTotals, type HostTotals, type RunEvent, type WatchOptions } from './outputs/overview.js';
 export { collectStoreMetrics, type StoreMetricsOptions } from './outputs/metrics.js';
 export { renderRunReport } from './outputs/report-html.js';
 export { renderSvg } from './outputs/chart.js';

@@ -9,6 +9,7 @@ export { TraceProvider, type TraceProviderOptions } from './trace/trace-provider
 export { traceLookup, checkTraceCovers, replayTime, type TraceCoverage, type TraceLookup, type TraceLookupOptions, type TraceSpan } from './trace/coverage.js';
 export { shippedTracePath, shippedTraces, type ShippedTrace } from './trace/shipped.js';
 export { parseTraceTime } from './trace/time-cell.js';
+export { splitCsvLines, type CsvRow } from './trace/csv.js';
 export type { IntensityTrace, LoadTraceOptions, TraceFormat, TraceGap } from './trace/types.js';
 // Zones and cloud regions
 export { listZones, resolveZone } from './zones/list-zones.js';
@@ -68,6 +69,8 @@ export {
   zoneOwner,
   LIVE_PROVIDERS,
   FallbackChain,
+  createGridMetrics,
+  CHAIN_LINK_VALUE,
   createProvider,
   liveProviders,
   providersConfigFromEnv,
@@ -94,6 +97,9 @@ export {
   type ChainPoint,
   type ForecastModel,
   type FallbackChainOptions,
+  type ChainObserver,
+  type ChainQuery,
+  type GridMetrics,
   type ProvidersConfig,
   type ProviderFromEnvOptions,
 } from './providers/index.js';
@@ -106,6 +112,14 @@ export {
   loadTraceSpecs,
   traceProviderFromSpecs,
   resolveLocation,
+  intensityTimeline,
+  intensityNow,
+  zoneChoices,
+  type Timeline,
+  type TimelinePart,
+  type TimelinePoint,
+  type TimelineOptions,
+  type ZoneChoice,
   type QueryAnswer,
   type QueryOptions,
   type TraceSpecOptions,

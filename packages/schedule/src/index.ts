@@ -25,7 +25,7 @@ export { deadlineFor, DEFAULT_OFFICE_HOURS, type DeadlinePolicy, type OfficeHour
 export { LocalCalendar } from './simulator/calendar.js';
 export { noisyForecast } from './simulator/noise.js';
 export { createRng, type Rng } from './simulator/prng.js';
-export { formatTable, toCsv } from './simulator/report.js';
+export { formatTable, toCsv, savingsSeries, type SavingsSeries } from './simulator/report.js';
 export { renderSavingsSvg, savingsChartSpec } from './simulator/chart.js';
 export { SHIPPED_YEARS, SHIPPED_ZONES } from './simulator/zones.js';
 export { loadShippedTrace, loadSimulationTrace, type TraceFileOptions } from './simulator/traces.js';
@@ -43,12 +43,17 @@ export { defineExecutor, type Executor, type ExecutorContext, type ExecutorDescr
 export { registerExecutor, executorDescriptor, executorDescriptors, executorNames, createExecutor, type ExecutorName } from './executor/registry.js';
 export { parseJobRequest, assertJobRunnable } from './executor/job-request.js';
 export { submitJob, type SubmitOptions } from './executor/submit.js';
-export { cancelJob } from './executor/cancel.js';
+export { cancelJob, pauseJob, resumeJob } from './executor/cancel.js';
 export { pointsSource, providerSource, type IntensitySource } from './executor/intensity-source.js';
 export { JobScheduler, type JobSchedulerOptions } from './executor/job-scheduler.js';
 export { createServeScheduler, type ServeSchedulerOptions } from './executor/serve-scheduler.js';
+export { createSchedulerMetrics, type SchedulerMetrics } from './executor/scheduler-metrics.js';
+export { collectQueueMetrics } from './queue/queue-metrics.js';
 export { LocalExecutor } from './executor/local-executor.js';
 export { SlurmExecutor } from './executor/slurm/slurm-executor.js';
 export type { JobRunner, RunnableJob, RunningJob, RunExit } from './executor/runner.js';
 export { ProcessRunner } from './executor/process-runner.js';
 export { TrackedRunner, type TrackedRunnerOptions } from './executor/tracked-runner.js';
+
+// What if: a run's own power profile at its cleanest start within ±24 h, and in the user's other zones
+export { runWhatIf, summarizeRunWithWhatIf, powerProfile, profileEmissionsG, WHAT_IF_WINDOW_S, WHAT_IF_STEP_S, type WhatIf, type WhatIfCase, type WhatIfOptions, type WhatIfSource, type PowerProfile } from './what-if/what-if.js';

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, type OpenOptions } from '@verdant/core';
+import { waitFor as pollFor } from '@verdant/core/testing';
 import { JobQueue, type JobRecord, type JobScheduler } from '../src/index.js';
 
 /** A test file's SQLite store in a fresh directory (where its jobs also run and write), and its job queue. */
@@ -25,15 +26,9 @@ export async function closeQueueStore(store: Store | undefined, schedulers: read
   await store?.close();
 }
 
-/** Polls `fn` every 50 ms until it returns something truthy; fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** Polls `fn` every 50 ms until it returns something truthy; fails naming `what` after `timeoutMs` (core's `waitFor`). */
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  return pollFor(what, fn, timeoutMs, 50);
 }
 
 /** Waits until the job is in one of `states`; returns its record. */

@@ -1,8 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Store, type IntensityPoint } from '@verdant/core';
-import { serviceUrl } from '@verdant/core/testing';
+import { testStores } from '@verdant/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue, parseJobRequest, pointsSource, type JobPlanSummary } from '../src/index.js';
 import { planSubmission } from '../src/executor/plan-job.js';
@@ -14,13 +11,7 @@ function request(name: string, extra: Record<string, unknown> = {}) {
 }
 const plan = (start: number): JobPlanSummary => ({ plannedStart: start, plannedEnd: start + 60, zone: 'DE', source: 'test' });
 
-const backends: Array<[string, () => string | undefined]> = [
-  ['sqlite', () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-queue-')), 'v.db')}`],
-  ['postgres', () => serviceUrl('postgres')],
-];
-
-for (const [backend, urlOf] of backends) {
-  const url = urlOf();
+for (const [backend, url] of testStores('verdant-queue-')) {
   describe.skipIf(!url)(`job queue on ${backend}`, () => {
     let a: Store;
     let b: Store;

@@ -120,6 +120,19 @@ describe.skipIf(!slurm)('Slurm executor (real one-node cluster)', () => {
     expect(await waitState(job.id, ['succeeded', 'failed'])).toMatchObject({ state: 'succeeded' });
   });
 
+  it('a job with --accel h100:1 gets one of the node\'s GPUs through GRES, and a request beyond them is refused', async () => {
+    // CI's node has two stand-in h100 GPUs as GRES (.ci/services.sh); Slurm sets CUDA_VISIBLE_DEVICES for the job.
+    const job = await submit('gres', ['sh', '-c', 'echo "gpus=$CUDA_VISIBLE_DEVICES"'], 0, { accel: { type: 'h100', count: 1 } });
+    const done = await waitState(job.id, ['succeeded', 'failed']);
+    expect(done).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expect(readFileSync(outFile(job), 'utf8')).toMatch(/^gpus=[01]\n$/);
+    const refused = await submitJob(store, { name: 'too-many', argv: ['true'], cwd: dir, zone: 'DE', durationS: 10, earliestStart: nowS(), executor: 'slurm', accel: { type: 'h100', count: 3 } }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(refused?.message).toMatch(/node configuration is not available/);
+  });
+
   it('the BeginTime job runs once its time has come, and completes', async () => {
     const done = await waitState(begin.id, ['succeeded', 'failed'], 60_000);
     expect(done.state).toBe('succeeded');

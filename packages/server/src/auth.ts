@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { ExitCode, VerdantError } from '@verdant/core';
 import { errorBody } from './errors.js';
 import { isLoopbackName } from './guard.js';
+import { isDataPath } from './routes/web.js';
 
 /** Shortest token accepted on a public bind: 16 characters (guessing one over HTTP is then hopeless). */
 export const MIN_PUBLIC_TOKEN_LENGTH = 16;
@@ -56,13 +57,16 @@ export function bearerCredentials(header: string | undefined): string | undefine
 }
 
 /**
- * Requires `Authorization: Bearer <token>` on every route but /healthz. Both sides are hashed before a
+ * Requires `Authorization: Bearer <token>` on every route but /healthz and the web dashboard's static files. Both sides are hashed before a
  * constant-time comparison, so neither the token nor its length leaks through timing.
  */
 export function bearerAuth(app: FastifyInstance, token: string): void {
   const expected = digest(token);
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.url !== undefined && OPEN_ROUTES.has(req.routeOptions.url)) return undefined;
+    // The dashboard's page and assets carry no data (routes/web.ts); the API, /metrics and the Carbon Aware
+    // routes, unknown paths under them included, still need the token.
+    if (req.routeOptions.config?.webApp === true && !isDataPath(req.url)) return undefined;
     const given = bearerCredentials(req.headers.authorization);
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       return reply

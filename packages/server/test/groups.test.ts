@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, newId, nowS, type NewRunRow } from '@verdant/core';
-import { serviceUrl, testRunRow } from '@verdant/core/testing';
+import { testRunRow, testStores } from '@verdant/core/testing';
 import { buildServer } from '../src/index.js';
 import { parse, value } from './prometheus.js';
 
@@ -28,13 +26,7 @@ async function record(store: Store, r: NewRunRow, powerW: number, t: number, end
   return energy;
 }
 
-const backends: Array<[string, () => string | undefined]> = [
-  ['sqlite', () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-groups-')), 'v.db')}`],
-  ['postgres', () => serviceUrl('postgres')],
-];
-
-for (const [backend, urlOf] of backends) {
-  const url = urlOf();
+for (const [backend, url] of testStores('verdant-groups-')) {
   describe.skipIf(!url)(`run groups over HTTP on ${backend}`, () => {
     let store: Store;
     let app: Awaited<ReturnType<typeof buildServer>>;

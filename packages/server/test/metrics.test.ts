@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store, constantLookup, migrations, newId, nowS, type RunRow } from '@verdant/core';
-import { serviceUrl, testRunRow } from '@verdant/core/testing';
+import { testRunRow, testStores } from '@verdant/core/testing';
 import { createAgentMetrics } from '@verdant/agents';
 import { Tracker, type EnergySensor } from '@verdant/energy';
 import { buildServer } from '../src/index.js';
@@ -32,13 +32,7 @@ async function endedRun(store: Store, name: string, zone: string, host: string, 
   return { ...r, status: 'succeeded', ended_at: end, energy_j: energyJ, emissions_g: (energyJ * 300) / 3.6e6 };
 }
 
-const backends: Array<[string, () => string | undefined]> = [
-  ['sqlite', () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-metrics-')), 'v.db')}`],
-  ['postgres', () => serviceUrl('postgres')],
-];
-
-for (const [backend, urlOf] of backends) {
-  const url = urlOf();
+for (const [backend, url] of testStores('verdant-metrics-')) {
   describe.skipIf(!url)(`/metrics on ${backend}`, () => {
     let store: Store;
     // The PostgreSQL test database is shared: every name here is unique to this run of the suite.

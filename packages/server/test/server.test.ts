@@ -2,25 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store, constantLookup } from '@verdant/core';
-import { Tracker, renderRunReport, summarizeRun, type EnergySensor } from '@verdant/energy';
+import { Store } from '@verdant/core';
+import { renderRunReport, summarizeRun } from '@verdant/energy';
 import { buildServer } from '../src/index.js';
+import { trackedRun } from './tracked-run.js';
 
 let store: Store;
 let runId: string;
 
 beforeAll(async () => {
   store = await Store.open({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'verdant-srv-')), 'v.db')}` });
-  let t = 100;
-  const sensor: EnergySensor = { id: 'gpu:0', kind: 'gpu', method: 'fixture', description: 'A100', estimate: false, read: async () => ({ t, energyJ: 200 * t }) };
-  const tracker = new Tracker({ name: 'train', sensors: [sensor], lookup: constantLookup(300, 'DE'), store, intervalS: 3600 });
-  await tracker.start();
-  for (let i = 0; i < 5; i++) {
-    t += 1;
-    await tracker.tick();
-  }
-  await tracker.stop('succeeded', 0);
-  runId = tracker.runId;
+  runId = await trackedRun(store, 5);
 });
 afterAll(async () => store.close());
 
@@ -30,8 +22,10 @@ describe('HTTP API', () => {
     expect((await app.inject('/healthz')).json()).toMatchObject({ status: 'ok', store: 'sqlite' });
     const list = (await app.inject('/api/runs')).json();
     expect(list.runs[0]).toMatchObject({ run_id: runId, name: 'train', status: 'succeeded' });
-    const one = (await app.inject(`/api/runs/${runId}`)).json();
+    const { what_if: whatIf, ...one } = (await app.inject(`/api/runs/${runId}`)).json();
     expect(one).toEqual(JSON.parse(JSON.stringify(await summarizeRun(store, runId))));
+    expect(whatIf).toMatchObject({ window_s: 86400 });
+    expect((await app.inject(`/api/runs/${runId}?what_if=false`)).json()).toEqual(one);
     expect((await app.inject('/api/runs/r_missing')).statusCode).toBe(404);
     expect((await app.inject('/api/runs?limit=0')).statusCode).toBe(400);
     await app.close();

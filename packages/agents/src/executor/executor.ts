@@ -1,7 +1,7 @@
 import { CircuitState, TaskCancelledError, isBrokenCircuitError } from 'cockatiel';
-import { z } from 'zod';
 import { createLogger, invalidInput, type Logger } from '@verdant/core';
 import { LinkedAbort } from '../abort.js';
+import { ToolUnavailableError } from '../errors.js';
 import { toToolDefinition } from '../tool.js';
 import type { Tool, ToolCall, ToolDefinition, ToolErrorKind, ToolResult } from '../types.js';
 import { limiterFor, type ToolLimiter } from './limiter.js';
@@ -15,6 +15,8 @@ const STORE_WAIT_MIN_S = 0.001;
 /** A call as it comes out of a model stream: `argsError` is set when its arguments were not JSON. */
 export interface PendingToolCall extends ToolCall {
   argsError?: string;
+  /** The argument text as the model sent it (given to a repair hook when it is not JSON). */
+  rawArgs?: string;
 }
 
 export interface ToolExecutorOptions {
@@ -35,6 +37,10 @@ export interface RunCallOptions {
   signal?: AbortSignal;
   /** Called when an attempt actually starts running (after waiting for slots and rate). */
   onStart?: (call: ToolCall, attempt: number) => void;
+  /** Called before the call starts when the tool's `unknownArgs: 'strip'` dropped keys (dotted paths) from its arguments. */
+  onArgsStripped?: (call: ToolCall, keys: string[]) => void;
+  /** Called when the tool's rate limit held this call back, with the seconds it waited (once per attempt held back). */
+  onRateLimitWait?: (call: ToolCall, seconds: number) => void;
 }
 
 let defaultLogger: Logger | undefined;
@@ -75,7 +81,7 @@ export class ToolExecutor {
 
   run(call: PendingToolCall, options: RunCallOptions = {}): Promise<ToolResult> {
     const observer = this.observer;
-    return observer ? this.runObserved(call, options, observer) : this.runCall(call, options.signal, options.onStart);
+    return observer ? this.runObserved(call, options, observer) : this.runCall(call, options.signal, options.onStart, options.onArgsStripped, options.onRateLimitWait);
   }
 
   private async runObserved(call: PendingToolCall, options: RunCallOptions, observer: ToolCallObserver): Promise<ToolResult> {
@@ -87,7 +93,7 @@ export class ToolExecutor {
       }
       options.onStart?.(c, attempt);
     };
-    const result = await this.runCall(call, options.signal, onStart);
+    const result = await this.runCall(call, options.signal, onStart, options.onArgsStripped, options.onRateLimitWait);
     const seconds = firstStartMs === undefined ? 0 : (performance.now() - firstStartMs) / 1000;
     observer.callFinished(call.name, result.ok ? 'ok' : result.error.kind, seconds, firstStartMs !== undefined);
     const t = this.tools.get(call.name);
@@ -96,13 +102,20 @@ export class ToolExecutor {
     return result;
   }
 
-  private async runCall(call: PendingToolCall, callSignal: AbortSignal | undefined, onStart: RunCallOptions['onStart']): Promise<ToolResult> {
+  private async runCall(
+    call: PendingToolCall,
+    callSignal: AbortSignal | undefined,
+    onStart: RunCallOptions['onStart'],
+    onArgsStripped: RunCallOptions['onArgsStripped'],
+    onRateLimitWait?: RunCallOptions['onRateLimitWait'],
+  ): Promise<ToolResult> {
     const { id: callId, name } = call;
     const t = this.tools.get(name);
     if (!t) return failed(call, 'unknown-tool', `unknown tool "${name}"; available tools: ${[...this.tools.keys()].join(', ') || 'none'}`);
     if (call.argsError !== undefined) return failed(call, 'invalid-json', `arguments are not valid JSON: ${call.argsError}`);
-    const parsed = t.input.safeParse(call.args);
-    if (!parsed.success) return failed(call, 'validation', `invalid arguments for ${name}:\n${z.prettifyError(parsed.error)}`);
+    const parsed = t.parseArgs(call.args);
+    if (!parsed.ok) return failed(call, 'validation', parsed.message);
+    if (parsed.stripped.length > 0) onArgsStripped?.(call, parsed.stripped);
 
     // Linked lazily: a call whose tool never reads ctx.signal and never waits costs no signal and no listener.
     const abort = new LinkedAbort(this.signal, callSignal);
@@ -117,7 +130,7 @@ export class ToolExecutor {
       onStart?.(call, progress.attempts);
     };
     try {
-      let output = limiter.unlimited ? this.runUnlimited(t, parsed.data, abort, begin, callId) : this.runLimited(t, limiter, parsed.data, abort, begin, callId);
+      let output = limiter.unlimited ? this.runUnlimited(t, parsed.value, abort, begin, callId) : this.runLimited(t, limiter, parsed.value, abort, begin, callId, onRateLimitWait && ((s: number) => onRateLimitWait(call, s)));
       if (isThenable(output)) output = await output; // a synchronous tool's result is used as is, without a microtask hop
       return { callId, name, ok: true, output, attempts: progress.attempts, startedAt: progress.startedAt!, finishedAt: nowSeconds() };
     } catch (error) {
@@ -126,6 +139,7 @@ export class ToolExecutor {
       // Not cockatiel's isTaskCancelledError: in 3.2.1 it tests the wrong property and is always false.
       if (error instanceof TaskCancelledError) return failed(call, 'timeout', `timed out after ${t.limits.timeoutMs} ms (attempt ${attempts})`, attempts, startedAt);
       if (isBrokenCircuitError(error)) return failed(call, 'circuit-open', `circuit open after repeated failures of ${name}; not called`, attempts, startedAt);
+      if (error instanceof ToolUnavailableError) return failed(call, 'unavailable', error.message, attempts, startedAt);
       this.logger.debug({ tool: name, callId, err: error }, 'tool call failed');
       return failed(call, 'execution', error instanceof Error ? error.message : String(error), attempts, startedAt);
     } finally {
@@ -169,7 +183,15 @@ export class ToolExecutor {
    * wait never lets starts bunch up past the limit), and runs behind the breaker and the timeout; retries
    * wrap the whole attempt, so a call waiting out its backoff holds no slot.
    */
-  private runLimited(t: Tool, limiter: ToolLimiter, args: unknown, abort: LinkedAbort, begin: () => void, callId: string): Promise<unknown> {
+  private runLimited(
+    t: Tool,
+    limiter: ToolLimiter,
+    args: unknown,
+    abort: LinkedAbort,
+    begin: () => void,
+    callId: string,
+    onRateWait: ((seconds: number) => void) | undefined,
+  ): Promise<unknown> {
     const signal = abort.signal;
     const start = () => {
       begin();
@@ -194,7 +216,7 @@ export class ToolExecutor {
       try {
         if (!this.global.tryAcquire()) await this.global.acquire(signal);
         try {
-          return await this.gateRate(t, limiter, start, signal);
+          return await this.gateRate(t, limiter, start, signal, onRateWait);
         } finally {
           this.global.release();
         }
@@ -206,7 +228,7 @@ export class ToolExecutor {
   }
 
   /** Waits for the tool's rate limit (a shared store such as Redis, or the local window), reports the wait, starts. */
-  private async gateRate<T>(t: Tool, limiter: ToolLimiter, start: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  private async gateRate<T>(t: Tool, limiter: ToolLimiter, start: () => Promise<T>, signal: AbortSignal, onWait: ((seconds: number) => void) | undefined): Promise<T> {
     const rate = t.limits.rate;
     if (!rate) return start();
     const queuedAt = performance.now();
@@ -216,7 +238,10 @@ export class ToolExecutor {
       // asking it (a round trip), not a wait for the quota.
       await rate.store.acquire(rate.key ?? t.name, signal, { limit: rate.limit, intervalMs: rate.intervalMs });
       const s = waitedS();
-      if (s >= STORE_WAIT_MIN_S) this.observer?.rateLimitWaited(t.name, s);
+      if (s >= STORE_WAIT_MIN_S) {
+        this.observer?.rateLimitWaited(t.name, s);
+        onWait?.(s);
+      }
       return start();
     }
     // The local gate starts a call with quota left synchronously, inside add(); a call that starts later was
@@ -224,7 +249,11 @@ export class ToolExecutor {
     let deferred = false;
     const started = limiter.rate!.add(
       () => {
-        if (deferred) this.observer?.rateLimitWaited(t.name, waitedS());
+        if (deferred) {
+          const s = waitedS();
+          this.observer?.rateLimitWaited(t.name, s);
+          onWait?.(s);
+        }
         return start();
       },
       { signal },

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { register as accel } from './accel.js';
 import { register as agent } from './agent.js';
 import { register as compareRegions } from './compare-regions.js';
 import { register as estimate } from './estimate.js';
 import { register as forecast } from './forecast.js';
 import { register as intensity } from './intensity.js';
 import { register as jobs } from './jobs.js';
+import { register as moe } from './moe.js';
 import { register as plan } from './plan.js';
 import { register as report } from './report.js';
 import { register as resume } from './resume.js';
@@ -32,4 +34,6 @@ export function registerAll(program: Command): void {
   zones(program);
   submit(program);
   jobs(program);
+  accel(program);
+  moe(program);
 }

@@ -61,6 +61,7 @@ export function register(program: Command): void {
           import('@verdant/grid'),
           import('../options/intensity.js'),
           carbonAware ? import('@verdant/schedule') : undefined,
+          import('../options/channels.js').then((c) => c.registerRunChannels()), // MoE metrics from PyTorch, …
         ]);
         // parseRunSpec, measureCommand and the grid name their own fields (intervalS, outputDir, zone): the error
         // renderer shows them as this command's flags (options/fields.ts). Every option is checked before the

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { WhatIf } from '@verdant/schedule';
 import { action } from '../options/action.js';
 import { printJson } from '../options/print.js';
 import { withStore } from '../options/store.js';
@@ -48,9 +49,10 @@ export function register(program: Command): void {
     .command('show')
     .description('Show one run with its sensors and methods, or a run group (one job on several hosts) per host and member')
     .argument('<run>', 'run id or group id, or a unique prefix of one')
-    .option('--json', 'print the same fields as `verdant run --json` (a group: as GET /api/groups/:id)')
+    .option('--json', 'print the same fields as `verdant run --json` and its what_if (a group: as GET /api/groups/:id)')
+    .option('--no-what-if', 'leave out the what-if (the cleanest start within ±24 h, the other zones of VERDANT_ZONES)')
     .action(
-      action(async (id: string, o: { json?: boolean }) => {
+      action(async (id: string, o: { json?: boolean; whatIf: boolean }) => {
         const [{ formatDuration, joulesToWh }, { summarizeRun, summarizeGroup }] = await Promise.all([import('@verdant/core'), import('@verdant/energy')]);
         await withStore(async (store) => {
           const found = await store.resolveRunOrGroup(id);
@@ -96,7 +98,16 @@ export function register(program: Command): void {
             process.stdout.write(`${lines.join('\n')}\n`);
             return;
           }
-          const s = (await summarizeRun(store, found.id))!;
+          let whatIf: WhatIf | undefined;
+          let s: Awaited<ReturnType<typeof summarizeRun>> & object;
+          if (o.whatIf) {
+            const [{ providerFromEnv }, { summarizeRunWithWhatIf }] = await Promise.all([import('@verdant/grid'), import('@verdant/schedule')]);
+            const full = (await summarizeRunWithWhatIf(store, found.id, { provider: providerFromEnv(process.env, store) }))!;
+            ({ what_if: whatIf } = full);
+            s = full;
+          } else {
+            s = (await summarizeRun(store, found.id))!;
+          }
           if (o.json) return printJson(s);
           const lines = [
             `run        ${s.run_id}  (${s.name})`,
@@ -108,6 +119,7 @@ export function register(program: Command): void {
             `emissions  ${s.emissions_g.toFixed(4)} gCO2e at ${s.intensity_g_per_kwh.toFixed(1)} g/kWh (${s.zone}, ${s.intensity_source})`,
             `sensors:`,
             ...s.sensors.map((x) => `  ${x.id.padEnd(16)} ${x.method.padEnd(22)} ${joulesToWh(x.energy_j).toFixed(4).padStart(10)} Wh${x.estimate ? '  (estimate)' : ''}`),
+            ...(whatIf ? whatIfLines(whatIf, formatDuration) : []),
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
         });
@@ -139,4 +151,26 @@ export function register(program: Command): void {
         });
       }),
     );
+}
+
+/** The what-if in words: the cleanest start, each other zone, the data each part came from, and what could not be judged. */
+function whatIfLines(w: WhatIf, formatDuration: (s: number) => string): string[] {
+  const saving = (c: { saving_g: number; saving_fraction: number }) =>
+    c.saving_g >= 0 ? `saves ${c.saving_g.toFixed(4)} g (${(c.saving_fraction * 100).toFixed(1)} %)` : `${(-c.saving_g).toFixed(4)} g more (${(-c.saving_fraction * 100).toFixed(1)} %)`;
+  const lines = [`what if    the same power profile, from the intensity data below (window ±${formatDuration(w.window_s)})`];
+  if (w.baseline) lines.push(`  as run           ${w.baseline.emissions_g.toFixed(4)} g at its real start in ${w.baseline.zone} (recorded: ${w.recorded_emissions_g.toFixed(4)} g)`);
+  if (w.cleanest_start) {
+    const c = w.cleanest_start;
+    const shift = c.shift_s === 0 ? 'its real start' : `${c.shift_s < 0 ? '-' : '+'}${formatDuration(Math.abs(c.shift_s))}`;
+    lines.push(`  cleanest start   ${c.start} (${shift}): ${c.emissions_g.toFixed(4)} g, ${saving(c)}`);
+  }
+  for (const z of w.zones) {
+    lines.push(`  in ${z.zone.padEnd(13)} ${z.emissions_g === null ? 'not judged' : `${z.emissions_g.toFixed(4)} g`}${z.saving_g !== null ? `, ${saving({ saving_g: z.saving_g, saving_fraction: z.saving_fraction ?? 0 })}` : ''}${z.note ? ` (${z.note})` : ''}`);
+  }
+  for (const src of w.sources) {
+    const age = src.age_s === null ? '' : `, ${formatDuration(src.age_s)} old`;
+    lines.push(`  data             ${src.zone} ${src.forecast ? 'forecast' : 'history'}: ${src.source} (${src.link}${src.fallback ? ', fallback' : ''}${age}), ${src.points} point${src.points === 1 ? '' : 's'}`);
+  }
+  if (w.note) lines.push(`  note             ${w.note}`);
+  return lines;
 }

@@ -40,18 +40,20 @@ function listenError(e: unknown, host: string, port: number, { ExitCode, Verdant
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('Serve the HTTP API, Prometheus /metrics and /healthz over the store, and run the job scheduler')
+    .description('Serve the web dashboard (/), the HTTP API, Prometheus /metrics and /healthz over the store, and run the job scheduler')
     .option('--host <host>', 'address to listen on (a token is required beyond loopback)', process.env.VERDANT_HOST ?? '127.0.0.1')
     .option('--port <port>', 'port', process.env.VERDANT_PORT ?? '8787')
-    .option('--token <token>', 'bearer token required on every request but /healthz, at least 16 characters beyond loopback (default: VERDANT_API_TOKEN)')
+    .option('--token <token>', 'bearer token required on every request but /healthz and the dashboard page and assets, at least 16 characters beyond loopback (default: VERDANT_API_TOKEN)')
     .option('--no-scheduler', 'do not start queued jobs (API and metrics only)')
     .action(
       action(async (o: { host: string; port: string; token?: string; scheduler: boolean }) => {
-        const [core, { buildServer, assertTokenForHost, MIN_PUBLIC_TOKEN_LENGTH }, { createAgentMetrics }, schedule] = await Promise.all([
+        const [core, { buildServer, assertTokenForHost, MIN_PUBLIC_TOKEN_LENGTH }, { createAgentMetrics }, schedule, grid] = await Promise.all([
           import('@verdant/core'),
           import('@verdant/server'),
           import('@verdant/agents'),
           o.scheduler ? import('@verdant/schedule') : undefined,
+          import('@verdant/grid'),
+          o.scheduler ? import('../options/channels.js').then((c) => c.registerRunChannels()) : undefined, // for the jobs it runs
         ]);
         const { Store, VerdantError, invalidInput, isVerdantError } = core;
         const port = Number(o.port);
@@ -70,7 +72,12 @@ export function register(program: Command): void {
         const store = await Store.open();
         // Orchestrators running inside this process report through this registry; /metrics merges it.
         const agentMetrics = createAgentMetrics();
-        const app = await buildServer({ store, host: o.host, ...(token !== undefined ? { token } : {}), extraRegistries: [agentMetrics.registry] });
+        // One intensity chain for the API and the scheduler, its answers (which link, how old) on /metrics too.
+        const gridMetrics = grid.createGridMetrics();
+        const intensity = grid.providerFromEnv(process.env, store, { observer: gridMetrics.observer });
+        const schedulerMetrics = schedule?.createSchedulerMetrics();
+        const extraRegistries = [agentMetrics.registry, gridMetrics.registry, ...(schedulerMetrics ? [schedulerMetrics.registry] : [])];
+        const app = await buildServer({ store, host: o.host, ...(token !== undefined ? { token } : {}), intensity, extraRegistries });
         let address: string;
         try {
           await app.listen({ host: o.host, port });
@@ -84,11 +91,13 @@ export function register(program: Command): void {
         if (schedule) {
           scheduler = schedule.createServeScheduler({
             store,
+            intensity,
+            ...(schedulerMetrics ? { metrics: schedulerMetrics } : {}),
             onEvent: (e) => process.stderr.write(`verdant: job ${e.jobId} ${e.state}: ${e.message}\n`),
           });
           scheduler.start();
         }
-        process.stderr.write(`verdant: serving ${store.location} on ${address} (API /api, /metrics, /healthz${scheduler ? '; job scheduler on' : ''})\n`);
+        process.stderr.write(`verdant: serving ${store.location} on ${address} (dashboard /, API /api, /metrics, /healthz${scheduler ? '; job scheduler on' : ''})\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());

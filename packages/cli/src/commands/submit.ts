@@ -21,6 +21,7 @@ interface SubmitOptions {
   resumeBelow?: string;
   power?: string;
   partition?: string;
+  accel?: string;
   output?: string;
   json?: boolean;
 }
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--resume-below <g>', 'interruptible: resume when intensity falls below this (less than --pause-above)')
     .option('--power <W>', 'average power, e.g. 300 or 1.2kW, for the emission estimates')
     .option('--partition <name>', 'Slurm partition')
+    .option('--accel <type:count>', 'accelerators for the job, e.g. h100:8 (Slurm: --gres=gpu:h100:8; see verdant accel recommend)')
     .option('--output <file>', "the job's stdout/stderr file (default <cwd>/verdant-<job id>.out)")
     .option('--json', 'print JSON')
     .passThroughOptions()
@@ -91,6 +93,7 @@ function jobInput(argv: string[], o: SubmitOptions, core: Core, { noRegion, regi
       ...(o.resumeBelow !== undefined ? { resumeBelowG: parseIntensity(o.resumeBelow, '--resume-below') } : {}),
       ...(o.power !== undefined ? { powerW: parsePower(o.power, '--power') } : {}),
       ...(o.partition !== undefined ? { partition: o.partition } : {}),
+      ...(o.accel !== undefined ? { accel: accelFlag(o.accel, core) } : {}),
       ...(o.output !== undefined ? { outputPath: resolve(o.output) } : {}),
     },
   };
@@ -113,4 +116,11 @@ function renderSubmitted(job: JobRecord, plan: JobPlanSummary, toIso: (tS: numbe
   }
   if (plan.note) lines.push(`note       ${plan.note}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `--accel h100:8` as the job request's `{ type, count }` (the request's schema checks the type's characters). */
+function accelFlag(v: string, core: Core): { type: string; count: number } {
+  const i = v.lastIndexOf(':');
+  if (i <= 0) throw core.invalidInput('--accel', `cannot read "${v}"`, 'write <type>:<count>, e.g. h100:8');
+  return { type: v.slice(0, i), count: core.parseWholeNumber(v.slice(i + 1), '--accel', 1) };
 }

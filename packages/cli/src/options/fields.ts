@@ -45,6 +45,7 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   resumeBelowG: '--resume-below',
   outputPath: '--output',
   partition: '--partition',
+  accel: '--accel',
 
   // A measured run (energy's parseRunSpec and measureCommand).
   intervalS: '--interval',
@@ -66,6 +67,15 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   hours: '--hours',
   utilization: '--utilization',
 
+  // Hardware planning (@verdant/accel's job and recommend request; `verdant accel …`).
+  paramsTotal: '--params', paramsActive: '--active-params', tokens: '--tokens', precision: '--precision', measured: '--measured',
+  optimizerBytesPerParam: '--optimizer-bytes', memoryOverhead: '--memory-overhead', scalingPerDoubling: '--scaling',
+  hostOverhead: '--host-overhead', budgetUsd: '--budget', carbonCapG: '--carbon-cap', allowRegions: '--allow', denyRegions: '--deny',
+  preferRegions: '--prefer', devices: '--device', pricing: '--spot', maxDevices: '--max-devices', maxStarts: '--starts',
+  startStepS: '--start-step', billingGranularityS: '--billing', maxAgeS: '--max-age', retrievedAt: '--retrieved', format: '--format',
+  provider: { 'accel import': '--provider', 'accel offers': '--provider' }, file: { 'accel import': '<file>' }, sizes: { 'accel bench': '--sizes' },
+  secondsPerSize: '--seconds',
+
   // A simulation (schedule's SimulationRequest).
   scenario: '--scenario',
   years: '--year',
@@ -79,6 +89,21 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   'periodic.timeOfDayS': '--at',
   'periodic.durationS': '--duration',
   'periodic.periodS': '--period',
+
+  // A MoE lab training (@verdant/moe's parseTrainConfig); from a --config file the field names stand.
+  ...Object.fromEntries(
+    Object.entries({
+      corpus: '--corpus', dataFile: '--data', tokenizer: '--tokenizer', size: '--size', 'model.layers': '--layers',
+      'model.dModel': '--d-model', 'model.heads': '--heads', 'model.seqLen': '--seq-len', 'model.experts': '--experts',
+      'model.dHidden': '--expert-hidden', 'model.every': '--every', 'model.dense': '--dense', 'router.kind': '--router',
+      'router.k': '--k', 'router.capacityFactor': '--capacity-factor', 'router.dropPolicy': '--drop-policy',
+      'router.softmax': '--softmax', 'router.auxLossCoef': '--aux-loss', 'router.zLossCoef': '--z-loss',
+      'router.biasUpdateRate': '--bias-rate', 'router.seqAuxLossCoef': '--seq-aux-loss', 'optimizer.lr': '--lr',
+      'optimizer.warmupSteps': '--warmup', 'optimizer.minLrRatio': '--min-lr-ratio', 'optimizer.weightDecay': '--weight-decay',
+      'optimizer.clipNorm': '--clip-norm', batch: '--batch', steps: '--steps', evalInterval: '--eval-interval',
+      evalBatches: '--eval-batches', seed: '--seed', checkpointDir: '--checkpoint-dir', checkpointInterval: '--checkpoint-interval',
+    }).map(([field, flag]) => [field, { 'moe train': flag }]),
+  ),
 };
 
 /**

@@ -214,4 +214,215 @@ export const migrations: Record<string, Migration> = withKysely({
       await db.schema.alterTable('runs').dropColumn('group_id').execute();
     },
   },
+  '0006_run_paging': {
+    // Keyset paging of runs (Store.pageRuns): one index per sort key, the id breaking ties, written exactly as
+    // the page's ORDER BY writes them (store/run-page.ts, sortSql): text byte-wise in PostgreSQL (COLLATE "C"),
+    // the length of a run as an expression. The plain started_at index of 0001 stays for the other queries.
+    async up(db: Kysely<any>) {
+      const c = db.getExecutor().adapter instanceof SqliteAdapter ? '' : ' COLLATE "C"';
+      const keys: Record<string, string> = {
+        runs_page_started_at: 'started_at',
+        runs_page_energy_j: 'energy_j',
+        runs_page_emissions_g: 'emissions_g',
+        runs_page_duration_s: '(COALESCE(ended_at, heartbeat_at) - started_at)',
+        runs_page_name: `name${c}`,
+      };
+      for (const [name, key] of Object.entries(keys)) await sql.raw(`CREATE INDEX ${name} ON runs (${key}, id${c})`).execute(db);
+    },
+    async down(db: Kysely<any>) {
+      for (const name of ['runs_page_name', 'runs_page_duration_s', 'runs_page_emissions_g', 'runs_page_energy_j', 'runs_page_started_at']) await db.schema.dropIndex(name).execute();
+    },
+  },
+  '0007_moe_lab': {
+    // The MoE lab's trainings (@verdant/moe owns these tables and their queries, lab/store.ts): a training, the
+    // Verdant runs that measured it (one per attempt: a checkpointed training resumes as a new run), its steps, and
+    // the router metrics of each MoE layer at each step. Lists of numbers (loads, biases) are JSON text.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('moe_trainings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('steps_done', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('total_steps', 'integer')
+        .addColumn('tokens', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addColumn('train_s', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addColumn('final_loss', 'double precision')
+        .addColumn('eval_loss', 'double precision')
+        .addColumn('created_at', 'double precision', (c) => c.notNull())
+        .addColumn('updated_at', 'double precision', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('moe_training_runs')
+        .addColumn('training_id', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('from_step', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('moe_training_runs_pk', ['training_id', 'run_id'])
+        .execute();
+      await db.schema.createIndex('moe_training_runs_run').on('moe_training_runs').column('run_id').execute();
+      await db.schema
+        .createTable('moe_steps')
+        .addColumn('training_id', 'text', (c) => c.notNull())
+        .addColumn('step', 'integer', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('t', 'double precision', (c) => c.notNull())
+        .addColumn('train_s', 'double precision', (c) => c.notNull())
+        .addColumn('tokens', 'double precision', (c) => c.notNull())
+        .addColumn('loss', 'double precision')
+        .addColumn('ce', 'double precision')
+        .addColumn('lr', 'double precision')
+        .addColumn('eval_loss', 'double precision')
+        .addPrimaryKeyConstraint('moe_steps_pk', ['training_id', 'step'])
+        .execute();
+      await db.schema
+        .createTable('moe_layer_steps')
+        .addColumn('training_id', 'text', (c) => c.notNull())
+        .addColumn('step', 'integer', (c) => c.notNull())
+        .addColumn('layer', 'integer', (c) => c.notNull())
+        .addColumn('load_before', 'text', (c) => c.notNull())
+        .addColumn('load_after', 'text', (c) => c.notNull())
+        .addColumn('share', 'text', (c) => c.notNull())
+        .addColumn('cv', 'double precision', (c) => c.notNull())
+        .addColumn('max_vio', 'double precision', (c) => c.notNull())
+        .addColumn('global_max_vio', 'double precision')
+        .addColumn('token_entropy', 'double precision', (c) => c.notNull())
+        .addColumn('marginal_entropy', 'double precision', (c) => c.notNull())
+        .addColumn('dropped_fraction', 'double precision', (c) => c.notNull())
+        .addColumn('unrouted_fraction', 'double precision', (c) => c.notNull())
+        .addColumn('aux_loss', 'double precision')
+        .addColumn('z_loss', 'double precision')
+        .addColumn('seq_aux_loss', 'double precision')
+        .addColumn('bias', 'text')
+        .addColumn('experts_per_token', 'double precision')
+        .addColumn('dead', 'text', (c) => c.notNull())
+        .addColumn('near_dead', 'text', (c) => c.notNull())
+        .addColumn('top1_change', 'double precision')
+        .addPrimaryKeyConstraint('moe_layer_steps_pk', ['training_id', 'step', 'layer'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('moe_training_runs_run').execute();
+      for (const t of ['moe_layer_steps', 'moe_steps', 'moe_training_runs', 'moe_trainings']) await db.schema.dropTable(t).execute();
+    },
+  },
+  '0008_accel': {
+    // Hardware planning (@verdant/accel): price catalogs as imported (one row per import, with what was
+    // skipped and why), the offers of each provider's latest import, and measured or published device
+    // profiles (a measured one wins over a published one, a published one over the datasheet).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('accel_imports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('format', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('imported_at', 'double precision', (c) => c.notNull())
+        .addColumn('retrieved_at', 'double precision', (c) => c.notNull())
+        .addColumn('rows_read', 'integer', (c) => c.notNull())
+        .addColumn('offers', 'integer', (c) => c.notNull())
+        .addColumn('errors', 'integer', (c) => c.notNull())
+        .addColumn('skipped', 'integer', (c) => c.notNull())
+        .addColumn('issues', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .createTable('accel_offers')
+        .addColumn('import_id', 'text', (c) => c.notNull().references('accel_imports.id').onDelete('cascade'))
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('instance_type', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('availability_zone', 'text')
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('device_count', 'double precision', (c) => c.notNull())
+        .addColumn('vcpus', 'double precision')
+        .addColumn('memory_bytes', 'double precision')
+        .addColumn('on_demand_usd_per_h', 'double precision')
+        .addColumn('spot_usd_per_h', 'double precision')
+        .addColumn('grid_zone', 'text')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('retrieved_at', 'double precision', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('accel_offers_provider').on('accel_offers').column('provider').execute();
+      await db.schema
+        .createTable('accel_profiles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('precision', 'text', (c) => c.notNull())
+        .addColumn('provenance', 'text', (c) => c.notNull())
+        .addColumn('achieved_flops', 'double precision', (c) => c.notNull())
+        .addColumn('power_w', 'double precision')
+        .addColumn('scaling_efficiency', 'double precision')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('host', 'text')
+        .addColumn('recorded_at', 'double precision', (c) => c.notNull())
+        .addColumn('meta', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema.createIndex('accel_profiles_device').on('accel_profiles').columns(['device_id', 'precision']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('accel_profiles_device').execute();
+      await db.schema.dropIndex('accel_offers_provider').execute();
+      for (const t of ['accel_profiles', 'accel_offers', 'accel_imports']) await db.schema.dropTable(t).execute();
+    },
+  },
+  '0009_agent_runs': {
+    // Recorded agent runs (@verdant/agents, `record` option of runAgent): the run, each model turn, each tool
+    // call with its real times (epoch seconds) and waits; arguments and results only when asked (redacted).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('agent_runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('vendor', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('finish_reason', 'text')
+        .addColumn('started_at', 'double precision', (c) => c.notNull())
+        .addColumn('ended_at', 'double precision')
+        .addColumn('steps', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('input_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('output_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('cost_usd', 'double precision')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('agent_runs_started_at').on('agent_runs').column('started_at').execute();
+      await db.schema
+        .createTable('agent_turns')
+        .addColumn('run_id', 'text', (c) => c.notNull().references('agent_runs.id').onDelete('cascade'))
+        .addColumn('step', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'double precision', (c) => c.notNull())
+        .addColumn('first_token_at', 'double precision')
+        .addColumn('ended_at', 'double precision')
+        .addColumn('finish_reason', 'text')
+        .addColumn('input_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('output_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('error', 'text')
+        .addPrimaryKeyConstraint('agent_turns_pk', ['run_id', 'step'])
+        .execute();
+      await db.schema
+        .createTable('agent_calls')
+        .addColumn('run_id', 'text', (c) => c.notNull().references('agent_runs.id').onDelete('cascade'))
+        .addColumn('step', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('call_id', 'text', (c) => c.notNull())
+        .addColumn('tool', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('dispatched_at', 'double precision', (c) => c.notNull())
+        .addColumn('started_at', 'double precision')
+        .addColumn('ended_at', 'double precision')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('rate_wait_s', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addColumn('error', 'text')
+        .addColumn('args', 'text')
+        .addColumn('output', 'text')
+        .addPrimaryKeyConstraint('agent_calls_pk', ['run_id', 'seq'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('agent_runs_started_at').execute();
+      for (const t of ['agent_calls', 'agent_turns', 'agent_runs']) await db.schema.dropTable(t).execute();
+    },
+  },
 });

@@ -5,6 +5,7 @@ import type { IntensityPoint } from '../intensity.js';
 import { nowS } from '../time.js';
 import { localHostName } from './host.js';
 import type { Connection, Dialect, OpenOptions } from './open.js';
+import { checkRunPageQuery, decodeCursor, encodeCursor, likeSubstring, sortSql, type RunCursor, type RunFilter, type RunPage, type RunPageQuery } from './run-page.js';
 import type { Database, RunSensorsTable, RunStatus, RunsTable, RunTotalsTable, SamplesTable } from './schema.js';
 
 /**
@@ -14,6 +15,7 @@ import type { Database, RunSensorsTable, RunStatus, RunsTable, RunTotalsTable, S
 let sql: typeof import('kysely').sql;
 
 export type RunRow = RunsTable;
+export { RUN_SORTS, RUN_STATUSES, decodeCursor, encodeCursor, type RunCursor, type RunFilter, type RunPage, type RunPageQuery, type RunSort, type SortOrder } from './run-page.js';
 /** A run as `createRun` takes it: group and task may be left out (a run on its own). */
 export type NewRunRow = Omit<RunRow, 'group_id' | 'task'> & Partial<Pick<RunRow, 'group_id' | 'task'>>;
 export { HOST_NAME_ENV, checkGroupId, checkHostName, localHostName } from './host.js';
@@ -22,6 +24,18 @@ export type RunSensorRow = RunSensorsTable;
 
 /** Energy and emissions of all runs (ended and live) of one name, zone and host, and how many have ended: a run_totals row with the live runs added. */
 export type RunTotalRow = RunTotalsTable;
+
+/**
+ * One sensor's samples as columns (`Store.sampleSeries`), by time: what a chart's downsampler (t, power_w) and
+ * its running totals (energy_j, emissions_g) read, without an object per sample.
+ */
+export interface SampleColumns {
+  sensor_id: string;
+  t: Float64Array;
+  energy_j: Float64Array;
+  power_w: Float64Array;
+  emissions_g: Float64Array;
+}
 
 /** What a live tracker writes with each batch of samples (see `appendSamples`). */
 export interface RunProgress {
@@ -38,6 +52,11 @@ export interface RunProgress {
   status?: RunStatus;
   reviveOnly?: boolean;
   child_pid?: number | null;
+  /**
+   * The run's meta as JSON (progress, prediction, pauses, budget events, notes), when it changed since the last
+   * write: a reader (`verdant serve` in another process) sees a running run's facts, not only its totals.
+   */
+  meta?: string;
 }
 
 export interface AppendOptions {
@@ -212,6 +231,72 @@ export class Store {
     return q.execute();
   }
 
+  /**
+   * One page of runs, filtered and sorted, with cursors to the pages around it and the number of matching runs.
+   * Keyset paging (the sort key and id of the row a cursor stands at), so a page costs the same wherever it
+   * lies and a run added meanwhile shifts nothing; every sort reads an index (migration 0006). Bad input
+   * (a limit out of range, a cursor made for another sort) is refused naming the query's field.
+   */
+  async pageRuns(query: RunPageQuery = {}): Promise<RunPage> {
+    const q = checkRunPageQuery(query);
+    const cursor = q.cursor === undefined || q.cursor === '' ? undefined : decodeCursor(q.cursor, q.sort, q.order);
+    await this.reapStaleRuns();
+    const { key, id } = sortSql(q.sort, this.dialect);
+    const keyRef = sql.raw(key);
+    const idRef = sql.raw(id);
+    const backwards = cursor?.d === 'p';
+    // Reading backwards is reading the other order from the cursor on, then turning the rows round.
+    const desc = (q.order === 'desc') !== backwards;
+    const filters = this.runFilterSql(q);
+    const conds = [...filters];
+    if (cursor) conds.push(sql`(${keyRef}, ${idRef}) ${sql.raw(desc ? '<' : '>')} (${cursor.v}, ${cursor.i})`);
+    const dir = sql.raw(desc ? 'DESC' : 'ASC');
+    const where = (cs: typeof conds) => (cs.length ? sql`WHERE ${sql.join(cs, sql` AND `)}` : sql``);
+    const { rows } = await sql<RunRow & { sort_key: number | string }>`
+      SELECT *, ${keyRef} AS sort_key FROM runs ${where(conds)} ORDER BY ${keyRef} ${dir}, ${idRef} ${dir} LIMIT ${q.limit + 1}`.execute(this.db);
+    const more = rows.length > q.limit;
+    const page = rows.slice(0, q.limit);
+    if (backwards) page.reverse();
+    const at = (r: (typeof page)[number] | undefined, d: 'n' | 'p'): string | null =>
+      r ? encodeCursor({ s: q.sort, o: q.order, d, v: q.sort === 'name' ? String(r.sort_key) : Number(r.sort_key), i: r.id } satisfies RunCursor) : null;
+    const counted = await sql<{ n: number | string }>`SELECT count(*) AS n FROM runs ${where(filters)}`.execute(this.db);
+    return {
+      rows: page.map(({ sort_key: _key, ...r }) => r as RunRow),
+      nextCursor: backwards ? at(page.at(-1), 'n') : more ? at(page.at(-1), 'n') : null,
+      prevCursor: backwards ? (more ? at(page[0], 'p') : null) : cursor ? at(page[0], 'p') : null,
+      total: Number(counted.rows[0]?.n ?? 0),
+    };
+  }
+
+  /** The WHERE conditions of a run filter (all must hold). */
+  private runFilterSql(f: RunFilter) {
+    const conds = [];
+    if (f.status?.length) conds.push(sql`status IN (${sql.join([...f.status])})`);
+    if (f.name !== undefined) conds.push(sql`name = ${f.name}`);
+    if (f.zone !== undefined) conds.push(sql`zone = ${f.zone}`);
+    if (f.host !== undefined) conds.push(sql`host = ${f.host}`);
+    if (f.groupId !== undefined) conds.push(sql`group_id = ${f.groupId}`);
+    if (f.since !== undefined) conds.push(sql`started_at >= ${f.since}`);
+    if (f.until !== undefined) conds.push(sql`started_at < ${f.until}`);
+    if (f.q !== undefined && f.q !== '') {
+      const like = likeSubstring(f.q);
+      conds.push(sql`(lower(name) LIKE ${like} ESCAPE '\\' OR lower(id) LIKE ${like} ESCAPE '\\')`);
+    }
+    return conds;
+  }
+
+  /**
+   * Energy, emissions and number of the runs started in [since, until), by zone and host; live runs count
+   * what they have measured so far. Reads the started_at index.
+   */
+  async runTotalsStartedBetween(since: number, until = Number.MAX_SAFE_INTEGER): Promise<Array<{ zone: string; host: string; runs: number; energy_j: number; emissions_g: number }>> {
+    await this.reapStaleRuns();
+    const { rows } = await sql<{ zone: string; host: string; runs: number | string; energy_j: number | string; emissions_g: number | string }>`
+      SELECT zone, host, count(*) AS runs, sum(energy_j) AS energy_j, sum(emissions_g) AS emissions_g FROM runs
+      WHERE started_at >= ${since} AND started_at < ${until} GROUP BY zone, host ORDER BY zone, host`.execute(this.db);
+    return rows.map((r) => ({ zone: r.zone, host: r.host, runs: Number(r.runs), energy_j: Number(r.energy_j), emissions_g: Number(r.emissions_g) }));
+  }
+
   // ---- run groups: one job on several hosts or tasks, each member a run of its own ----
 
   /** Resolves a full group id or a unique prefix of one. Errors name the ambiguity (field `group`). */
@@ -285,6 +370,23 @@ export class Store {
   /** Per-sensor energy and emissions from the samples (what survives a crash). */
   async sensorTotals(runId: string): Promise<SensorTotal[]> {
     const sensors = await this.runSensors(runId);
+    if (this.conn.sqlite && sensors.length > 0 && sensors.length <= 64) {
+      // SQLite: one pass in time order over the (run_id, t) index (the table's own order) summing each sensor
+      // apart, about three times cheaper on a long run than GROUP BY sensor_id, which visits the table in sensor order.
+      const cols = sensors.map(() => `total(CASE WHEN sensor_id = ? THEN energy_j END), total(CASE WHEN sensor_id = ? THEN emissions_g END)`).join(', ');
+      const sums = this.sqliteStatement(`SELECT ${cols} FROM samples INDEXED BY samples_run_t WHERE run_id = ?`)
+        .raw(true)
+        .get(...sensors.flatMap((x) => [x.sensor_id, x.sensor_id]), runId) as number[];
+      return sensors.map((x, k) => ({
+        sensor_id: x.sensor_id,
+        kind: x.kind,
+        method: x.method,
+        description: x.description,
+        estimate: Boolean(x.estimate),
+        energy_j: sums[2 * k]!,
+        emissions_g: sums[2 * k + 1]!,
+      }));
+    }
     const sums = await this.db
       .selectFrom('samples')
       .select(['sensor_id', sql<number>`sum(energy_j)`.as('energy_j'), sql<number>`sum(emissions_g)`.as('emissions_g')])
@@ -307,6 +409,107 @@ export class Store {
     let q = this.db.selectFrom('samples').selectAll().where('run_id', '=', runId);
     if (sensorId) q = q.where('sensor_id', '=', sensorId);
     return q.orderBy('t').orderBy('sensor_id').execute();
+  }
+
+  /**
+   * A run's samples with `after < t <= upTo` (either bound optional), by time then sensor, at most `limit`
+   * (default all). Reads the (run_id, t) index: what a live stream polls for.
+   */
+  async samplesBetween(runId: string, range: { after?: number; upTo?: number; limit?: number } = {}): Promise<SampleRow[]> {
+    let q = this.db.selectFrom('samples').selectAll().where('run_id', '=', runId);
+    if (range.after !== undefined) q = q.where('t', '>', range.after);
+    if (range.upTo !== undefined) q = q.where('t', '<=', range.upTo);
+    q = q.orderBy('t').orderBy('sensor_id');
+    if (range.limit !== undefined) q = q.limit(range.limit);
+    return q.execute();
+  }
+
+  /**
+   * A run's samples with `t <= upTo` (default all) as columns per sensor (sensors by id, samples by time), with
+   * only the four columns a chart's downsampler and running totals need, read in one pass: a day at 1 Hz is
+   * 86,400 rows per sensor, and building a JS object (or array) per row is what costs. SQLite: in one read
+   * transaction (one snapshot), sized by a count from the index, then filled from an iterator in time order
+   * over the (run_id, t) index, which follows the table's own order (samples are appended in time), with no
+   * array of rows; PostgreSQL: one JSON array per sensor and column (json_agg), parsed natively.
+   */
+  async sampleSeries(runId: string, range: { upTo?: number } = {}): Promise<SampleColumns[]> {
+    const upTo = range.upTo === undefined ? '' : ' AND t <= ?';
+    const params: unknown[] = range.upTo === undefined ? [runId] : [runId, range.upTo];
+    const sqlite = this.conn.sqlite;
+    if (sqlite) {
+      const count = this.sqliteStatement(`SELECT sensor_id, count(*) FROM samples WHERE run_id = ?${upTo} GROUP BY sensor_id ORDER BY sensor_id`).raw(true);
+      const read = this.sqliteStatement(`SELECT sensor_id, t, energy_j, power_w, emissions_g FROM samples INDEXED BY samples_run_t WHERE run_id = ?${upTo} ORDER BY t`).raw(true);
+      return sqlite.transaction(() => {
+        const out: SampleColumns[] = (count.all(...params) as Array<[string, number]>).map(([sensor_id, n]) => ({
+          sensor_id,
+          t: new Float64Array(n),
+          energy_j: new Float64Array(n),
+          power_w: new Float64Array(n),
+          emissions_g: new Float64Array(n),
+        }));
+        const at = new Map(out.map((c) => [c.sensor_id, { c, i: 0 }]));
+        let last: { c: SampleColumns; i: number } | undefined;
+        for (const r of read.iterate(...params) as IterableIterator<[string, number, number, number, number]>) {
+          const w = last?.c.sensor_id === r[0] ? last : (last = at.get(r[0]));
+          if (!w || w.i >= w.c.t.length) continue; // (not in the snapshot's count: cannot happen inside one transaction)
+          const i = w.i++;
+          w.c.t[i] = r[1];
+          w.c.energy_j[i] = r[2];
+          w.c.power_w[i] = r[3];
+          w.c.emissions_g[i] = r[4];
+        }
+        return out;
+      })();
+    }
+    // PostgreSQL: one JSON array per sensor and column, parsed natively (float8 text is exact).
+    let n = 0;
+    const text = `SELECT sensor_id, json_agg(t ORDER BY t)::text, json_agg(energy_j ORDER BY t)::text, json_agg(power_w ORDER BY t)::text, json_agg(emissions_g ORDER BY t)::text
+      FROM samples WHERE run_id = ?${upTo} GROUP BY sensor_id ORDER BY sensor_id`;
+    const res = await this.conn.pool!.query<[string, string, string, string, string]>({ text: text.replace(/\?/g, () => `$${++n}`), values: params, rowMode: 'array' });
+    const col = (json: string) => Float64Array.from(JSON.parse(json) as number[]);
+    const out = res.rows.map((r): SampleColumns => ({ sensor_id: r[0], t: col(r[1]), energy_j: col(r[2]), power_w: col(r[3]), emissions_g: col(r[4]) }));
+    return out;
+  }
+
+  /** The stored samples of a run at the given (sensor, t) keys, in the order asked (a key with no sample is left out). */
+  async samplesAt(runId: string, keys: ReadonlyArray<{ sensor_id: string; t: number }>): Promise<SampleRow[]> {
+    const cols = 'run_id, sensor_id, t, dt, energy_j, power_w, intensity_g_per_kwh, emissions_g';
+    if (this.conn.sqlite) {
+      // One indexed lookup per key through a prepared statement: exact on t (bound as a double), no SQL per call.
+      const one = this.sqliteStatement(`SELECT ${cols} FROM samples WHERE run_id = ? AND sensor_id = ? AND t = ?`);
+      const out: SampleRow[] = [];
+      for (const k of keys) {
+        const row = one.get(runId, k.sensor_id, k.t) as SampleRow | undefined;
+        if (row) out.push(row);
+      }
+      return out;
+    }
+    // One query per sensor with its times as an array: one index scan (a ScalarArrayOp on (run_id, sensor_id, t)).
+    const bySensor = new Map<string, number[]>();
+    for (const k of keys) {
+      const ts = bySensor.get(k.sensor_id);
+      if (ts) ts.push(k.t);
+      else bySensor.set(k.sensor_id, [k.t]);
+    }
+    const found = new Map<string, SampleRow>();
+    for (const [sensor, ts] of bySensor) {
+      const res = await this.conn.pool!.query<SampleRow>({ text: `SELECT ${cols} FROM samples WHERE run_id = $1 AND sensor_id = $2 AND t = ANY($3::float8[])`, values: [runId, sensor, ts] });
+      for (const r of res.rows) found.set(`${sensor}\u0000${Number(r.t)}`, r);
+    }
+    const res = { rows: keys.flatMap((k) => found.get(`${k.sensor_id}\u0000${k.t}`) ?? []) };
+    return res.rows.map((r) => ({ ...r, t: Number(r.t), dt: Number(r.dt), energy_j: Number(r.energy_j), power_w: Number(r.power_w), intensity_g_per_kwh: Number(r.intensity_g_per_kwh), emissions_g: Number(r.emissions_g) }));
+  }
+
+  /**
+   * A run's device energy (all sensors, no PUE) summed into buckets of `bucketS` from `start`, a sample counting
+   * in the bucket of its interval's middle: a power profile read without sending every sample (a day at 1 Hz is
+   * 1,440 one-minute rows). Buckets without samples are absent.
+   */
+  async energyBuckets(runId: string, start: number, bucketS: number): Promise<Array<{ bucket: number; energy_j: number }>> {
+    const index = this.dialect === 'postgres' ? sql`floor((t - dt / 2 - ${start}) / ${bucketS})` : sql`CAST((t - dt / 2.0 - ${start}) / ${bucketS} AS INTEGER)`;
+    const { rows } = await sql<{ bucket: number | string; energy_j: number | string }>`
+      SELECT ${index} AS bucket, sum(energy_j) AS energy_j FROM samples WHERE run_id = ${runId} GROUP BY 1 ORDER BY 1`.execute(this.db);
+    return rows.map((r) => ({ bucket: Math.max(0, Number(r.bucket)), energy_j: Number(r.energy_j) }));
   }
 
   /**
@@ -575,7 +778,7 @@ export class Store {
   }
 }
 
-/** The UPDATE a batch carries for its run: totals and heartbeat, and the tracker's status and child pid when given. */
+/** The UPDATE a batch carries for its run: totals and heartbeat, and the tracker's status, child pid and meta when given. */
 function runUpdate(run: RunProgress, param: () => string): { sql: string; values: unknown[] } {
   const sets = [`energy_j = ${param()}`, `emissions_g = ${param()}`, `heartbeat_at = ${param()}`];
   const values: unknown[] = [run.energy_j, run.emissions_g, run.heartbeat_at];
@@ -589,6 +792,10 @@ function runUpdate(run: RunProgress, param: () => string): { sql: string; values
   if (run.child_pid !== undefined) {
     sets.push(`child_pid = ${param()}`);
     values.push(run.child_pid);
+  }
+  if (run.meta !== undefined) {
+    sets.push(`meta = ${param()}`);
+    values.push(run.meta);
   }
   values.push(run.id);
   return { sql: `UPDATE runs SET ${sets.join(', ')} WHERE id = ${param()}`, values };

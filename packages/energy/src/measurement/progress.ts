@@ -57,14 +57,19 @@ export class ProgressReader {
 
   constructor(readonly path: string) {}
 
+  /** Whether poll(t) would look at the file: PROGRESS_POLL_S after the last look, or before it (the clock was set back). */
+  due(t: number): boolean {
+    const since = t - this.lookedAt;
+    return !(since >= 0 && since < PROGRESS_POLL_S);
+  }
+
   /**
    * The latest update appended since the last look, stamped `t` (epoch seconds, the sample's time). Looks only
    * when `t` is PROGRESS_POLL_S past the last look (or before it: the clock was set back), or when `force`d (the
    * command's exit, so that its last line is read).
    */
   async poll(t: number, force = false): Promise<ProgressUpdate | undefined> {
-    const since = t - this.lookedAt;
-    if (!force && since >= 0 && since < PROGRESS_POLL_S) return undefined;
+    if (!force && !this.due(t)) return undefined;
     this.lookedAt = t;
     if (this.fd === undefined) {
       if (!existsSync(this.path)) return undefined; // the command has not reported yet

@@ -3,6 +3,7 @@ import { ExitCode, VerdantError, emissionsG, joulesToWh, localHostName, newId, n
 import { SensorIntegrator } from './integrate.js';
 import { predict, type Prediction } from './predict.js';
 import type { ProgressUpdate } from './progress.js';
+import type { OpenRunChannel } from './channels.js';
 import type { EnergySensor, SensorReading } from '../sensors/sensor.js';
 
 export interface TrackerOptions {
@@ -16,7 +17,7 @@ export interface TrackerOptions {
   /** Where samples go. Without a store the tracker still measures (library use without persistence). */
   store?: Store;
   /**
-   * How often buffered samples are written, s (a run is readable while it runs, and after a crash); default 5 s,
+   * How often buffered samples are written, s (a run is readable while it runs, and after a crash); default 1 s,
    * or the interval when longer.
    */
   flushEveryS?: number;
@@ -36,6 +37,11 @@ export interface TrackerOptions {
   task?: string;
   /** The host the run is recorded under; default `VERDANT_HOSTNAME`, else the machine's host name. */
   host?: string;
+  /**
+   * Run channels open for this run (`openRunChannels`): polled after each write once the run is recorded, and
+   * finished after stop()'s final write.
+   */
+  channels?: readonly OpenRunChannel[];
 }
 
 export interface SensorState {
@@ -78,11 +84,12 @@ const DEFAULT_MAX_HELD = 50_000;
 const WRITE_WAIT_MS = 250;
 const DEFAULT_STORE_RETRY_S = 300;
 /**
- * Default seconds between writes. A write (a transaction with the samples, the totals and the heartbeat) costs
- * more CPU than a whole sample: writing every 5 s rather than every second keeps the tracker's own use near
- * 0.05% of a core at 1 Hz, while the heartbeat stays well inside the 15 s after which a reader calls a run stale.
+ * Default seconds between writes: a reader in another process (`verdant serve`'s live stream) sees a sample within
+ * about a second of its being taken. The cost is one small transaction a second (the new samples, the totals, the
+ * heartbeat, and the meta when it changed), a few hundred microseconds of CPU (docs/benchmarks.md); samples taken
+ * faster are still written in batches. Pass `flushEveryS` for fewer writes.
  */
-const FLUSH_EVERY_S = 5;
+const FLUSH_EVERY_S = 1;
 
 /**
  * Polls every sensor each interval, turns readings into per-interval energy, charges each interval at the
@@ -94,10 +101,15 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   readonly pue: number;
   /** Seconds between writes (TrackerOptions.flushEveryS, else FLUSH_EVERY_S or the interval when longer). */
   private readonly flushEveryS: number;
-  private readonly integrators = new Map<string, SensorIntegrator>();
-  /** Every sensor reads synchronously (readNow): a sample then makes no promise per sensor. */
+  /** Per sensor, in the order of `opts.sensors`. */
+  private readonly integrators: SensorIntegrator[] = [];
+  /** Every sensor reads synchronously (readNow): a sample then makes no promise at all. */
   private readonly readsNow: boolean;
-  private readonly state = new Map<string, SensorState>();
+  /** Per sensor, in the order of `opts.sensors`. */
+  private readonly state: SensorState[] = [];
+  private sampled: ((t: number) => void) | undefined;
+  /** tickNow()'s readings, one per sensor, reused from sample to sample. */
+  private readonly readings: Array<SensorReading | undefined> = [];
   /** Samples not yet known to be stored, oldest first. */
   private held: SampleRow[] = [];
   /**
@@ -128,6 +140,11 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   private prediction: Prediction | undefined;
   private childPid: number | null = null;
   private metaExtra: Record<string, unknown> = {};
+  /** Bumped by every change of what the meta holds (notes, progress); `metaWritten` is the version last written. */
+  private metaVersion = 0;
+  private metaWritten = 0;
+  /** Channels whose last poll failed and were reported: one warning until one succeeds. */
+  private readonly channelTrouble = new Set<string>();
   private stopped = false;
 
   constructor(private readonly opts: TrackerOptions) {
@@ -138,8 +155,8 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     this.flushEveryS = opts.flushEveryS ?? Math.max(FLUSH_EVERY_S, this.intervalS);
     this.readsNow = opts.sensors.every((s) => typeof s.readNow === 'function');
     for (const s of opts.sensors) {
-      this.integrators.set(s.id, new SensorIntegrator());
-      this.state.set(s.id, {
+      this.integrators.push(new SensorIntegrator());
+      this.state.push({
         id: s.id,
         kind: s.kind,
         method: s.method,
@@ -165,15 +182,21 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     this.lastFlush = this.startedAt;
     await this.sampleSensors(); // the baseline, taken at the start: a slow store must not shift it
     if (this.opts.store) await this.persist();
-    this.timer = setInterval(() => {
-      if (this.ticking) return; // a slow sensor must not pile up overlapping reads
-      this.ticking = this.tick().finally(() => {
-        this.ticking = undefined;
-      });
-    }, this.intervalS * 1000);
+    this.timer = setInterval(
+      this.readsNow
+        ? () => this.tickNow() // synchronous from end to end: nothing to overlap, no promise per sample
+        : () => {
+            if (this.ticking) return; // a slow sensor must not pile up overlapping reads
+            this.ticking = this.tick().finally(() => {
+              this.ticking = undefined;
+            });
+          },
+      this.intervalS * 1000,
+    );
   }
 
   private async recordRun(store: Store): Promise<void> {
+    const version = this.metaVersion;
     await store.createRun(
       {
         id: this.runId,
@@ -194,7 +217,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         host: this.opts.host ?? localHostName(),
         energy_j: 0,
         emissions_g: 0,
-        meta: JSON.stringify(this.opts.meta ?? {}),
+        meta: JSON.stringify(this.composeMeta()),
         group_id: this.opts.group ?? null,
         task: this.opts.task ?? null,
       },
@@ -208,6 +231,15 @@ export class Tracker extends EventEmitter<TrackerEvents> {
       })),
     );
     this.runRecorded = true;
+    this.metaWritten = version;
+  }
+
+  /** The run's meta as stored: the caller's, the notes, the progress and the prediction (and `extra`, at stop). */
+  private composeMeta(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const meta: Record<string, unknown> = { ...(this.opts.meta ?? {}), ...this.metaExtra, ...extra };
+    if (this.progress) meta.progress = this.progress;
+    if (this.prediction) meta.prediction = this.prediction;
+    return meta;
   }
 
   /** The pid of the measured command, recorded so `verdant resume` and `runs show` can find it. */
@@ -223,9 +255,13 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     await this.persist();
   }
 
-  /** Extra facts to keep with the run (budget events, notes); merged into the run's meta at flush. */
+  /**
+   * Extra facts to keep with the run (budget events, pauses, notes); merged into the run's meta, written with the
+   * next write. A value changed in place (an array pushed to) needs note() again to be written.
+   */
   note(key: string, value: unknown): void {
     this.metaExtra[key] = value;
+    this.metaVersion++;
   }
 
   setProgress(p: ProgressUpdate): void {
@@ -238,6 +274,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
       emissionsG: this.emissions,
       lookup: this.opts.lookup,
     });
+    this.metaVersion++;
   }
 
   snapshot(): TrackerSnapshot {
@@ -250,7 +287,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
       energyJ: this.energyJ,
       emissionsG: this.emissions,
       intensityGPerKwh: this.lastIntensity || this.opts.lookup.at(t),
-      sensors: [...this.state.values()].map((s) => ({ ...s })),
+      sensors: this.state.map((s) => ({ ...s })),
       ...(this.progress ? { progress: this.progress } : {}),
       ...(this.prediction ? { prediction: this.prediction } : {}),
     };
@@ -261,14 +298,49 @@ export class Tracker extends EventEmitter<TrackerEvents> {
    * background, so a slow or unreachable store never holds up sampling; `flush()` waits for it.
    */
   async tick(): Promise<void> {
+    if (this.readsNow) return this.tickNow();
     try {
-      if (this.readsNow) this.integrate(this.opts.sensors.map(readNowOrSkip));
-      else await this.sampleSensors();
-      if (!this.writing && nowS() - this.lastFlush >= this.flushEveryS) void this.persist();
-      if (this.listenerCount('sample') > 0) this.emit('sample', this.snapshot());
+      await this.sampleSensors();
+      this.afterSample();
     } catch (e) {
       if (this.listenerCount('error')) this.emit('error', e as Error);
     }
+  }
+
+  /**
+   * Calls `hook(t)` after each sample (t: epoch s), before the 'sample' listeners: for work that most samples
+   * skip (a poll due twice a second), which a 'sample' listener would pay a snapshot for at every sample. One hook
+   * at a time; undefined removes it.
+   */
+  onSampled(hook: ((t: number) => void) | undefined): void {
+    this.sampled = hook;
+  }
+
+  /** tick() when every sensor reads synchronously. */
+  private tickNow(): void {
+    try {
+      const sensors = this.opts.sensors;
+      const readings = this.readings;
+      for (let i = 0; i < sensors.length; i++) {
+        try {
+          readings[i] = sensors[i]!.readNow!();
+        } catch {
+          readings[i] = undefined; // as readNowOrSkip(), written out: this loop runs at every sample
+        }
+      }
+      this.integrate(readings);
+      this.afterSample();
+    } catch (e) {
+      if (this.listenerCount('error')) this.emit('error', e as Error);
+    }
+  }
+
+  /** Starts a write when one is due, then tells the hook and the listeners. */
+  private afterSample(): void {
+    const t = nowS();
+    if (!this.writing && t - this.lastFlush >= this.flushEveryS) void this.persist();
+    this.sampled?.(t);
+    if (this.listenerCount('sample') > 0) this.emit('sample', this.snapshot());
   }
 
   private async sampleSensors(): Promise<void> {
@@ -283,13 +355,13 @@ export class Tracker extends EventEmitter<TrackerEvents> {
       const r = readings[i];
       const sensor = this.opts.sensors[i]!;
       if (!r) continue;
-      const step = this.integrators.get(sensor.id)!.next(r);
+      const step = this.integrators[i]!.next(r);
       if (!step || step.dt <= 0) continue;
       any = true;
       const mid = r.t - step.dt / 2;
       const intensity = this.opts.lookup.at(mid);
       const g = emissionsG(step.energyJ * this.pue, intensity);
-      const st = this.state.get(sensor.id)!;
+      const st = this.state[i]!;
       st.energyJ += step.energyJ;
       st.emissionsG += g;
       st.powerW = step.powerW;
@@ -347,12 +419,41 @@ export class Tracker extends EventEmitter<TrackerEvents> {
    */
   async flush(): Promise<void> {
     while (this.writing) await this.writing.catch(() => undefined); // one writer at a time
-    const write = this.writeHeld();
+    const write = this.writeHeld().then(() => this.pollChannels());
     this.writing = write;
     try {
       await write;
     } finally {
       if (this.writing === write) this.writing = undefined;
+    }
+  }
+
+  /** After a write: each channel stores what its command wrote meanwhile (never rejects). */
+  private async pollChannels(): Promise<void> {
+    const channels = this.opts.channels;
+    if (!channels?.length || !this.runRecorded || this.stopped) return;
+    for (const { name, channel } of channels) {
+      if (!channel.poll) continue;
+      try {
+        await channel.poll();
+        this.channelTrouble.delete(name);
+      } catch (e) {
+        if (!this.channelTrouble.has(name)) {
+          this.channelTrouble.add(name);
+          this.emit('warning', `${name}: cannot store what the command reported yet: ${describe(e)}; trying again with the next write`);
+        }
+      }
+    }
+  }
+
+  /** At stop, after the final write (or after giving up on it): each channel stores the rest and cleans up. */
+  private async finishChannels(): Promise<void> {
+    for (const { name, channel } of this.opts.channels ?? []) {
+      try {
+        await channel.finish();
+      } catch (e) {
+        this.emit('warning', `${name}: cannot store what the command reported: ${describe(e)}`);
+      }
     }
   }
 
@@ -382,6 +483,9 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         this.fixedHead = Math.max(this.fixedHead, n);
         const status = this.status;
         const reviveOnly = !this.statusDirty;
+        // The meta goes with the first batch when it changed since it was last written (one JSON column).
+        const metaVersion = this.metaVersion;
+        const meta = metaVersion !== this.metaWritten ? JSON.stringify(this.composeMeta()) : undefined;
         let energyJ = this.writtenEnergyJ;
         let emissions = this.writtenEmissionsG;
         for (const x of batch) {
@@ -390,7 +494,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         }
         await store.appendSamples(
           batch,
-          { id: this.runId, energy_j: energyJ, emissions_g: emissions, heartbeat_at: nowS(), status, reviveOnly, child_pid: this.childPid },
+          { id: this.runId, energy_j: energyJ, emissions_g: emissions, heartbeat_at: nowS(), status, reviveOnly, child_pid: this.childPid, ...(meta !== undefined ? { meta } : {}) },
           { waitMs: WRITE_WAIT_MS },
         );
         this.held.splice(0, n); // only samples after fixedHead change meanwhile, and new ones are appended
@@ -398,6 +502,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         this.writtenEnergyJ = energyJ;
         this.writtenEmissionsG = emissions;
         if (this.status === status) this.statusDirty = false;
+        if (meta !== undefined) this.metaWritten = metaVersion;
         stored += n;
       } while (this.held.length > 0);
     } catch (e) {
@@ -431,9 +536,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     const store = this.opts.store;
     try {
       if (store) {
-        const meta = { ...(this.opts.meta ?? {}), ...this.metaExtra, ...extraMeta };
-        if (this.progress) meta.progress = this.progress;
-        if (this.prediction) meta.prediction = this.prediction;
+        const meta = this.composeMeta(extraMeta);
         const final = { status, exit_code: exitCode, ended_at: endedAt, heartbeat_at: endedAt, energy_j: this.energyJ, emissions_g: this.emissions, meta: JSON.stringify(meta) };
         const giveUpAt = nowS() + (this.opts.storeRetryS ?? DEFAULT_STORE_RETRY_S);
         for (let attempt = 0; ; attempt++) {
@@ -451,6 +554,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         this.held = [];
       }
     } finally {
+      await this.finishChannels();
       await Promise.all(this.opts.sensors.map((s) => s.close?.().catch(() => undefined)));
     }
     return this.snapshot();

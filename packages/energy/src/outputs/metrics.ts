@@ -19,6 +19,8 @@ export interface RunMetrics {
   power: Gauge<RunLabel | 'sensor'>;
   intensity: Gauge<RunLabel | 'zone'>;
   info: Gauge<RunLabel | 'status' | 'zone' | 'host'>;
+  /** Share of the run's budget used, by kind (energy, emissions): 1 is the limit. Only runs with a budget. */
+  budget: Gauge<RunLabel | 'kind'>;
 }
 
 export function createRunMetrics(registry = new Registry()): RunMetrics {
@@ -30,6 +32,7 @@ export function createRunMetrics(registry = new Registry()): RunMetrics {
     power: new Gauge({ name: 'verdant_run_power_watts', help: 'Latest interval-average device power of a live run, by sensor (W, without PUE).', labelNames: ['run', 'name', 'sensor'], registers }),
     intensity: new Gauge({ name: 'verdant_run_grid_intensity_grams_per_kwh', help: 'Grid carbon intensity in force for a live run (gCO2e/kWh).', labelNames: ['run', 'name', 'zone'], registers }),
     info: new Gauge({ name: 'verdant_run_info', help: 'Always 1; the run\'s status, zone and host as labels.', labelNames: ['run', 'name', 'status', 'zone', 'host'], registers }),
+    budget: new Gauge({ name: 'verdant_run_budget_used_ratio', help: 'Share of the run\'s budget used so far, by kind (energy or emissions); 1 is the limit.', labelNames: ['run', 'name', 'kind'], registers }),
   };
 }
 
@@ -75,10 +78,27 @@ export function observeRun(m: RunMetrics, row: RunRow, latest: ReadonlyArray<{ s
   setCounter(m.energy, run, row.energy_j);
   setCounter(m.emissions, run, row.emissions_g);
   m.info.set({ ...run, status: row.status, zone: row.zone, host: row.host }, 1);
+  const limits = budgetLimits(row.meta);
+  if (limits.energyJ !== undefined) m.budget.set({ ...run, kind: 'energy' }, row.energy_j / limits.energyJ);
+  if (limits.emissionsG !== undefined) m.budget.set({ ...run, kind: 'emissions' }, row.emissions_g / limits.emissionsG);
   if (!LIVE_STATUSES.includes(row.status) || !latest.length) return;
   for (const s of latest) m.power.set({ ...run, sensor: s.sensor_id }, s.power_w);
   const newest = latest.reduce((a, b) => (b.t > a.t ? b : a));
   m.intensity.set({ ...run, zone: row.zone }, newest.intensity_g_per_kwh);
+}
+
+/** The run's budget limits as `verdant run` keeps them in its meta (`budget.maxEnergyJ`, `budget.maxEmissionsG`); positive ones only. */
+function budgetLimits(metaJson: string): { energyJ?: number; emissionsG?: number } {
+  let budget: unknown;
+  try {
+    budget = (JSON.parse(metaJson) as { budget?: unknown } | null)?.budget;
+  } catch {
+    return {};
+  }
+  if (typeof budget !== 'object' || budget === null) return {};
+  const { maxEnergyJ, maxEmissionsG } = budget as { maxEnergyJ?: unknown; maxEmissionsG?: unknown };
+  const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  return { ...(positive(maxEnergyJ) ? { energyJ: maxEnergyJ } : {}), ...(positive(maxEmissionsG) ? { emissionsG: maxEmissionsG } : {}) };
 }
 
 export function observeTotals(m: TotalMetrics, rows: readonly RunTotalRow[]): void {

@@ -17,6 +17,7 @@ import { PushgatewayReporter } from '../outputs/metrics.js';
 import { resolveCommand } from '../process/resolve-command.js';
 import { summarizeRun, type RunSummary } from '../outputs/summary.js';
 import type { TrackerSnapshot } from '../measurement/tracker.js';
+import type { RunChannelDescriptor } from '../measurement/channels.js';
 import { runGroupOf } from './group.js';
 import { RUN_OUTPUT_FILES, type RunSpec } from './spec.js';
 
@@ -42,6 +43,8 @@ export interface MeasureSpec extends RunSpec {
   onNotice?: (message: string) => void;
   /** Every sample, as it is taken (a status line). */
   onSample?: (snap: TrackerSnapshot) => void;
+  /** The run channels the command gets; default every registered one (see `runCommand`). */
+  channels?: readonly RunChannelDescriptor[];
 }
 
 export interface Measured {
@@ -98,13 +101,19 @@ export async function measureCommand(spec: MeasureSpec): Promise<Measured> {
       ...(spec.stdio ? { stdio: spec.stdio } : {}),
       ...(host !== undefined ? { host } : {}),
       ...(member ? { group: member.group, ...(member.task !== undefined ? { task: member.task } : {}) } : {}),
+      ...(spec.channels ? { channels: spec.channels } : {}),
       forwardSignals: spec.forwardSignals ?? false,
       procfsRoot: paths.procfsRoot,
       onNotice: notice,
-      onSample: (s) => {
-        spec.onSample?.(s);
-        pushgateway?.push(s);
-      },
+      // Only when something shows or pushes samples: without it a sample builds no snapshot.
+      ...(spec.onSample || pushgateway
+        ? {
+            onSample: (s: TrackerSnapshot) => {
+              spec.onSample?.(s);
+              pushgateway?.push(s);
+            },
+          }
+        : {}),
     });
     const result = await run.done;
     await pushgateway?.flush(result.snapshot);

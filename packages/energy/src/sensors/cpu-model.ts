@@ -98,8 +98,8 @@ export class TdpModelSensor implements EnergySensor {
     if (tree.length > 0) {
       if (fresh) this.reapedBaseline = { value: reapedBefore, at };
       let busy = 0;
-      for (const p of tree) busy += p.cpuS + p.childrenCpuS;
-      return { mode: 'tree', wallS: nowS(), busy, total: 0, reaped: reapedBefore };
+      for (let i = 0; i < tree.length; i++) busy += tree[i]!.cpuS + tree[i]!.childrenCpuS;
+      return { mode: 'tree', wallS: at, busy, total: 0, reaped: reapedBefore }; // read microseconds after `at`
     }
     // The root has exited: gone from procfs means reaped, and a reaped child's whole CPU time (its own and its
     // waited-for descendants') has moved into this process's children rusage since the baseline. That is the

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync, statfsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { KernelFile } from './kernel-file.js';
+import { KernelFile, parseDecimal as decimal } from './kernel-file.js';
 
 /**
  * Clock ticks per second in /proc/<pid>/stat. USER_HZ is fixed at 100 by the kernel ABI on every
@@ -26,13 +26,29 @@ const PAGE_BYTES = 4096;
 
 /**
  * Parses one /proc/<pid>/stat line. The comm field may hold spaces and parentheses: fields are counted after the
- * last ')'. Walks to the six fields it needs instead of splitting all fifty-two (this runs at every sample).
+ * last ')'.
  */
 export function parseProcStat(text: string): ProcStat | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const pid = Number(text.slice(0, open));
+  const bytes = Buffer.from(text);
+  return parseProcStatBytes(bytes, bytes.length);
+}
+
+const SPACE = 0x20;
+const OPEN_PAREN = 0x28;
+const CLOSE_PAREN = 0x29;
+
+/**
+ * parseProcStat() of the first `length` bytes of `bytes` (a stat file as read, one byte a character). Walks to
+ * the six fields it needs and reads their digits in place: no string, no slice, no split of the other fifty
+ * fields (this runs for every process of the tree at every sample).
+ */
+export function parseProcStatBytes(bytes: Uint8Array, length: number): ProcStat | undefined {
+  let open = 0;
+  while (open < length && bytes[open] !== OPEN_PAREN) open++;
+  let close = length - 1;
+  while (close > open && bytes[close] !== CLOSE_PAREN) close--;
+  if (open >= length || close <= open) return undefined;
+  const pid = decimal(bytes, 0, open);
   let ppid = NaN;
   let utime = NaN;
   let stime = NaN;
@@ -41,19 +57,19 @@ export function parseProcStat(text: string): ProcStat | undefined {
   let rss = NaN;
   // `from` is where field n of proc(5) starts; field 3 (the state) follows ") ".
   let from = close + 2;
-  for (let n = 3; n <= 24 && from < text.length; ) {
-    let to = text.indexOf(' ', from);
-    if (to < 0) to = text.length;
+  for (let n = 3; n <= 24 && from < length; ) {
+    let to = from;
+    while (to < length && bytes[to] !== SPACE) to++;
     if (to === from) {
       from++; // a repeated space
       continue;
     }
-    if (n === 4) ppid = Number(text.slice(from, to));
-    else if (n === 14) utime = Number(text.slice(from, to));
-    else if (n === 15) stime = Number(text.slice(from, to));
-    else if (n === 16) cutime = Number(text.slice(from, to));
-    else if (n === 17) cstime = Number(text.slice(from, to));
-    else if (n === 24) rss = Number(text.slice(from, to));
+    if (n === 4) ppid = decimal(bytes, from, to);
+    else if (n === 14) utime = decimal(bytes, from, to);
+    else if (n === 15) stime = decimal(bytes, from, to);
+    else if (n === 16) cutime = decimal(bytes, from, to);
+    else if (n === 17) cstime = decimal(bytes, from, to);
+    else if (n === 24) rss = decimal(bytes, from, to);
     n++;
     from = to + 1;
   }
@@ -155,7 +171,17 @@ interface TreeScan {
   members: MemberStats;
 }
 
-const treeCache = new Map<string, TreeScan>();
+/** Scans by procfs root, then by root pid (no key string to build and hash at every sample). */
+const treeCache = new Map<string, Map<number, TreeScan>>();
+
+function scansOf(procfsRoot: string): Map<number, TreeScan> {
+  let scans = treeCache.get(procfsRoot);
+  if (!scans) {
+    scans = new Map();
+    treeCache.set(procfsRoot, scans);
+  }
+  return scans;
+}
 
 const PROC_SUPER_MAGIC = 0x9fa0;
 
@@ -214,26 +240,26 @@ class MemberStats {
     this.keepOpen = isRealProcfs(procfsRoot);
   }
 
-  read(pid: number): ProcStat | undefined {
-    if (!this.keepOpen) return readProcStatSync(this.procfsRoot, pid);
-    let file = this.files.get(pid);
-    if (!file) {
-      file = new KernelFile(`${this.procfsRoot}/${pid}/stat`);
-      this.files.set(pid, file);
-    }
-    try {
-      return parseProcStat(file.read());
-    } catch {
-      this.files.delete(pid); // gone (the file has closed itself)
-      return undefined;
-    }
-  }
-
-  /** The tree from the known members, root first; [] when the root is gone. */
+  /** The tree from the known members, root first; [] when the root is gone. At every sample: one loop, no call but the read's. */
   readAll(pids: readonly number[]): ProcStat[] {
     const tree: ProcStat[] = [];
-    for (const pid of pids) {
-      const st = this.read(pid);
+    for (let i = 0; i < pids.length; i++) {
+      const pid = pids[i]!;
+      let st: ProcStat | undefined;
+      if (!this.keepOpen) {
+        st = readProcStatSync(this.procfsRoot, pid);
+      } else {
+        let file = this.files.get(pid);
+        if (!file) {
+          file = new KernelFile(`${this.procfsRoot}/${pid}/stat`);
+          this.files.set(pid, file);
+        }
+        try {
+          st = file.parse(parseProcStatBytes);
+        } catch {
+          this.files.delete(pid); // gone (the file has closed itself)
+        }
+      }
       if (st) tree.push(st);
     }
     return tree[0]?.pid === pids[0] ? tree : [];
@@ -259,18 +285,20 @@ interface TreeRead {
  * The tree read in the current synchronous turn: the tracker reads every sensor at the same instant, so the CPU
  * and RAM models (and a GPU sensor's attribution) share one read of procfs. Forgotten as soon as the turn ends.
  */
-let turnKey: string | undefined;
+let turnRoot: string | undefined;
+let turnPid = 0;
 let turnRead: TreeRead | undefined;
 
 const settled = Promise.resolve();
 const forgetTurn = (): void => {
-  turnKey = undefined;
+  turnRoot = undefined;
   turnRead = undefined;
 };
 
-function rememberForTurn(key: string, read: TreeRead): TreeRead {
-  if (turnKey === undefined) void settled.then(forgetTurn); // a plain promise job: queueMicrotask makes an async resource per call
-  turnKey = key;
+function rememberForTurn(procfsRoot: string, rootPid: number, read: TreeRead): TreeRead {
+  if (turnRoot === undefined) void settled.then(forgetTurn); // a plain promise job: queueMicrotask makes an async resource per call
+  turnRoot = procfsRoot;
+  turnPid = rootPid;
   turnRead = read;
   return read;
 }
@@ -287,6 +315,7 @@ export async function processTree(procfsRoot: string, rootPid: number): Promise<
 
 /** processTree(), for a sensor's per-sample path (procfs never blocks; a promise per read costs more than it). */
 export function processTreeSync(procfsRoot: string, rootPid: number): ProcStat[] {
+  if (turnRoot === procfsRoot && turnPid === rootPid) return turnRead!.tree; // the second sensor of a sample
   return readTree(procfsRoot, rootPid, TREE_RESCAN_S).tree;
 }
 
@@ -300,14 +329,14 @@ export function currentProcessTree(procfsRoot: string, rootPid: number): { tree:
 }
 
 function readTree(procfsRoot: string, rootPid: number, rescanS: number): TreeRead {
-  const key = `${procfsRoot}\0${rootPid}`;
   // Read in this turn already: good, unless a check of membership is asked for and that read did not make one.
-  if (turnKey === key && (rescanS > 0 || turnRead!.visible)) return turnRead!;
+  if (turnRoot === procfsRoot && turnPid === rootPid && (rescanS > 0 || turnRead!.visible)) return turnRead!;
   const now = Date.now() / 1000;
-  const cached = treeCache.get(key);
+  const scans = scansOf(procfsRoot);
+  const cached = scans.get(rootPid);
   if (cached && rescanS > 0 && ageS(cached.at, now) < rescanS) {
     const tree = cached.members.readAll(cached.pids);
-    if (tree.length) return rememberForTurn(key, { tree, visible: undefined });
+    if (tree.length) return rememberForTurn(procfsRoot, rootPid, { tree, visible: undefined });
   }
   // The counter first: a process created after this read is seen by the next check, if not by this scan.
   const counter = lastPid(procfsRoot);
@@ -317,14 +346,14 @@ function readTree(procfsRoot: string, rootPid: number, rescanS: number): TreeRea
     const tree = cached.members.readAll(cached.pids);
     if (tree.length) {
       cached.at = now;
-      return rememberForTurn(key, { tree, visible: cached.visible });
+      return rememberForTurn(procfsRoot, rootPid, { tree, visible: cached.visible });
     }
   }
   const scan = scanTree(procfsRoot, rootPid, full ? undefined : cached);
   const members = new Set(scan.tree.map((p) => p.pid));
   cached?.members.retain(members);
   if (scan.tree.length) {
-    treeCache.set(key, {
+    scans.set(rootPid, {
       at: now,
       fullAt: full ? now : cached.fullAt,
       pids: [...members],
@@ -333,9 +362,9 @@ function readTree(procfsRoot: string, rootPid: number, rescanS: number): TreeRea
       members: cached?.members ?? new MemberStats(procfsRoot),
     });
   } else {
-    treeCache.delete(key);
+    scans.delete(rootPid);
   }
-  return rememberForTurn(key, { tree: scan.tree, visible: scan.visible });
+  return rememberForTurn(procfsRoot, rootPid, { tree: scan.tree, visible: scan.visible });
 }
 
 /**
@@ -343,9 +372,9 @@ function readTree(procfsRoot: string, rootPid: number, rescanS: number): TreeRea
  * close()). Reading the tree again afterwards starts with a full scan.
  */
 export function releaseProcessTree(procfsRoot: string, rootPid: number): void {
-  const key = `${procfsRoot}\0${rootPid}`;
-  treeCache.get(key)?.members.retain(new Set());
-  treeCache.delete(key);
+  const scans = treeCache.get(procfsRoot);
+  scans?.get(rootPid)?.members.retain(new Set());
+  scans?.delete(rootPid);
 }
 
 /**
@@ -419,7 +448,7 @@ export function reapedChildrenCpuSeconds(procfsRoot: string): number | undefined
       file = new KernelFile(join(procfsRoot, 'self', 'stat'));
       selfStat.set(procfsRoot, file);
     }
-    return parseProcStat(file.read())?.childrenCpuS;
+    return file.parse(parseProcStatBytes)?.childrenCpuS;
   } catch {
     return undefined;
   }

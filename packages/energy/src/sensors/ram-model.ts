@@ -57,7 +57,10 @@ export class RamModelSensor implements EnergySensor {
   readNow(): SensorReading {
     const root = this.ctx.rootPid();
     let bytes = this.attribution === 'machine' ? this.totalBytes : 0;
-    if (this.attribution === 'rss' && root !== undefined) for (const p of processTreeSync(this.ctx.procfsRoot, root)) bytes += p.rssBytes;
+    if (this.attribution === 'rss' && root !== undefined) {
+      const tree = processTreeSync(this.ctx.procfsRoot, root);
+      for (let i = 0; i < tree.length; i++) bytes += tree[i]!.rssBytes;
+    }
     return { t: nowS(), powerW: (Math.min(bytes, this.totalBytes) / GIB) * RAM_WATTS_PER_GIB };
   }
 

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nowS } from '@verdant/core';
-import { KernelFile } from './kernel-file.js';
+import { KernelFile, parseDecimal } from './kernel-file.js';
 import { defineSensorSource, type DiscoveryContext, type EnergySensor, type SensorSource, type SensorReading } from './sensor.js';
 
 /** Top-level powercap zones: "intel-rapl:0" (package) and "intel-rapl:0:1" (subzone). AMD CPUs use the same driver. */
@@ -98,15 +98,15 @@ class RaplSensor implements EnergySensor {
     this.id = zone.id;
     this.kind = zone.kind;
     this.description = `RAPL ${zone.name} domain (whole ${zone.kind === 'cpu' ? 'socket' : 'DRAM of the socket'}, all processes)`;
-    if (!readText) this.readNow = () => this.reading(this.counter.read());
+    if (!readText) this.readNow = () => this.reading(this.counter.parse(counterValue));
   }
 
   async read(): Promise<SensorReading> {
-    return this.reading(this.readText ? await this.readText(this.counter.path) : this.counter.read());
+    return this.reading(this.readText ? Number((await this.readText(this.counter.path)).trim()) : this.counter.parse(counterValue));
   }
 
-  private reading(text: string): SensorReading {
-    const raw = Number(text.trim());
+  /** The reading for a counter value read now (µJ; NaN when unreadable). */
+  private reading(raw: number): SensorReading {
     const t = nowS();
     if (!Number.isFinite(raw)) throw new Error(`${this.id}: unreadable energy_uj`);
     if (this.lastUj !== undefined) {
@@ -120,6 +120,12 @@ class RaplSensor implements EnergySensor {
   async close(): Promise<void> {
     this.counter.close();
   }
+}
+
+/** energy_uj's value from its bytes as read, without a string (as Number() of its trimmed text). */
+function counterValue(bytes: Uint8Array, length: number): number {
+  const n = parseDecimal(bytes, 0, length);
+  return Number.isNaN(n) ? Number(Buffer.from(bytes.subarray(0, length)).toString('latin1').trim()) : n;
 }
 
 /** CPU packages and DRAM through the RAPL counters in sysfs. */

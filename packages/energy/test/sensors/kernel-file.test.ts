@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KernelFile } from '../../src/sensors/kernel-file.js';
+import { KernelFile, parseDecimal } from '../../src/sensors/kernel-file.js';
 import { cleanupTemp, openDescriptors as opened, tempDir } from './helpers.js';
 
 afterEach(cleanupTemp);
@@ -46,6 +46,22 @@ describe('KernelFile', () => {
     const c0 = process.cpuUsage();
     while (process.cpuUsage(c0).user < 100_000); // 0.1 s of CPU: 10 clock ticks
     expect(utime()).toBeGreaterThan(before);
+    file.close();
+  });
+});
+
+describe('KernelFile.parse and parseDecimal', () => {
+  it('hands the bytes read now to the parser, and reads numbers as Number() of their trimmed text would', () => {
+    const path = join(tempDir(), 'energy_uj');
+    writeFileSync(path, ' 123456789012\n');
+    const file = new KernelFile(path);
+    expect(file.parse((b, n) => parseDecimal(b, 0, n))).toBe(123456789012);
+    writeFileSync(path, '-42\n');
+    expect(file.parse((b, n) => parseDecimal(b, 0, n))).toBe(-42);
+    writeFileSync(path, '12x\n');
+    expect(Number.isNaN(file.parse((b, n) => parseDecimal(b, 0, n)))).toBe(true);
+    writeFileSync(path, '\n');
+    expect(Number.isNaN(file.parse((b, n) => parseDecimal(b, 0, n)))).toBe(true);
     file.close();
   });
 });

@@ -38,6 +38,15 @@ export type ChainPoint = IntensityPoint & { link: ChainLink; ageS: number | null
  */
 export type ForecastModel = (history: readonly IntensityPoint[], horizonS: number) => IntensityPoint[] | Promise<IntensityPoint[]>;
 
+/** The three questions a chain answers. */
+export type ChainQuery = 'current' | 'history' | 'forecast';
+
+/** Told of every answer and every total failure of a chain (createGridMetrics' observer counts them). */
+export interface ChainObserver {
+  answered(a: { zone: string; query: ChainQuery; link: ChainLink; provider: string; ageS: number | null; failures: readonly LinkFailure[] }): void;
+  failed(f: { zone: string; query: ChainQuery; failures: readonly LinkFailure[] }): void;
+}
+
 export interface FallbackChainOptions {
   /**
    * Live providers in order of preference. A zone that a registered provider owns (its descriptor's `owns`)
@@ -59,6 +68,8 @@ export interface FallbackChainOptions {
   minModelPoints?: number;
   logger?: Logger;
   now?: () => number;
+  /** Told which link answered each query (or that all failed); an observer that throws is ignored. */
+  observer?: ChainObserver;
 }
 
 type CachedPoint = IntensityPoint & { fetchedAt: number };
@@ -244,25 +255,38 @@ export class FallbackChain implements IntensityProvider {
 
   // ---- machinery ----
 
-  private async resolve(zone: string, what: string, links: Link[]): Promise<IntensityAnswer> {
+  private async resolve(zone: string, what: ChainQuery, links: Link[]): Promise<IntensityAnswer> {
     const failures: LinkFailure[] = [];
     for (const l of links) {
       try {
         const { points, ageS } = await l.run();
         if (points.length === 0) throw new Error('no data for the period');
         if (failures.length) this.options.logger?.info({ zone, link: l.link, provider: l.provider }, `intensity ${what} for ${zone} from ${l.link} (${l.provider})`);
+        this.observe((o) => o.answered({ zone, query: what, link: l.link, provider: l.provider, ageS, failures }));
         return { points, link: l.link, provider: l.provider, ageS, failures };
       } catch (e) {
         failures.push({ link: l.link, provider: l.provider, error: message(e) });
         this.options.logger?.warn({ zone, link: l.link, provider: l.provider }, `intensity ${what} for ${zone}: ${l.link} (${l.provider}) failed: ${message(e)}`);
       }
     }
+    this.observe((o) => o.failed({ zone, query: what, failures }));
     const detail = failures.map((f) => `${f.link} (${f.provider}): ${f.error}`).join('; ');
     throw new VerdantError(`no carbon intensity ${what} for zone ${zone}: ${detail}`, {
       field: 'zone',
       fix: 'check the zone name and provider credentials, or configure a static fallback',
       exitCode: ExitCode.provider,
     });
+  }
+
+  /** Metrics must never cost the caller an answer. */
+  private observe(tell: (o: ChainObserver) => void): void {
+    const o = this.options.observer;
+    if (!o) return;
+    try {
+      tell(o);
+    } catch (e) {
+      this.options.logger?.warn(`intensity observer failed: ${message(e)}`);
+    }
   }
 
   private async cache(points: readonly IntensityPoint[]): Promise<void> {

@@ -9,4 +9,5 @@ export * from './watttime.js';
 export * from './ukgrid.js';
 export * from './registry.js';
 export * from './fallback.js';
+export * from './chain-metrics.js';
 export * from './factory.js';

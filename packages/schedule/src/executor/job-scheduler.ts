@@ -10,6 +10,7 @@ import type { IntensitySource } from './intensity-source.js';
 import { exitStatus, ProcessRunner } from './process-runner.js';
 import type { JobRunner, RunExit, RunningJob } from './runner.js';
 import type { Executor } from './types.js';
+import type { SchedulerMetrics } from './scheduler-metrics.js';
 
 export interface JobSchedulerOptions {
   store: Store;
@@ -35,6 +36,8 @@ export interface JobSchedulerOptions {
    * job's state and apply the carbon policy by suspend/resume). Local jobs are this scheduler's own.
    */
   executors?: readonly Executor[];
+  /** Health series (last pass, failures, jobs held) to update each pass: createSchedulerMetrics(). */
+  metrics?: SchedulerMetrics;
 }
 
 export interface StopOptions {
@@ -95,6 +98,9 @@ export class JobScheduler {
     this.tickS = opts.tickS ?? 5;
     this.leaseS = opts.leaseS ?? 30;
     this.clock = opts.clock ?? nowS;
+    opts.metrics?.interval.set(this.tickS);
+    // Until a first pass ends, its start counts as the last pass: a first pass that never ends shows as stalled.
+    opts.metrics?.lastPass.set(this.clock());
   }
 
   /** Starts the loop (first pass at once). */
@@ -155,10 +161,30 @@ export class JobScheduler {
   tick(): Promise<void> {
     if (this.halted) return Promise.resolve();
     // A failed pass (store busy, disk full) is reported and retried next tick; it must not crash `serve`.
-    this.ticking ??= this.pass()
+    this.ticking ??= this.measuredPass()
       .catch((e) => this.emit('scheduler', 'error', `pass failed: ${(e as Error).message}`))
       .finally(() => (this.ticking = undefined));
     return this.ticking;
+  }
+
+  /** A pass, recorded in the health series (a failed one counts as an error and leaves the last-pass time). */
+  private async measuredPass(): Promise<void> {
+    const m = this.opts.metrics;
+    if (!m) return this.pass();
+    const started = performance.now();
+    const finish = (outcome: 'ok' | 'error'): void => {
+      m.lastPassDuration.set((performance.now() - started) / 1000);
+      m.passes.inc({ outcome });
+      m.jobsHeld.set(this.live.size);
+      if (outcome === 'ok') m.lastPass.set(this.clock());
+    };
+    try {
+      await this.pass();
+    } catch (e) {
+      finish('error');
+      throw e;
+    }
+    finish('ok');
   }
 
   private async pass(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Store } from '@verdant/core';
-import { providerFromEnv, resolveIntensity } from '@verdant/grid';
+import { providerFromEnv, resolveIntensity, type IntensityProvider } from '@verdant/grid';
 import { providerSource } from './intensity-source.js';
 import { JobScheduler, type JobSchedulerOptions } from './job-scheduler.js';
 import { ProcessRunner } from './process-runner.js';
@@ -7,9 +7,11 @@ import { executorDescriptor, executorDescriptors } from './registry.js';
 import { TrackedRunner } from './tracked-runner.js';
 import type { ExecutorDescriptor } from './types.js';
 
-export interface ServeSchedulerOptions extends Pick<JobSchedulerOptions, 'tickS' | 'leaseS' | 'onEvent' | 'owner'> {
+export interface ServeSchedulerOptions extends Pick<JobSchedulerOptions, 'tickS' | 'leaseS' | 'onEvent' | 'owner' | 'metrics'> {
   store: Store;
   env?: NodeJS.ProcessEnv;
+  /** Intensity for the pause policy. Default: the fallback chain configured in `env` over the store. */
+  intensity?: IntensityProvider;
   /** Run local jobs under the energy tracker so each is a measured run (default true). */
   track?: boolean;
   /**
@@ -26,7 +28,7 @@ export interface ServeSchedulerOptions extends Pick<JobSchedulerOptions, 'tickS'
  */
 export function createServeScheduler(o: ServeSchedulerOptions): JobScheduler {
   const env = o.env ?? process.env;
-  const intensity = providerSource(providerFromEnv(env, o.store));
+  const intensity = providerSource(o.intensity ?? providerFromEnv(env, o.store));
   const runner = o.track === false ? new ProcessRunner() : new TrackedRunner({ store: o.store, env, lookupFor: (zone) => resolveIntensity({ zone, env }) });
   return new JobScheduler({
     store: o.store,
@@ -37,6 +39,7 @@ export function createServeScheduler(o: ServeSchedulerOptions): JobScheduler {
     ...(o.leaseS !== undefined ? { leaseS: o.leaseS } : {}),
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     ...(o.owner ? { owner: o.owner } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
   });
 }
 

@@ -248,6 +248,25 @@ export class JobQueue {
     return (await this.get(job.id))!;
   }
 
+  /**
+   * Jobs not yet ended, by state and executor, and how many of the running or paused ones are held by a
+   * scheduler whose lease ran out (it stopped heartbeating). Reads only unfinished jobs (the state index), so
+   * its cost does not grow with the jobs that have ended.
+   */
+  async openCounts(now = nowS()): Promise<Array<{ state: JobState; executor: string; jobs: number; leaseExpired: number }>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['state', 'executor'])
+      .select((eb) => [
+        eb.fn.countAll<number | string>().as('jobs'),
+        eb.fn.sum<number | string | null>(sql`case when ${sql.ref('owner')} is not null and ${sql.ref('lease_until')} < ${now} then 1 else 0 end`).as('lease_expired'),
+      ])
+      .where('state', 'in', [...WAITING_STATES, ...ACTIVE_STATES])
+      .groupBy(['state', 'executor'])
+      .execute();
+    return rows.map((r) => ({ state: r.state, executor: r.executor, jobs: Number(r.jobs), leaseExpired: Number(r.lease_expired ?? 0) }));
+  }
+
   /** Records a request for the job's owner (cancel, hold, resume). */
   async request(id: string, request: PendingRequest, now = nowS()): Promise<boolean> {
     return this.update(id, { states: [...WAITING_STATES, ...ACTIVE_STATES] }, { request, message: `${request} requested` }, now);

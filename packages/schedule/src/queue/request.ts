@@ -54,6 +54,17 @@ export const jobRequestSchema = z
     outputPath: text.refine(isAbsolute, 'must be an absolute path').optional(),
     /** Slurm partition (Slurm executor only). */
     partition: z.string().min(1).optional(),
+    /**
+     * Accelerators the job needs (Slurm executor only): requested as the generic resource
+     * `--gres=gpu:<type>:<count>`, `type` as the cluster's gres.conf names it (e.g. the `verdant accel` choice).
+     */
+    accel: z
+      .object({
+        type: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a GRES type is letters, digits, "_", "." or "-" (e.g. h100)'),
+        count: z.number().int().positive(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -48,3 +48,28 @@ export function toCsv(rows: readonly SimulationRow[]): string {
   const head = CSV_COLUMNS.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)).join(',');
   return `${[head, ...rows.map((r) => CSV_COLUMNS.map((c) => csvField(r[c])).join(','))].join('\n')}\n`;
 }
+
+/** One line of a savings chart: a variant's savings (%) per year in one zone, at one noise level. */
+export interface SavingsSeries {
+  zone: string;
+  variant: string;
+  interruptible: boolean;
+  noise: number;
+  years: number[];
+  savingsPct: number[];
+  savingsPctStd: number[];
+}
+
+/** The rows as chart series: one per zone, variant, interruptibility and noise, its points by year. */
+export function savingsSeries(rows: readonly SimulationRow[]): SavingsSeries[] {
+  const byKey = new Map<string, SavingsSeries>();
+  for (const r of [...rows].sort((a, b) => a.year - b.year)) {
+    const key = [r.zone, r.variant, r.interruptible, r.noise].join('\u0000');
+    let s = byKey.get(key);
+    if (!s) byKey.set(key, (s = { zone: r.zone, variant: r.variant, interruptible: r.interruptible, noise: r.noise, years: [], savingsPct: [], savingsPctStd: [] }));
+    s.years.push(r.year);
+    s.savingsPct.push(r.savingsPct);
+    s.savingsPctStd.push(r.savingsPctStd);
+  }
+  return [...byKey.values()];
+}

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { invalidInput, isVerdantError, nowS, type JobState, type Store } from '@verdant/core';
 import type { IntensityProvider } from '@verdant/grid';
-import { assertJobRunnable, cancelJob, JobQueue, jobToJson, parseJobRequest, providerSource, submitJob } from '@verdant/schedule';
+import { assertJobRunnable, cancelJob, JobQueue, pauseJob, resumeJob, jobToJson, parseJobRequest, providerSource, submitJob } from '@verdant/schedule';
 import { locationResolver } from '../carbon-aware/locations.js';
 import { sendNotFound } from '../errors.js';
 
@@ -23,7 +23,7 @@ export interface JobRoutesOptions {
   intensity: IntensityProvider;
 }
 
-/** GET/POST /api/jobs, GET /api/jobs/:id, POST /api/jobs/:id/cancel. */
+/** GET/POST /api/jobs, GET /api/jobs/:id, POST /api/jobs/:id/cancel, /pause and /resume. */
 export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { store, intensity }) => {
   const queue = JobQueue.of(store);
   const planSource = providerSource(intensity);
@@ -64,6 +64,15 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, { sto
     if (!job) return sendNotFound(reply, 'job', req.params.id);
     return jobToJson(await cancelJob(store, job.id, 'id'));
   });
+
+  // Hold a job (a running one is paused, a waiting one not started) and lift the hold, through its executor.
+  for (const [verb, act] of [['pause', pauseJob], ['resume', resumeJob]] as const) {
+    app.post<{ Params: { id: string } }>(`/api/jobs/:id/${verb}`, async (req, reply) => {
+      const job = await findJob(req.params.id);
+      if (!job) return sendNotFound(reply, 'job', req.params.id);
+      return jobToJson(await act(store, job.id, 'id'));
+    });
+  }
 
   /** The job for an id or unique prefix; undefined when there is none (an ambiguous prefix is a 400). */
   async function findJob(idOrPrefix: string) {

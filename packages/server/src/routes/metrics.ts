@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Registry } from 'prom-client';
 import type { Store } from '@verdant/core';
 import { collectStoreMetrics } from '@verdant/energy';
+import { collectQueueMetrics } from '@verdant/schedule';
 
 export interface MetricsOptions {
   store: Store;
@@ -16,8 +17,9 @@ export interface MetricsOptions {
 export const metricsRoutes: FastifyPluginAsync<MetricsOptions> = async (app, opts) => {
   app.get('/metrics', async (_req, reply) => {
     // The library's window: the 100 most recently ended runs of the last hour (docs/api.md).
-    const own = await collectStoreMetrics(opts.store);
-    const registry = opts.extraRegistries?.length ? Registry.merge([own, ...opts.extraRegistries]) : own;
+    // And the job queue's unfinished jobs by state (reads only those, through the state index).
+    const [own, queue] = await Promise.all([collectStoreMetrics(opts.store), collectQueueMetrics(opts.store)]);
+    const registry = Registry.merge([own, queue, ...(opts.extraRegistries ?? [])]);
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
 };

@@ -16,6 +16,8 @@ export interface SbatchOptions {
   begin?: number;
   hold?: boolean;
   partition?: string;
+  /** Generic resources, `--gres=<gres>` (e.g. "gpu:h100:8"). */
+  gres?: string;
   /** Extra environment for the job (exported by sbatch with the submitter's). */
   env?: Record<string, string>;
 }
@@ -37,6 +39,7 @@ export class SlurmClient {
       if (o.begin !== undefined && o.begin > this.clock()) args.push(`--begin=${slurmTimeArg(o.begin, this.clock())}`);
       if (o.hold) args.push('--hold');
       if (o.partition) args.push(`--partition=${o.partition}`);
+      if (o.gres) args.push(`--gres=${o.gres}`);
       args.push(script, ...o.argv);
       const out = await runSlurm(this.bin.sbatch, args, { env: { ...process.env, ...(o.env ?? {}) } });
       const id = out.trim().split(';')[0]!; // "<id>" or "<id>;<cluster>"

@@ -43,6 +43,7 @@ export class SlurmExecutor implements Executor {
         outputPath: spec.outputPath ?? join(spec.cwd, `verdant-${rec.id}.out`),
         begin: plan.plannedStart,
         ...(spec.partition ? { partition: spec.partition } : {}),
+        ...(spec.accel ? { gres: `gpu:${spec.accel.type}:${spec.accel.count}` } : {}),
         env: { ...spec.env, VERDANT_JOB_ID: rec.id, ...(spec.checkpointSignal ? { VERDANT_CHECKPOINT_SIGNAL: spec.checkpointSignal } : {}) },
       });
       const begins = `Slurm job ${externalId}, begins ${new Date(plan.plannedStart * 1000).toISOString()}`;

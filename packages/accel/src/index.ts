@@ -1,0 +1,14 @@
+// The API of @verdant/accel (docs/hardware.md): the device catalog, offers and their importers, the model,
+// the Pareto recommendation, and the functions the CLI and the server call.
+export { PRECISIONS, SPARSE_PRECISIONS, loadDevices, parseDevices, matchDevice, deviceById, type Device, type DeviceKind, type Precision } from './devices.js';
+export { parseOffers, sampleOffers, regionZone, stalePriceWarning, OFFER_FORMATS, STALE_PRICE_S, type Offer, type OfferFormat, type ParsedOffers, type ImportIssue, type ParseOffersOptions } from './offers.js';
+export { parsePythonLiteral, type PyValue } from './python-literal.js';
+export { estimateOnDevice, checkJob, bestProfile, isExclusion, MODEL_DEFAULTS, type JobInput, type DeviceEstimate, type Exclusion } from './model.js';
+export { paretoFront, dominates } from './pareto.js';
+export { recommend, recommendFromProvider, type RecommendRequest, type RecommendInputs, type Recommendation, type Plan, type Excluded, type Pricing, type RecommendObjective } from './recommend.js';
+export { saveImport, storedOffers, importHistory, saveProfile, storedProfiles, type ImportRecord, type Profile } from './store.js';
+export { showDevice, listOffers, importOffers, importOffersText, estimateJob, compareDevices, recommendPlan, devices, type DeviceDetail, type OfferQuery, type OfferList, type ImportRequest, type EstimateRequest, type CompareRequest, type Comparison } from './service.js';
+export type { Provenance, Sourced } from './provenance.js';
+export { parseCount, jobFromFields, recommendFromFields, offerFormat, maxAgeFromField, timeFromField, type RawFields } from './request.js';
+export { deviceJson, profileJson, offerJson, importJson, estimateJson, planJson, recommendationJson, recommendationTable, alignTable } from './json.js';
+export { benchCpu, type CpuBenchOptions, type CpuBenchResult, type GemmResult } from './bench.js';

@@ -1,0 +1,137 @@
+// The lab's training loop at a tiny size: config checks, same seed same losses, checkpoint-and-resume to the same
+// bits, and the router metrics it stores (SQLite and PostgreSQL) against the metric functions.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '@verdant/core';
+import { testStores, thrown } from '@verdant/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, type Engine } from '../src/engine.js';
+import { coefficientOfVariation, deadExperts, loadShare, maxViolation } from '../src/metrics.js';
+import { parseTrainConfig, type TrainConfigInput } from '../src/lab/config.js';
+import { mobyDick, syntheticText, tokenize } from '../src/lab/corpus.js';
+import { MoeStore } from '../src/lab/store.js';
+import { trainLab } from '../src/lab/trainer.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await initEngine();
+});
+
+const TINY: TrainConfigInput = {
+  corpus: 'synthetic', tokenizer: 'char', size: 'tiny',
+  model: { layers: 2, dModel: 16, heads: 2, seqLen: 16, experts: 4, dHidden: 16 },
+  batch: 2, steps: 6, evalInterval: 3, evalBatches: 1, deadWindow: 3, seed: 3,
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'verdant-moe-lab-'));
+const cfg = (over: TrainConfigInput = {}) => parseTrainConfig({ ...TINY, ...over }, '/');
+
+/** The field named by the VerdantError `f` throws (core's `thrown`: anything else it throws, or nothing, fails). */
+const fieldOf = (f: () => unknown): string | undefined => thrown(f).field;
+
+describe('training config', () => {
+  it('fills defaults and names the field at fault', () => {
+    const c = parseTrainConfig({}, '/w');
+    expect(c).toMatchObject({ tokenizer: 'byte', router: { kind: 'switch' }, data: { corpus: 'moby-dick' }, checkpointDir: null });
+    expect(parseTrainConfig({ dataFile: 'a.txt', checkpointDir: 'ck' }, '/w')).toMatchObject({ data: { file: '/w/a.txt' }, checkpointDir: '/w/ck' });
+    expect(fieldOf(() => parseTrainConfig({ router: { kind: 'nope' } }, '/'))).toBe('router.kind');
+    expect(fieldOf(() => parseTrainConfig({ router: { kind: 'switch', k: 2 } }, '/'))).toBe('router.k');
+    expect(fieldOf(() => parseTrainConfig({ model: { heads: 3 } }, '/'))).toBe('model.heads');
+    expect(fieldOf(() => parseTrainConfig({ steps: 0 }, '/'))).toBe('steps');
+    expect(fieldOf(() => parseTrainConfig({ stepz: 3 } as never, '/'))).toBe('stepz');
+    expect(fieldOf(() => parseTrainConfig({ corpus: 'moby-dick', dataFile: 'x' }, '/'))).toBe('dataFile');
+    expect(fieldOf(() => parseTrainConfig({ checkpointInterval: 5 }, '/'))).toBe('checkpointInterval');
+    expect(fieldOf(() => parseTrainConfig({ optimizer: { warmupSteps: 500 }, steps: 10 }, '/'))).toBe('optimizer.warmupSteps');
+  });
+
+  it('bundles Moby Dick', () => {
+    const text = mobyDick();
+    expect(text.length).toBeGreaterThan(1_000_000);
+    expect(text.startsWith('CHAPTER 1. Loomings.')).toBe(true);
+    expect(tokenize(text.slice(0, 5000), 'char').vocab).toBeLessThan(100);
+  });
+
+  it('has a deterministic synthetic task and both tokenizers', () => {
+    expect(syntheticText(64)).toBe(syntheticText(64));
+    const t = tokenize(syntheticText(), 'char');
+    expect(t.vocab).toBeLessThanOrEqual(16);
+    expect(tokenize('héllo', 'byte').tokens.length).toBe(6);
+    expect(tokenize('héllo', 'char')).toMatchObject({ vocab: 4, chars: ['e', 'h', 'l', 'o', 'é'].filter((c) => 'héllo'.includes(c)).sort() });
+  });
+});
+
+describe('training', () => {
+  for (const kind of ['noisy-topk', 'aux-free'] as const) {
+    it(`${kind}: same seed, same losses; a checkpointed and resumed run gives the same bits`, async () => {
+      const a = await trainLab(cfg({ router: { kind } }), { runId: 'r_a', engine });
+      const b = await trainLab(cfg({ router: { kind } }), { runId: 'r_b', engine });
+      expect(a.status).toBe('completed');
+      expect(a.losses).toHaveLength(6);
+      expect(b.losses).toEqual(a.losses);
+
+      const dir = tmp();
+      let n = 0;
+      const first = await trainLab(cfg({ router: { kind }, checkpointDir: dir }), { runId: 'r_c1', engine, shouldStop: () => ++n === 4 });
+      expect(first).toMatchObject({ status: 'checkpointed', stepsDone: 4 });
+      const second = await trainLab(cfg({ router: { kind }, checkpointDir: dir }), { runId: 'r_c2', engine });
+      expect(second).toMatchObject({ status: 'completed', fromStep: 4, stepsDone: 6, trainingId: 'r_c1' });
+      expect([...first.losses, ...second.losses]).toEqual(a.losses); // bit for bit
+      expect(second.evalLoss).toBe(a.evalLoss);
+      expect(second.layers.map((l) => l.metrics)).toEqual(a.layers.map((l) => l.metrics));
+      // Started again after the end (the contract's crashed-scheduler case): it sees it is done.
+      const third = await trainLab(cfg({ router: { kind }, checkpointDir: dir }), { runId: 'r_c3', engine });
+      expect(third).toMatchObject({ status: 'done-before', losses: [] });
+      // Another config does not resume from this checkpoint.
+      await expect(trainLab(cfg({ router: { kind }, checkpointDir: dir, seed: 9 }), { runId: 'r_c4', engine })).rejects.toMatchObject({ field: 'checkpointDir' });
+    });
+  }
+});
+
+for (const [backend, url] of testStores('verdant-moe-lab-')) {
+  describe.skipIf(!url)(`router metrics stored on ${backend}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await Store.open({ url: url! });
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('stores every step and every layer, across a checkpointed attempt, with the metric functions\' values', async () => {
+      const moe = MoeStore.of(store);
+      const dir = tmp();
+      const id = `r_moetest_${backend}_${Date.now()}`;
+      let n = 0;
+      const c = cfg({ router: { kind: 'gshard', capacityFactor: 1 }, checkpointDir: dir });
+      await trainLab(c, { runId: id, engine, store: moe, shouldStop: () => ++n === 2 });
+      expect((await moe.get(id))!.status).toBe('checkpointed');
+      const out = await trainLab(c, { runId: `${id}_2`, engine, store: moe });
+      expect(await moe.resolve(`${id}_2`)).toBe(id);
+      const t = (await moe.get(id))!;
+      expect(t).toMatchObject({ status: 'succeeded', stepsDone: 6, totalSteps: 6, source: 'lab', runs: [{ runId: id, attempt: 1, fromStep: 0 }, { runId: `${id}_2`, attempt: 2, fromStep: 2 }] });
+      expect(t.finalLoss).toBe(out.finalLoss);
+      const steps = await moe.steps(id);
+      expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(steps.map((s) => s.runId)).toEqual([id, id, `${id}_2`, `${id}_2`, `${id}_2`, `${id}_2`]);
+      expect(steps.filter((s) => s.evalLoss !== null).map((s) => s.step)).toEqual([3, 6]);
+      const rows = await moe.layerSteps(id);
+      expect(rows).toHaveLength(12);
+      for (const r of rows) {
+        expect(r.share).toEqual(loadShare(r.loadBefore));
+        expect(r.cv).toBeCloseTo(coefficientOfVariation(r.loadBefore), 12);
+        expect(r.maxVio).toBeCloseTo(maxViolation(r.loadBefore), 12);
+        expect(r.loadBefore.reduce((a, b) => a + b, 0)).toBe(2 * 16 * 2); // T·k assignments
+        expect(r.droppedFraction).toBeCloseTo(1 - r.loadAfter.reduce((a, b) => a + b, 0) / 64, 12);
+        expect(r.auxLoss).not.toBeNull();
+      }
+      // Dead experts over the window of the last 3 steps, recomputed from the stored loads.
+      const l0 = rows.filter((r) => r.layer === 0);
+      expect(l0[5]!.dead).toEqual(deadExperts(l0.slice(3).map((r) => r.loadBefore)).dead);
+      expect(l0[2]!.globalMaxVio).not.toBeNull();
+      expect(l0[2]!.top1Change).toBeNull(); // first eval: nothing to compare with
+      expect(l0[5]!.top1Change).not.toBeNull();
+      expect((await moe.lastLayers(id)).map((r) => r.step)).toEqual([6, 6]);
+      await expect(moe.resolve('r_nothing_like_this')).rejects.toMatchObject({ field: 'run' });
+    });
+  });
+}
