@@ -206,16 +206,18 @@ export class MoeStore {
   /** Creates the training (a no-op when it exists: a resumed attempt) and records `runId` as its attempt. */
   async begin(t: { id: string; name: string; source: string; config: unknown; totalSteps: number | null; runId: string; fromStep: number; now?: number }): Promise<void> {
     const now = t.now ?? nowS();
+    // The first statement writes: on SQLite a transaction that reads first and writes later cannot wait for
+    // another process's write lock (SQLITE_BUSY at once, "database is locked"), while a first write waits
+    // under the busy timeout. Two trainings of a sweep start at the same moment on one store.
     await this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('moe_trainings').select('id').where('id', '=', t.id).executeTakeFirst();
-      if (!existing) {
-        await tx.insertInto('moe_trainings').values({
+      await tx
+        .insertInto('moe_trainings')
+        .values({
           id: t.id, name: t.name, source: t.source, status: 'running', config: JSON.stringify(t.config), steps_done: 0,
           total_steps: t.totalSteps, tokens: 0, train_s: 0, final_loss: null, eval_loss: null, created_at: now, updated_at: now,
-        }).execute();
-      } else {
-        await tx.updateTable('moe_trainings').set({ status: 'running', updated_at: now }).where('id', '=', t.id).execute();
-      }
+        })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ status: 'running', updated_at: now }))
+        .execute();
       const attempt = await tx.selectFrom('moe_training_runs').select('run_id').where('training_id', '=', t.id).where('run_id', '=', t.runId).executeTakeFirst();
       if (!attempt) {
         const n = await tx.selectFrom('moe_training_runs').select((eb) => eb.fn.countAll<number | string>().as('n')).where('training_id', '=', t.id).executeTakeFirst();
