@@ -35,6 +35,21 @@ export function sendError(reply: FastifyReply, e: VerdantError, status = httpSta
   return reply.code(status).send(errorBody(e));
 }
 
+/**
+ * The full run id for a path's id or unique prefix; undefined once the reply is sent: a 404 when no run has it,
+ * a 400 naming `id` when the prefix is ambiguous.
+ */
+export async function resolveRunParam(store: { resolveRunId(idOrPrefix: string): Promise<string> }, idOrPrefix: string, reply: FastifyReply): Promise<string | undefined> {
+  try {
+    return await store.resolveRunId(idOrPrefix);
+  } catch (e) {
+    if (!(e instanceof VerdantError)) throw e;
+    if (/^no run/.test(e.message)) await sendNotFound(reply, 'run', idOrPrefix);
+    else await sendError(reply, new VerdantError(e.message, { field: 'id', fix: 'pass more characters of the id', exitCode: e.exitCode }));
+    return undefined;
+  }
+}
+
 /** 404 for a lookup that found nothing: `no <what> with id <id>`, naming the path parameter `id`. */
 export function sendNotFound(reply: FastifyReply, what: 'run' | 'job', id: string): FastifyReply {
   return reply.code(404).send(errorBody(invalidInput('id', `no ${what} with id ${id}`, `list them with GET /api/${what}s`)));

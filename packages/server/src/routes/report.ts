@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { VerdantError, type Store } from '@verdant/core';
+import type { Store } from '@verdant/core';
 import { renderRunReport, summarizeRun } from '@verdant/energy';
-import { sendError, sendNotFound } from '../errors.js';
+import { resolveRunParam, sendNotFound } from '../errors.js';
 
 /**
  * GET /api/runs/:id/report.html: the run's self-contained HTML report (`verdant report <run> --html`), for the
@@ -9,14 +9,8 @@ import { sendError, sendNotFound } from '../errors.js';
  */
 export const reportRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
   app.get<{ Params: { id: string } }>('/api/runs/:id/report.html', async (req, reply) => {
-    let id: string;
-    try {
-      id = await store.resolveRunId(req.params.id);
-    } catch (e) {
-      if (!(e instanceof VerdantError)) throw e;
-      if (/^no run/.test(e.message)) return sendNotFound(reply, 'run', req.params.id);
-      return sendError(reply, new VerdantError(e.message, { field: 'id', fix: 'pass more characters of the id', exitCode: e.exitCode }));
-    }
+    const id = await resolveRunParam(store, req.params.id, reply);
+    if (id === undefined) return reply;
     const summary = await summarizeRun(store, id);
     if (!summary) return sendNotFound(reply, 'run', req.params.id);
     const html = await renderRunReport(summary, await store.samples(id));

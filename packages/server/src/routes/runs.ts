@@ -3,7 +3,7 @@ import { RUN_SORTS, VerdantError, invalidInput, parseTime, type RunPageQuery, ty
 import { runListItem, samplesCsv, samplesView, summarizeGroup, summarizeRun } from '@verdant/energy';
 import type { IntensityProvider } from '@verdant/grid';
 import { summarizeRunWithWhatIf } from '@verdant/schedule';
-import { sendError, sendNotFound } from '../errors.js';
+import { resolveRunParam, sendError } from '../errors.js';
 
 const text = { type: 'string' } as const;
 const listQuery = {
@@ -88,18 +88,7 @@ export const runRoutes: FastifyPluginAsync<RunRouteOptions> = async (app, { stor
     return { runs: page.rows.map(runListItem), next_cursor: page.nextCursor, prev_cursor: page.prevCursor, total: page.total };
   });
 
-  /** The full run id for a path's id or unique prefix; undefined (after a 404) when there is none. */
-  const resolve = async (idOrPrefix: string, reply: FastifyReply): Promise<string | undefined> => {
-    try {
-      return await store.resolveRunId(idOrPrefix);
-    } catch (e) {
-      if (!(e instanceof VerdantError)) throw e;
-      // No match is a 404; an ambiguous prefix is bad input (400) naming the same parameter.
-      if (/^no run/.test(e.message)) await sendNotFound(reply, 'run', idOrPrefix);
-      else await sendError(reply, new VerdantError(e.message, { field: 'id', fix: 'pass more characters of the id', exitCode: e.exitCode }));
-      return undefined;
-    }
-  };
+  const resolve = (idOrPrefix: string, reply: FastifyReply) => resolveRunParam(store, idOrPrefix, reply);
 
   /** One run: its summary and, unless what_if=false, what it would have emitted at its cleanest start and in the user's other zones. */
   app.get<{ Params: { id: string }; Querystring: { what_if: boolean } }>('/api/runs/:id', { schema: { querystring: runQuery } }, async (req, reply) => {

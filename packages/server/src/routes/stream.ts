@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { VerdantError, invalidInput, type Store } from '@verdant/core';
+import { invalidInput, type Store } from '@verdant/core';
 import { watchLiveRuns, watchRun } from '@verdant/energy';
-import { sendError, sendNotFound } from '../errors.js';
+import { resolveRunParam } from '../errors.js';
 
 export interface StreamRouteOptions {
   store: Store;
@@ -81,14 +81,8 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
   });
 
   app.get<{ Params: { id: string } }>('/api/runs/:id/stream', async (req, reply) => {
-    let id: string;
-    try {
-      id = await store.resolveRunId(req.params.id);
-    } catch (e) {
-      if (!(e instanceof VerdantError)) throw e;
-      if (/^no run/.test(e.message)) return sendNotFound(reply, 'run', req.params.id);
-      return sendError(reply, new VerdantError(e.message, { field: 'id', fix: 'pass more characters of the id', exitCode: e.exitCode }));
-    }
+    const id = await resolveRunParam(store, req.params.id, reply);
+    if (id === undefined) return reply;
     // Last-Event-ID (a reconnecting EventSource, or a fetch() reader resuming): the `t` of the last sample it got.
     const last = req.headers['last-event-id'];
     let afterT: number | undefined;
