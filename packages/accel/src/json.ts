@@ -5,6 +5,7 @@ import type { Offer } from './offers.js';
 import type { Sourced } from './provenance.js';
 import type { Plan, Recommendation } from './recommend.js';
 import type { ImportRecord, Profile } from './store.js';
+import { measurementsJson } from './measurements.js';
 
 // The JSON faces (CLI --json, /api/accel/*) write: snake_case of the library's names, SI units.
 
@@ -30,7 +31,7 @@ export const deviceJson = (d: Device) => ({
   note: d.note,
 });
 
-export const profileJson = (p: Profile) => ({
+export const profileJson = (p: Profile & { inUse?: boolean }) => ({
   id: p.id,
   device_id: p.deviceId,
   precision: p.precision,
@@ -41,6 +42,11 @@ export const profileJson = (p: Profile) => ({
   source: p.source,
   host: p.host,
   recorded_at: toIso(p.recordedAt),
+  workload: p.meta?.workload ?? null,
+  retrieved_at: p.meta?.retrievedAt === undefined ? null : toIso(p.meta.retrievedAt),
+  ...(p.meta?.tokensPerS !== undefined ? { derived_from: { tokens_per_s: p.meta.tokensPerS, params_active: p.meta.paramsActive ?? null, devices: p.meta.devices ?? 1 } } : {}),
+  ...(p.inUse !== undefined ? { in_use: p.inUse } : {}),
+  ...(p.meta?.measurements ? { measurements: measurementsJson(p.meta.measurements) } : {}),
 });
 
 export const offerJson = (o: Offer) => ({
@@ -122,7 +128,7 @@ export const recommendationJson = (r: Recommendation) => ({
   chosen: planJson(r.chosen),
   alternatives: r.alternatives.map(planJson),
   front: r.front.map(planJson),
-  excluded: r.excluded,
+  excluded: r.excluded.map((e) => ({ what: e.what, device_id: e.deviceId, ...(e.count !== undefined ? { count: e.count } : {}), reason: e.reason })),
   candidates: r.candidates,
   warnings: r.warnings,
 });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { newId, nowS, type Store } from '@verdant/core';
 import type { Offer, ParsedOffers, ImportIssue } from './offers.js';
 import type { Precision } from './devices.js';
+import type { ProfileMeasurements } from './measurements.js';
 
 /** The accel tables (migration 0008_accel in core). */
 export interface AccelImportsTable {
@@ -188,6 +189,22 @@ export interface Profile {
   source: string;
   host: string | null;
   recordedAt: number;
+  /** What a published or entered figure was (kept in the row's meta): the workload, when it was retrieved, what it was derived from. */
+  meta?: ProfileMeta;
+}
+
+/** Details of a profile, stored as JSON in accel_profiles.meta. */
+export interface ProfileMeta {
+  /** The workload the figure is for, e.g. "Llama 2 70B LoRA fine-tuning, MLPerf Training v4.1, 8 GPUs". */
+  workload?: string;
+  /** When the published figure was retrieved from its source, epoch seconds. */
+  retrievedAt?: number;
+  /** The throughput it was derived from: tokens/s on `devices` devices of a model with `paramsActive` active parameters. */
+  tokensPerS?: number;
+  paramsActive?: number;
+  devices?: number;
+  /** What `verdant accel bench` measured beside the rate (its sweep, bandwidth, training step, J per TFLOP). */
+  measurements?: ProfileMeasurements;
 }
 
 export async function saveProfile(store: Store, p: Omit<Profile, 'id' | 'recordedAt'> & { recordedAt?: number }): Promise<Profile> {
@@ -205,7 +222,7 @@ export async function saveProfile(store: Store, p: Omit<Profile, 'id' | 'recorde
       source: profile.source,
       host: profile.host,
       recorded_at: profile.recordedAt,
-      meta: '{}',
+      meta: JSON.stringify(profile.meta ?? {}),
     })
     .execute();
   return profile;
@@ -224,5 +241,15 @@ export async function storedProfiles(store: Store): Promise<Profile[]> {
     source: r.source,
     host: r.host,
     recordedAt: Number(r.recorded_at),
+    ...metaOf(r.meta),
   }));
+}
+
+function metaOf(text: string | null): { meta?: ProfileMeta } {
+  try {
+    const m = text ? (JSON.parse(text) as ProfileMeta) : {};
+    return m && typeof m === 'object' && Object.keys(m).length ? { meta: m } : {};
+  } catch {
+    return {};
+  }
 }

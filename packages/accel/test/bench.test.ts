@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '@verdant/core';
 import { TraceProvider, loadTrace, shippedTracePath } from '@verdant/grid';
-import { benchCpu, recommendPlan } from '../src/index.js';
+import { benchCpu, recommendPlan, storedProfiles, windowEnergy, type TrainingWorkload } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verdant-accel-bench-'));
 let store: Store;
@@ -24,17 +24,65 @@ describe('accel bench on this CPU', () => {
     expect(before).toBeInstanceOf(Error);
     expect((before as Error).message).toMatch(/cpu: no dense fp32 peak in the catalog .* and no measured or published profile/);
 
-    const r = await benchCpu(store, { sizes: [16, 32], secondsPerSize: 0.3, env: { ...process.env, VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' } });
+    let steps = 0;
+    let disposed = false;
+    const training: TrainingWorkload = {
+      model: 'a stand-in step',
+      tokensPerStep: 64,
+      paramsActive: 1000,
+      step: () => {
+        steps++;
+        let x = 0;
+        for (let i = 0; i < 20000; i++) x += Math.sqrt(i);
+        if (x < 0) throw new Error('unreachable');
+      },
+      dispose: () => (disposed = true),
+    };
+    const r = await benchCpu(store, { sizes: [16, 32], secondsPerSize: 0.3, bandwidthBytes: 2 ** 20, training, trainingSeconds: 0.3, env: { ...process.env, VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' } });
     expect(r.sweep.map((s) => s.n)).toEqual([16, 32]);
-    expect(r.sweep.every((s) => s.flops > 0 && s.multiplies > 0)).toBe(true);
+    expect(r.sweep.every((s) => s.flops > 0 && s.multiplies > 0 && s.precision === 'fp32')).toBe(true);
+    // The fixture draws 40 W: every window's power is 40 W, and J per TFLOP is power over the rate.
+    for (const s of r.sweep) {
+      expect(s.powerW).toBeCloseTo(40, 6);
+      expect(s.jPerTflop! / (40 / (s.flops / 1e12))).toBeCloseTo(1, 6);
+    }
     expect(r.profile).toMatchObject({ deviceId: 'cpu', precision: 'fp32', provenance: 'measured' });
-    expect(r.powerW).not.toBeNull();
+    expect(r.powerW).toBeCloseTo(40, 6);
+    expect(r.memoryBandwidthBytesPerS).toBeGreaterThan(0);
+    expect(steps).toBeGreaterThan(1); // a warm-up step and at least one timed
+    expect(disposed).toBe(true);
+    expect(r.trainingStep).toMatchObject({ model: 'a stand-in step', tokensPerStep: 64, steps: steps - 1 });
+    expect(r.trainingStep!.tokensPerS).toBeCloseTo((64 * (steps - 1)) / r.trainingStep!.seconds, 6);
+    expect(r.trainingStep!.flopsPerS! / (6 * 1000 * r.trainingStep!.tokensPerS)).toBeCloseTo(1, 9);
+    expect(r.trainingStep!.powerW).toBeCloseTo(40, 6);
+    expect(r.trainingStep!.jPerToken! / (40 / r.trainingStep!.tokensPerS)).toBeCloseTo(1, 6);
     expect((await store.listRuns()).some((run) => run.id === r.runId)).toBe(true);
+    // Kept with the profile and read back.
+    const stored = (await storedProfiles(store)).find((p) => p.id === r.profile!.id)!;
+    expect(stored.meta?.measurements).toMatchObject({ runId: r.runId, backend: 'node', memoryBandwidthBytesPerS: r.memoryBandwidthBytesPerS, trainingStep: { tokensPerStep: 64 } });
+    expect(stored.meta?.measurements?.sweep).toHaveLength(2);
 
     const after = await recommendPlan(req, { store, provider });
     expect(after.chosen.deviceId).toBe('cpu');
     expect(after.chosen.figures.peakFlops.provenance).toBe('measured');
     expect(after.chosen.figures.utilization.provenance).toBe('measured');
     expect(after.chosen.figures.devicePowerW).toMatchObject({ provenance: 'measured', value: r.powerW });
+  });
+});
+
+describe('windowEnergy', () => {
+  const row = (sensor_id: string, t: number, dt: number, powerW: number) => ({ run_id: 'r', sensor_id, t, dt, energy_j: powerW * dt, power_w: powerW, intensity_g_per_kwh: 0, emissions_g: 0 });
+  const samples = [row('gpu:0', 1, 1, 100), row('gpu:0', 2, 1, 300), row('gpu:1', 1, 1, 50), row('gpu:1', 2, 1, 50), row('cpu:0', 2, 1, 20)];
+
+  it('prorates samples over the window and sums or takes the busiest sensor', () => {
+    // (0.5, 1.5]: half of gpu:0's first sample (100 W) and half of its second (300 W): 200 W on average.
+    expect(windowEnergy(samples, { t0: 0.5, t1: 1.5 }, new Set(['gpu:0']))).toEqual({ powerW: 200, energyJ: 200 });
+    expect(windowEnergy(samples, { t0: 1, t1: 2 }, new Set(['gpu:0', 'gpu:1']), 'busiest')).toEqual({ powerW: 300, energyJ: 300 });
+    expect(windowEnergy(samples, { t0: 1, t1: 2 }, new Set(['gpu:0', 'gpu:1', 'cpu:0']), 'sum')).toEqual({ powerW: 370, energyJ: 370 });
+  });
+
+  it('is null when no sample of those sensors overlaps', () => {
+    expect(windowEnergy(samples, { t0: 5, t1: 6 }, new Set(['gpu:0']))).toBeNull();
+    expect(windowEnergy(samples, { t0: 0, t1: 2 }, new Set(['dram:0']))).toBeNull();
   });
 });

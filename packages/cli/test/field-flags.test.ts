@@ -7,7 +7,7 @@ import { assertBuilt, runCli } from './helpers.js';
 beforeAll(assertBuilt);
 
 // The libraries name their own fields (grid: zone, traceFile, traces, clock; schedule: powerW, earliestStart,
-// zones, noise; energy: device, utilization); each command shows the flag the user typed for them instead
+// zones, noise; accel: device, utilization); each command shows the flag the user typed for them instead
 // (src/options/fields.ts).
 const offline = (): NodeJS.ProcessEnv => ({ ...process.env, VERDANT_OFFLINE: '1', VERDANT_DATABASE_URL: '', VERDANT_HOME: mkdtempSync(join(tmpdir(), 'verdant-flags-')) });
 
@@ -19,8 +19,8 @@ describe('library field names become the command flags', () => {
     ['plan: overlapping traces are --trace', ['plan', '--trace', 'ES:2023', '--trace', 'ES:2023', '--duration', '1h'], /^verdant: --trace: traces trace:ES_2023_hourly\.csv and trace:ES_2023_hourly\.csv overlap/],
     ['plan: a shipped trace that does not exist is --trace', ['plan', '--trace', 'ES:1999', '--duration', '1h'], /^verdant: --trace: no shipped trace for ES 1999/],
     ['plan: a region the traces lack is --region', ['plan', '--trace', 'ES:2023', '--region', 'DE', '--duration', '1h', '--earliest', '2023-03-01T00:00Z'], /^verdant: --region: no trace for zone "DE"/],
-    ['estimate: an unknown zone is --region', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--region', 'ATLANTIS'], /^verdant: --region: unknown grid zone "ATLANTIS"/],
-    ['estimate: an unreadable trace is --intensity-trace', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--intensity-trace', join('no', 'such', 'trace.csv')], /^verdant: --intensity-trace: .*cannot read the trace file/],
+    ['estimate: an unknown zone is --region', ['estimate', '--device', 'h100-sxm', '--hours', '1', '--region', 'ATLANTIS'], /^verdant: --region: unknown grid zone "ATLANTIS"/],
+    ['estimate: an unreadable trace is --intensity-trace', ['estimate', '--device', 'h100-sxm', '--hours', '1', '--intensity-trace', join('no', 'such', 'trace.csv')], /^verdant: --intensity-trace: .*cannot read the trace file/],
     ['run: an unknown zone is --region, before the command runs', ['run', '--region', 'ATLANTIS', '--', process.execPath, '-e', 'process.stdout.write("ran")'], /^verdant: --region: unknown grid zone "ATLANTIS"/],
     // The planner's PlanRequest fields (powerW, earliestStart, deadline).
     ['plan: power and energy both are --power', ['plan', '--trace', 'ES:2023', '--duration', '1h', '--earliest', '2023-03-01T00:00Z', '--power', '1kW', '--energy', '1kWh'], /^verdant: --power: give either the power or the energy/],
@@ -30,9 +30,9 @@ describe('library field names become the command flags', () => {
     ['simulate: a zone with no shipped trace is --zone', ['simulate', '--zone', 'XX', '--year', '2023'], /^verdant: --zone: no shipped trace for XX 2023/],
     ['simulate: noise above 1 is --noise', ['simulate', '--zone', 'NO', '--year', '2023', '--noise', '2'], /^verdant: --noise: must be a fraction between 0 and 1/],
     ['simulate: an unknown time zone is --time-zone', ['simulate', '--zone', 'NO', '--year', '2023', '--time-zone', 'Mars/Olympus'], /^verdant: --time-zone: unknown time zone "Mars\/Olympus"/],
-    // energy's estimateRun fields (device, utilization).
-    ['estimate: an unknown device is --device', ['estimate', '--device', 'tpu-v9', '--hours', '1', '--region', 'DE'], /^verdant: --device: unknown device "tpu-v9" \(fix: use one of: .*a100-sxm/],
-    ['estimate: a utilization above 1 is --utilization', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--region', 'DE', '--utilization', '1.5'], /^verdant: --utilization: must be in \(0, 1\], got 1\.5/],
+    // accel's estimateRun fields (device, utilization).
+    ['estimate: an unknown device is --device, with close names', ['estimate', '--device', 'a100-sxm', '--hours', '1', '--region', 'DE'], /^verdant: --device: unknown device "a100-sxm" \(fix: did you mean .*A100-SXM4-80GB.*verdant accel devices/],
+    ['estimate: a utilization above 1 is --utilization', ['estimate', '--device', 'h100-sxm', '--hours', '1', '--region', 'DE', '--utilization', '1.5'], /^verdant: --utilization: must be in \(0, 1\], got 1\.5/],
     // The job request's fields (interruptible, resumeBelowG), checked before anything is queued.
     ['submit: thresholds without --interruptible name --interruptible', ['submit', '--duration', '1h', '--region', 'DE', '--pause-above', '300', '--resume-below', '200', '--', process.execPath, '-e', '0'], /^verdant: --interruptible: pause thresholds need an interruptible job/],
     ['submit: a resume threshold above the pause one is --resume-below', ['submit', '--duration', '1h', '--region', 'DE', '--interruptible', '--pause-above', '200', '--resume-below', '300', '--', process.execPath, '-e', '0'], /^verdant: --resume-below: must be below the pause threshold/],

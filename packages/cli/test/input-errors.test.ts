@@ -159,7 +159,7 @@ describe('ranges and settings agree across commands', () => {
     const marker = join(home, 'started');
     for (const pue of ['9', '1e309', '0.5']) {
       const run = await runCli(['run', '--region', 'DE', '--pue', pue, '--', 'touch', marker], env);
-      const estimate = await runCli(['estimate', '--device', 'a100-sxm', '--hours', '1', '--region', 'DE', '--pue', pue], env);
+      const estimate = await runCli(['estimate', '--device', 'h100-sxm', '--hours', '1', '--region', 'DE', '--pue', pue], env);
       expectOneLine(run, 2, '--pue');
       expect(run.stderr).toContain(`must be between 1.0 and 3.0, got ${pue}`);
       expect(estimate.stderr).toBe(run.stderr);

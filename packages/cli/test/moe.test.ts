@@ -110,4 +110,22 @@ describe('verdant moe', () => {
     expect(trainings[1].summary.layers[0].droppedFraction).toBe(0);
     expect(new Set(trainings.map((t: { summary: { run_id: string } }) => t.summary.run_id)).size).toBe(2);
   }, 300_000);
+
+  it('runs a study: measured arms on the same tokens, a table and charts', async () => {
+    const { home, env } = sandbox([{ id: 'cpu:package-0', kind: 'cpu', powerW: 40 }]);
+    const cfgFile = join(home, 'base.json');
+    const { router: _r, ...base } = TINY;
+    writeFileSync(cfgFile, JSON.stringify({ ...base, steps: 4, evalInterval: 2 }));
+    const bad = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'gshard,nope'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/arms: unknown arm "nope"/);
+    const out = join(home, 'study');
+    const r = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'aux-free,dense', '--out', out, '--json'], env);
+    expect(r.code).toBe(0);
+    const { rows, files } = JSON.parse(r.stdout);
+    expect(rows.map((x: { arm: string }) => x.arm)).toEqual(['aux-free', 'dense']);
+    for (const row of rows) expect(row).toMatchObject({ tokens: 4 * 2 * 16 });
+    for (const row of rows) expect(row.energyJ).toBeGreaterThan(0);
+    expect(files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual(['load.svg', 'loss-energy.svg', 'loss.svg', 'maxvio.svg', 'study.json', 'study.md']);
+  }, 300_000);
 });

@@ -54,7 +54,7 @@ describe.skipIf(!enabled)('the packed packages, installed outside the workspace'
         (f) =>
           !/^package\/(package\.json|README\.md|LICENSE)$/.test(f) &&
           !/^package\/dist\/.+\.(js|d\.ts)$/.test(f) &&
-          !(web && /^package\/dist\/(index\.html|assets\/[\w.-]+\.(js|css))$/.test(f)) &&
+          !(web && /^package\/dist\/(index\.html|assets\/[\w.-]+\.(js|css|wasm))$/.test(f)) &&
           !/^package\/bin\/verdant\.js$/.test(f) &&
           !/^package\/data\/grid\//.test(f) &&
           !(t === 'verdant-accel-0.1.0.tgz' && /^package\/data\/[\w.-]+\.csv$/.test(f)),

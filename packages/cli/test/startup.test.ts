@@ -87,6 +87,9 @@ describe('CLI start-up loads only what the command needs', () => {
     const files = loaded(['run', '--region', 'DE', '--', process.execPath, '-e', ''], { VERDANT_HOME: home, VERDANT_DATABASE_URL: '', VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' });
     const packages = new Set(files.map(packageOf));
     expect(files.some((f) => f.endsWith(join('moe', 'dist', 'lab', 'channel.js')))).toBe(true);
+    // The accel bench channel, without the code that makes profiles (loaded only when a command wrote bench records).
+    expect(files.some((f) => f.endsWith(join('accel', 'dist', 'channel.js')))).toBe(true);
+    expect(files.some((f) => f.endsWith(join('accel', 'dist', 'bench-profiles.js')) || f.endsWith(join('accel', 'dist', 'index.js')))).toBe(false);
     expect([...packages].filter((p) => p.startsWith('@tensorflow/'))).toEqual([]);
   });
 

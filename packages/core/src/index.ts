@@ -7,8 +7,8 @@ export { readLogLevel, readPort, readEnv, readRegion, readZones, valueAtPath, pa
 export { outputError, checkOutputFile, prepareOutputDirectory, writeOutputFile } from './output-files.js';
 export { createLogger, REDACTED_KEYS, type Logger } from './logging.js';
 export { newId } from './ids.js';
-export type { RunStatus, RunsTable, RunSensorsTable, SamplesTable, IntensityPointsTable, RunTotalsTable, RunTotalsCountedTable, KvTable, JobState, JobsTable, JobEventsTable, Database } from './store/schema.js';
+export type { RunStatus, RunsTable, RunSensorsTable, SamplesTable, IntensityPointsTable, RunTotalsTable, RunTotalsCountedTable, KvTable, JobState, JobsTable, JobEventsTable, RunWatchersTable, Database } from './store/schema.js';
 // Types only: the drivers load with the first `Store.open` (connect and migrate are the store's own business).
 export type { Connection, Dialect, OpenOptions } from './store/open.js';
-export { pidAlive, HOST_NAME_ENV, checkGroupId, checkHostName, localHostName, Store, type RunRow, type NewRunRow, type SampleRow, type RunSensorRow, type RunTotalRow, type RunProgress, type AppendOptions, type SensorTotal, type SampleColumns, RUN_SORTS, RUN_STATUSES, decodeCursor, encodeCursor, type RunCursor, type RunFilter, type RunPage, type RunPageQuery, type RunSort, type SortOrder } from './store/store.js';
+export { pidAlive, WATCH_ALL_RUNS, HOST_NAME_ENV, checkGroupId, checkHostName, localHostName, Store, type RunRow, type NewRunRow, type SampleRow, type RunSensorRow, type RunTotalRow, type RunProgress, type AppendOptions, type SensorTotal, type SampleColumns, RUN_SORTS, RUN_STATUSES, decodeCursor, encodeCursor, type RunCursor, type RunFilter, type RunPage, type RunPageQuery, type RunSort, type SortOrder } from './store/store.js';
 export { migrations } from './store/migrations.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isVerdantError, type VerdantError } from './errors.js';
 import { newId } from './ids.js';
-import type { NewRunRow } from './store/store.js';
+import { Store, type NewRunRow } from './store/store.js';
 
 export type Service = 'postgres' | 'redis' | 'slurm';
 
@@ -131,6 +131,25 @@ export function testStores(prefix: string): Array<[name: 'sqlite' | 'postgres', 
     ['sqlite', `sqlite:${join(mkdtempSync(join(tmpdir(), prefix)), 'v.db')}`],
     ['postgres', serviceUrl('postgres')],
   ];
+}
+
+/**
+ * Opens stores on `url` for a suite, each with `open()`, and closes every one it opened with `closeAll()` (pass it
+ * to the suite's afterAll).
+ */
+export function storeOpener(url: string | undefined): { open: () => Promise<Store>; closeAll: () => Promise<void> } {
+  const opened: Store[] = [];
+  return {
+    open: async () => {
+      if (!url) throw new Error('storeOpener: no store url (the suite should have been skipped)');
+      const store = await Store.open({ url });
+      opened.push(store);
+      return store;
+    },
+    closeAll: async () => {
+      for (const s of opened.splice(0)) await s.close();
+    },
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store, migrations, newId, type RunRow, type SampleRow } from '../src/index.js';
-import { serviceUrl, testRunRow, testStores } from '../src/testing.js';
+import { serviceUrl, testRunRow, testStores, storeOpener } from '../src/testing.js';
 
 const run = (id: string, overrides: Partial<RunRow> = {}): RunRow => ({ group_id: null, task: null, ...testRunRow({ id, name: 'idempotent', ...overrides }) });
 
@@ -22,15 +22,8 @@ const sample = (runId: string, sensor: string, t: number, energy = 10): SampleRo
 const pgUrl = serviceUrl('postgres');
 for (const [name, url] of testStores('verdant-idem-')) {
   describe.skipIf(!url)(`idempotent writes on ${name}`, () => {
-    const opened: Store[] = [];
-    const open = async () => {
-      const s = await Store.open({ url: url! });
-      opened.push(s);
-      return s;
-    };
-    afterAll(async () => {
-      for (const s of opened) await s.close();
-    });
+    const { open, closeAll } = storeOpener(url);
+    afterAll(closeAll);
 
     it('a batch written again stores nothing twice and reports what was new', async () => {
       const store = await open();

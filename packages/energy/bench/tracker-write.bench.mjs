@@ -1,4 +1,4 @@
-// One periodic store write of the tracker: what `verdant run` pays once a second by default (TrackerOptions
+// One periodic store write of the tracker: what `verdant run` pays once a second while watched, every 5 s otherwise (TrackerOptions
 // flushEveryS, docs/benchmarks.md). A Tracker over one synchronous counter sensor (CPU and RAM sensors of a real run
 // add one sample row each) takes a sample by hand (tick()), then writes it (flush()): one transaction with the
 // samples, the totals, the heartbeat, and the meta when it changed. Three cases: the meta unchanged (samples only),

@@ -75,6 +75,3 @@ export { collectStoreMetrics, type StoreMetricsOptions } from './outputs/metrics
 export { renderRunReport } from './outputs/report-html.js';
 export { renderSvg } from './outputs/chart.js';
 
-// Pre-run estimates
-export { estimateRun, type Estimate, type EstimateInput } from './estimate/estimate.js';
-export { DEVICES, type DeviceSpec } from './estimate/devices.js';

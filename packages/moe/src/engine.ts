@@ -5,7 +5,7 @@
 // gradient of gather), which `registerSegmentSumKernel` supplies.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 
 export type Tf = typeof tf;
 export type EngineBackend = 'wasm' | 'cpu';
@@ -44,10 +44,19 @@ export interface EngineOptions {
   /**
    * Where the wasm binaries are, as a URL or path prefix ending in '/'. Under Node the default is the
    * `dist/` folder of the installed @tensorflow/tfjs-backend-wasm package (they ship in it: nothing is downloaded).
-   * A browser page must give it (the bundle's asset folder).
+   * A browser page must give it or `wasmFiles`.
    */
   wasmPath?: string;
+  /**
+   * Or the URL of each wasm binary by its file name (all three of WASM_FILES), for a bundler that gives each asset
+   * its own hashed URL (the web dashboard's browser lab imports them with Vite's `?url`).
+   */
+  wasmFiles?: Readonly<Record<WasmFile, string>>;
 }
+
+/** The wasm binaries of @tensorflow/tfjs-backend-wasm: plain, SIMD, and SIMD with threads (used only where cross-origin isolated). */
+export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+export type WasmFile = (typeof WASM_FILES)[number];
 
 let current: Promise<Engine> | undefined;
 let currentBackend: EngineBackend | undefined;
@@ -64,6 +73,15 @@ export function initEngine(options: EngineOptions = {}): Promise<Engine> {
   if (options.wasmPath !== undefined && (typeof options.wasmPath !== 'string' || !options.wasmPath.endsWith('/'))) {
     throw invalidInput('engine.wasmPath', `"${String(options.wasmPath)}" is not a folder prefix`, 'give the folder holding the .wasm files, ending in "/"');
   }
+  if (options.wasmFiles !== undefined) {
+    const files = options.wasmFiles as unknown;
+    if (files === null || typeof files !== 'object') throw invalidInput('engine.wasmFiles', 'must be an object of file name to URL', `give a URL for each of ${WASM_FILES.join(', ')}`);
+    for (const name of WASM_FILES) {
+      const url = (files as Record<string, unknown>)[name];
+      if (typeof url !== 'string' || url === '') throw invalidInput(`engine.wasmFiles.${name}`, 'has no URL', `give a URL for each of ${WASM_FILES.join(', ')}`);
+    }
+    if (options.wasmPath !== undefined) throw invalidInput('engine.wasmFiles', 'is given together with engine.wasmPath', 'give one of them');
+  }
   if (current) {
     if (currentBackend !== backend) {
       throw invalidInput('engine.backend', `the engine already runs on "${currentBackend}"`, 'use one backend per process');
@@ -71,7 +89,7 @@ export function initEngine(options: EngineOptions = {}): Promise<Engine> {
     return current;
   }
   currentBackend = backend;
-  current = start(backend, options.wasmPath);
+  current = start(backend, options.wasmFiles ? { ...options.wasmFiles } : options.wasmPath);
   current.catch(() => {
     current = undefined;
     currentBackend = undefined;
@@ -79,13 +97,13 @@ export function initEngine(options: EngineOptions = {}): Promise<Engine> {
   return current;
 }
 
-async function start(backend: EngineBackend, wasmPath: string | undefined): Promise<Engine> {
+async function start(backend: EngineBackend, wasmPath: string | Record<WasmFile, string> | undefined): Promise<Engine> {
   if (backend === 'wasm') {
     setWasmPaths(wasmPath ?? (await packagedWasmPath()));
     registerSegmentSumKernel();
   }
   if (!(await tf.setBackend(backend))) {
-    throw invalidInput('engine.backend', `the ${backend} backend could not start`, backend === 'wasm' ? 'check engine.wasmPath' : undefined);
+    throw invalidInput('engine.backend', `the ${backend} backend could not start`, backend === 'wasm' ? 'check engine.wasmPath or engine.wasmFiles' : undefined);
   }
   await tf.ready();
   return makeEngine(backend, tfKernels);
@@ -94,12 +112,15 @@ async function start(backend: EngineBackend, wasmPath: string | undefined): Prom
 async function packagedWasmPath(): Promise<string> {
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
   if (!isNode) {
-    throw invalidInput('engine.wasmPath', 'the wasm binaries cannot be located outside Node', 'give engine.wasmPath (the folder serving the .wasm files)');
+    throw invalidInput('engine.wasmPath', 'the wasm binaries cannot be located outside Node', 'give engine.wasmPath (the folder serving the .wasm files) or engine.wasmFiles');
   }
-  const { createRequire } = await import('node:module');
-  const { dirname, join, sep } = await import('node:path');
+  // Named through a variable so that a bundler building the browser entry does not pull Node's modules in.
+  const nodeModule = 'node:module';
+  const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + sep;
+  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  const dir = pkg.slice(0, pkg.length - 'package.json'.length); // ends with the platform's separator
+  return `${dir}dist${dir.slice(-1)}`;
 }
 
 /** The kernels TensorFlow.js serves itself (with the segment sum registered for wasm). */

@@ -2,7 +2,7 @@
 // (T tokens of a batch, flattened); the output is the experts' weighted sum only, so a token every expert dropped
 // gets 0 here and passes through the block's residual unchanged.
 import type * as tf from '@tensorflow/tfjs';
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 import type { Engine } from './engine.js';
 import { Rng } from './rng.js';
 import {

@@ -1,7 +1,7 @@
 // A decoder-only language model: token + learned position embedding, pre-norm blocks (causal multi-head attention,
 // then a dense FFN or a MoE FFN), a final norm and the output tied to the token embedding.
 import type * as tf from '@tensorflow/tfjs';
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 import type { Engine } from './engine.js';
 import { MoeLayer, activate, type Activation, type RoutingRecord } from './layer.js';
 import { Rng } from './rng.js';

@@ -1,6 +1,6 @@
 // AdamW (decoupled weight decay) with a linear warm-up and a cosine decay of the learning rate.
 import type * as tf from '@tensorflow/tfjs';
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 import type { Tf } from './engine.js';
 
 export interface AdamWOptions {

@@ -1,7 +1,7 @@
 // Router options (validated up front) and the non-differentiable half of routing: which expert gets which token,
 // and which assignments the capacity drops. Plain arrays in, plain arrays out; the layer builds the gates and the
 // losses on them with the engine.
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 
 export type RouterKind = 'switch' | 'topk' | 'gshard' | 'expert-choice' | 'aux-free' | 'noisy-topk';
 export const ROUTER_KINDS: readonly RouterKind[] = ['switch', 'topk', 'gshard', 'expert-choice', 'aux-free', 'noisy-topk'];

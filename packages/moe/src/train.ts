@@ -1,5 +1,5 @@
 // One deterministic training step, byte-level data and batches drawn from a seeded generator.
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 import type { Engine } from './engine.js';
 import type { RoutingRecord } from './layer.js';
 import type { MoeLm } from './model.js';

@@ -18,6 +18,7 @@ import { webRoutes } from './routes/web.js';
 import { reportRoutes } from './routes/report.js';
 import { accelRoutes } from './routes/accel.js';
 import { agentRunRoutes } from './routes/agent-runs.js';
+import { moeRoutes } from './routes/moe.js';
 
 export interface ServerOptions {
   store: Store;
@@ -64,6 +65,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(reportRoutes, { store: opts.store });
   await app.register(accelRoutes, { store: opts.store, intensity, ...clock });
   await app.register(agentRunRoutes, { store: opts.store });
+  await app.register(moeRoutes, { store: opts.store });
   await app.register(webRoutes, opts.webRoot ? { root: opts.webRoot } : {});
   return app;
 }

@@ -63,4 +63,31 @@ describe('/api/accel', () => {
     const est = await app.inject({ method: 'POST', url: '/api/accel/estimate', payload: { paramsTotal: 7e9, tokens: 1e9, device: 'h100', count: 1 } });
     expect(est.json().excluded).toMatch(/cannot hold it/);
   });
+
+  it('enters a published profile (checked, field named) that estimate then reports as published, and lists it', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/api/accel/profiles', payload: { device: 'h100', achievedTflops: 1979, source: 'https://mlcommons.org/' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ field: 'achievedFlops' });
+    expect((await app.inject({ method: 'POST', url: '/api/accel/profiles', payload: { device: 'h100', achievedTflops: 400 } })).json()).toMatchObject({ field: 'source' });
+    const r = await app.inject({ method: 'POST', url: '/api/accel/profiles', payload: { device: 'H100', achievedTflops: 450, powerW: '620W', source: 'https://mlcommons.org/', workload: 'test figure', retrievedAt: '2023-05-30' } });
+    expect(r.statusCode).toBe(201);
+    expect(r.json()).toMatchObject({ device_id: 'h100-sxm', provenance: 'published', achieved_tflops: 450, power_w: 620, retrieved_at: '2023-05-30T00:00:00.000Z' });
+    const list = await app.inject({ url: '/api/accel/profiles?device=h100' });
+    expect(list.json().profiles).toEqual([expect.objectContaining({ id: r.json().id, in_use: true, workload: 'test figure' })]);
+    expect((await app.inject({ url: '/api/accel/profiles?colour=red' })).statusCode).toBe(400);
+    const est = await app.inject({ method: 'POST', url: '/api/accel/estimate', payload: { paramsTotal: '1B', tokens: '5B', device: 'h100', count: 8 } });
+    expect(est.json().figures.utilization).toMatchObject({ provenance: 'published' });
+    expect(est.json().figures.device_power_w).toMatchObject({ provenance: 'published', value: 620 });
+  });
+
+  it('compares devices per zone and start with zones given', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/accel/compare', payload: { paramsTotal: '1B', tokens: '5B', devices: ['h100', 'b200'], count: 8, zones: ['ES'], starts: ['2023-06-01T00:00Z', '2023-06-01T12:00Z'] } });
+    expect(r.statusCode).toBe(200);
+    const rows = r.json().rows;
+    expect(rows.map((x: { device_id: string; zone: string }) => `${x.device_id} ${x.zone}`)).toEqual(['h100-sxm ES', 'h100-sxm ES', 'b200 *']);
+    expect(rows[0]).toMatchObject({ start: '2023-06-01T00:00:00.000Z', excluded: null });
+    expect(rows[0].emissions_g).toBeGreaterThan(0);
+    const bad = await app.inject({ method: 'POST', url: '/api/accel/compare', payload: { paramsTotal: '1B', tokens: '5B', devices: ['h100'], zones: [], starts: ['2023-06-01T00:00Z'] } });
+    expect(bad.json()).toMatchObject({ field: 'zones' });
+  });
 });

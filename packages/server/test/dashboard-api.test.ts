@@ -206,7 +206,10 @@ for (const { name, open } of scratchStores('verdant-dash-')) {
         const firstRun = s.events.find((e) => e.event === 'run')!.data as { status: string; energy_j: number };
         expect(firstRun).toMatchObject({ status: 'running', energy_j: 100 });
 
-        await writer.appendSamples([{ run_id: id, sensor_id: 'gpu:0', t: start + 2, dt: 1, energy_j: 150, power_w: 150, intensity_g_per_kwh: 200, emissions_g: 0.15 }], { id, energy_j: 250, emissions_g: 0.25, heartbeat_at: nowS() });
+        // The open stream marks the run as watched: its tracker's next write reads that back (and writes every second).
+        let watchedUntil = 0;
+        await writer.appendSamples([{ run_id: id, sensor_id: 'gpu:0', t: start + 2, dt: 1, energy_j: 150, power_w: 150, intensity_g_per_kwh: 200, emissions_g: 0.15 }], { id, energy_j: 250, emissions_g: 0.25, heartbeat_at: nowS() }, { onWatched: (u) => (watchedUntil = u) });
+        expect(watchedUntil).toBeGreaterThan(nowS());
         await s.until((ev) => ev.some((e) => e.event === 'samples' && e.id === String(start + 2)));
         await s.until((ev) => ev.some((e) => e.event === 'run' && (e.data as { energy_j: number }).energy_j === 250));
         await writer.updateRun(id, { status: 'succeeded', exit_code: 0, ended_at: nowS() });
@@ -236,7 +239,10 @@ for (const { name, open } of scratchStores('verdant-dash-')) {
         ]);
         const live = sse(port, '/api/stream', AUTH);
         await live.until((ev) => ev.some((e) => e.event === 'live' && (e.data as { runs: Array<{ run_id: string }> }).runs.some((r) => r.run_id === id)));
-        await writer.appendSamples([{ run_id: id, sensor_id: 'gpu:0', t: start + 1, dt: 1, energy_j: 200, power_w: 200, intensity_g_per_kwh: 100, emissions_g: 0.0083 }], { id, energy_j: 300, emissions_g: 0.0083, heartbeat_at: nowS() });
+        // The overview's stream marks every live run as watched.
+        let watchedUntil = 0;
+        await writer.appendSamples([{ run_id: id, sensor_id: 'gpu:0', t: start + 1, dt: 1, energy_j: 200, power_w: 200, intensity_g_per_kwh: 100, emissions_g: 0.0083 }], { id, energy_j: 300, emissions_g: 0.0083, heartbeat_at: nowS() }, { onWatched: (u) => (watchedUntil = u) });
+        expect(watchedUntil).toBeGreaterThan(nowS());
         const withPower = (ev: typeof live.events) =>
           ev.some((e) => e.event === 'live' && (e.data as { runs: Array<{ run_id: string; power_w: number }> }).runs.some((r) => r.run_id === id && r.power_w === 300));
         await live.until(withPower);

@@ -27,6 +27,7 @@ beforeEach(async () => {
   mkdirSync(join(root, 'assets'), { recursive: true });
   writeFileSync(join(root, 'index.html'), INDEX);
   writeFileSync(join(root, 'assets', 'index-abc123.js'), SCRIPT);
+  writeFileSync(join(root, 'assets', 'engine-abc123.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   writeFileSync(join(dir, 'secret.txt'), 'outside the root');
   store = await Store.open({ url: `sqlite:${join(dir, 'v.db')}` });
 });
@@ -59,6 +60,14 @@ describe('the web dashboard at /', () => {
     expect(js.text).toBe(SCRIPT);
     expect(js.headers['cache-control']).toMatch(/max-age=31536000/);
     expect(js.headers['cache-control']).toMatch(/immutable/);
+    // The assets carry the page's policy (a Web Worker runs under its script's own): same origin only, WebAssembly
+    // may compile (the browser MoE lab's engine), JavaScript eval may not.
+    expect(js.headers['content-security-policy']).toBe(page.headers['content-security-policy']);
+    const scriptSrc = /script-src ([^;]*)/.exec(String(page.headers['content-security-policy']))?.[1]?.split(' ');
+    expect(scriptSrc).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    const wasm = await send(port, { path: '/assets/engine-abc123.wasm' });
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers['content-type']).toBe('application/wasm');
   });
 
   it('answers app paths with the page, but unknown API paths and missing assets with the JSON 404', async () => {

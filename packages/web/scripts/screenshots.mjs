@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from '@verdant/core';
 import { CHROMIUM_PATH, chromiumAvailable, launchBrowser, newContext, openPage } from '../test/support/browser.mjs';
-import { appendSecond, seedIntensity, seedJobs, seedLongRun, seedRuns } from '../test/support/seed.mjs';
+import { appendSecond, seedAgentRun, seedIntensity, seedJobs, seedLongRun, seedRuns } from '../test/support/seed.mjs';
 import { assertBuilt, sandbox, startServe, waitFor } from '../test/support/serve.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -38,6 +38,14 @@ await seedJobs(store, {
   ],
 });
 await seedIntensity(store, { pastH: 7 * 24 });
+const agentRunId = await seedAgentRun(store);
+// Two short MoE lab trainings (synthetic task, 60 steps each: about a minute) for the MoE pages.
+const { MoeStore, parseTrainConfig, trainLab } = await import('@verdant/moe');
+const moeIds = ['r_moe_switch', 'r_moe_auxfree'];
+for (const [i, kind] of ['switch', 'aux-free'].entries()) {
+  const config = { corpus: 'synthetic', tokenizer: 'char', model: { layers: 2, dModel: 32, heads: 2, seqLen: 32, experts: 8, dHidden: 32 }, batch: 4, steps: 60, evalInterval: 10, evalBatches: 1 };
+  await trainLab(parseTrainConfig({ ...config, name: `moe ${kind}`, router: { kind } }, root), { runId: moeIds[i], store: MoeStore.of(store) });
+}
 // The live run goes on: one second of samples every second while the screenshots are taken.
 const totals = { energyJ: live.energyJ, emissionsG: live.emissionsG };
 let t = live.endedAt;
@@ -57,6 +65,14 @@ const shots = [
   { file: 'grid', route: '/grid', name: 'grid', click: 'Find best window' },
   { file: 'jobs', route: '/jobs', name: 'jobs' },
   { file: 'simulate', route: '/simulate', name: 'simulate', click: 'Run simulation' },
+  { file: 'hardware', route: '/accel', name: 'accel' },
+  { file: 'moe', route: '/moe', name: 'moe' },
+  { file: 'moe-training', route: `/moe/trainings/${moeIds[1]}`, name: 'moe-training' },
+  { file: 'moe-compare', route: `/moe/compare?ids=${moeIds.join(',')}`, name: 'moe-compare' },
+  // The browser lab once its training has run (or after a minute of it).
+  { file: 'moe-browser', route: '/moe-play', name: 'moe-play', click: 'Start training' },
+  { file: 'agent-runs', route: '/agent-runs', name: 'agent-runs' },
+  { file: 'agent-run', route: `/agent-runs/${agentRunId}`, name: 'agent-run' },
 ];
 
 /** Opens a page and waits for its charts to have points (at most 15 s), so the picture shows them drawn. */

@@ -32,7 +32,7 @@ export function App() {
             {pages
               .filter((p) => p.nav)
               .map((p) => {
-                const current = active === p || (p.name === 'runs' && active?.name === 'run');
+                const current = active === p || active?.section === p.name;
                 return (
                   <li key={p.name}>
                     <a href={href(p.path)} aria-current={current ? 'page' : undefined}>

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { GemmPoint, Precision, TorchBenchDevice, TorchBenchResult, TrainingStepPoint } from '@verdant/accel';
 import { action } from '../options/action.js';
 import { collect, printJson } from '../options/print.js';
 import { withStore } from '../options/store.js';
@@ -146,22 +147,72 @@ export function register(program: Command): void {
 
   accel
     .command('bench')
-    .description('Measure this CPU: a GEMM sweep in Node under the tracker, stored as a measured fp32 profile of the cpu device')
-    .option('--sizes <n,n>', 'square matrix sizes', '64,128,256,384')
-    .option('--seconds <s>', 'seconds per size', '1.5')
+    .description('Measure a device under the tracker and store measured profiles: this CPU in Node (GEMM sweep, memory copy, the MoE lab\'s training step), or with --device a GPU, Gaudi or the CPU through the PyTorch script integrations/python/verdant_accel_bench.py')
+    .option('--device <device>', 'run the PyTorch script on: auto (Gaudi, else CUDA/ROCm, else CPU), gpu (CUDA or ROCm), hpu (Gaudi) or cpu')
+    .option('--python <exe>', 'the Python that has torch (with --device)', 'python3')
+    .option('--script <file>', 'the bench script (with --device; default the shipped integrations/python/verdant_accel_bench.py)')
+    .option('--as <device>', 'catalog device to store the profiles under (with --device; default: matched from the name the driver reports)')
+    .option('--precisions <p,p>', 'precisions to try (with --device): of fp32, tf32, bf16, fp16, fp8')
+    .option('--sizes <n,n>', 'square matrix sizes (default 64,128,256,384 in Node; the script: 1024…8192, 256…1024 on CPU)')
+    .option('--seconds <s>', 'timed seconds per case (default 1.5 in Node; the script: 2, 1 on CPU)')
+    .option('--bandwidth-mib <n>', 'MiB copied for the memory bandwidth (0 skips; default 64 in Node, the script: 1024, 256 on CPU)')
+    .option('--train-model <name>', 'training step: in Node the MoE lab size tiny, small or reference (default); the script: tiny, reference or large; none skips')
+    .option('--train-seconds <s>', 'timed seconds of training steps in Node (default 5)')
     .option('--json', 'print JSON')
     .action(
-      action(async (o: { sizes: string; seconds: string; json?: boolean }) => {
+      action(async (o: { device?: string; python: string; script?: string; as?: string; precisions?: string; sizes?: string; seconds?: string; bandwidthMib?: string; trainModel?: string; trainSeconds?: string; json?: boolean }) => {
         const [a, core] = await Promise.all([import('@verdant/accel'), import('@verdant/core')]);
-        const sizes = o.sizes.split(',').map((x) => core.parseWholeNumber(x.trim(), 'sizes', 8));
-        const secondsPerSize = core.parsePositive(o.seconds, 'secondsPerSize');
+        const sizes = o.sizes?.split(',').map((x) => core.parseWholeNumber(x.trim(), 'sizes', 8));
+        const seconds = o.seconds === undefined ? undefined : core.parsePositive(o.seconds, o.device ? 'secondsPerCase' : 'secondsPerSize');
+        const bandwidthMiB = o.bandwidthMib === undefined ? undefined : core.parseWholeNumber(o.bandwidthMib, o.device ? 'bandwidthMiB' : 'bandwidthBytes', 0);
+        if (o.device !== undefined) {
+          const device = ({ gpu: 'cuda', rocm: 'cuda', gaudi: 'hpu' } as Record<string, string>)[o.device] ?? o.device;
+          if (!(a.TORCH_BENCH_DEVICES as readonly string[]).includes(device)) throw core.invalidInput('device', `unknown device "${o.device}"`, 'use auto, gpu (CUDA or ROCm), hpu (Gaudi) or cpu');
+          const trainModel = o.trainModel as (typeof a.TORCH_TRAIN_MODELS)[number] | undefined;
+          if (trainModel !== undefined && !a.TORCH_TRAIN_MODELS.includes(trainModel)) throw core.invalidInput('trainModel', `unknown model "${o.trainModel}" for the PyTorch script`, `use one of ${a.TORCH_TRAIN_MODELS.join(', ')}`);
+          const precisions = o.precisions?.split(',').map((x) => x.trim()) as Precision[] | undefined;
+          await withStore(async (store) => {
+            const r = await a.benchTorch(store, {
+              python: o.python,
+              device: device as TorchBenchDevice,
+              ...(o.script ? { script: o.script } : {}),
+              ...(o.as ? { deviceId: o.as } : {}),
+              ...(precisions ? { precisions } : {}),
+              ...(sizes ? { sizes } : {}),
+              ...(seconds !== undefined ? { secondsPerCase: seconds } : {}),
+              ...(bandwidthMiB !== undefined ? { bandwidthMiB } : {}),
+              ...(trainModel ? { trainModel } : {}),
+              onNotice: (m) => process.stderr.write(`verdant: ${m}\n`),
+            });
+            for (const w of r.warnings) process.stderr.write(`verdant: warning: ${w}\n`);
+            if (o.json) return printJson(torchBenchJson(a, r));
+            process.stdout.write(`${r.deviceName} (${r.backend}) → ${r.deviceId}${r.inCatalog ? '' : ' (not in the catalog)'}; power from ${r.powerMethod}; run ${r.runId}\n`);
+            process.stdout.write(a.alignTable(sweepRows(r.sweep)));
+            for (const s of r.skipped) process.stdout.write(`skipped ${s.what}: ${s.reason}\n`);
+            writeExtras(r.memoryBandwidthBytesPerS, r.trainingStep);
+            process.stdout.write(`stored ${r.profiles.length} measured profile${r.profiles.length === 1 ? '' : 's'}: ${r.profiles.map((p) => `${p.precision} ${(p.achievedFlops / 1e12).toFixed(3)} TFLOPS`).join(', ')}\n`);
+          });
+          return;
+        }
+        if (o.python !== 'python3' || o.script || o.as || o.precisions) throw core.invalidInput('device', '--python, --script, --as and --precisions are for the PyTorch script', 'add --device auto (or gpu, hpu, cpu)');
+        const trainModel = o.trainModel ?? 'reference';
+        if (!['tiny', 'small', 'reference', 'none'].includes(trainModel)) throw core.invalidInput('trainModel', `unknown MoE lab size "${trainModel}"`, 'use tiny, small, reference or none');
+        const trainingSeconds = o.trainSeconds === undefined ? undefined : core.parsePositive(o.trainSeconds, 'trainingSeconds');
+        const training = trainModel === 'none' ? undefined : await (await import('@verdant/moe')).trainingStepWorkload({ size: trainModel as 'tiny' | 'small' | 'reference' });
         await withStore(async (store) => {
-          const r = await a.benchCpu(store, { sizes, secondsPerSize });
-          if (o.json) return printJson({ sweep: r.sweep, power_w: r.powerW, power_method: r.powerMethod, energy_j: r.energyJ, run_id: r.runId, profile: r.profile ? a.profileJson(r.profile) : null });
-          const rows = [['n', 'multiplies', 'seconds', 'GFLOP/s']];
-          for (const x of r.sweep) rows.push([String(x.n), String(x.multiplies), x.seconds.toFixed(2), (x.flops / 1e9).toFixed(2)]);
-          process.stdout.write(a.alignTable(rows));
-          process.stdout.write(`average power ${r.powerW === null ? '-' : `${r.powerW.toFixed(1)} W`} (${r.powerMethod}); run ${r.runId}; stored profile ${r.profile?.id ?? '-'} (cpu, fp32, measured)\n`);
+          const r = await a.benchCpu(store, {
+            ...(sizes ? { sizes } : {}),
+            ...(seconds !== undefined ? { secondsPerSize: seconds } : {}),
+            ...(bandwidthMiB !== undefined ? { bandwidthBytes: bandwidthMiB * 2 ** 20 } : {}),
+            ...(training ? { training } : {}),
+            ...(trainingSeconds !== undefined ? { trainingSeconds } : {}),
+          });
+          if (o.json) {
+            return printJson({ run_id: r.runId, energy_j: r.energyJ, power_w: r.powerW, power_method: r.powerMethod, measurements: a.measurementsJson(r.measurements), profile: r.profile ? a.profileJson(r.profile) : null });
+          }
+          process.stdout.write(a.alignTable(sweepRows(r.sweep)));
+          writeExtras(r.memoryBandwidthBytesPerS, r.trainingStep);
+          process.stdout.write(`power from ${r.powerMethod}; run ${r.runId}; stored profile ${r.profile?.id ?? '-'} (cpu, fp32, measured)\n`);
         });
       }),
     );
@@ -247,14 +298,29 @@ export function register(program: Command): void {
   jobOptions(
     accel
       .command('compare')
-      .description('Devices side by side for one job at one count')
-      .argument('<devices...>', 'two or more devices, e.g. h100 mi300x gaudi3')
-      .option('--count <n>', 'devices of each', '8'),
+      .description('Devices side by side for one job at one count; with --zone, also cost and carbon in each zone and start time')
+      .argument('<devices...>', 'one or more devices (two or more without --zone), e.g. h100 mi300x gaudi3')
+      .option('--count <n>', 'devices of each', '8')
+      .option('--zone <zone>', 'grid zone to charge the carbon in, e.g. ES (repeatable): adds cost and carbon per zone and start', collect, [])
+      .option('--start <time>', 'start time with --zone (repeatable; default now)', collect, [])
+      .option('--trace <file>', 'intensity from a trace as a perfect forecast: a file, or shipped such as ES:2023 (repeatable)', collect, [])
+      .option('--spot', 'spot prices instead of on-demand (with --zone)')
+      .option('--markdown', 'print a Markdown table (with --zone)'),
   ).action(
-    action(async (names: string[], o: JobFlags & { count: string }) => {
+    action(async (names: string[], o: JobFlags & { count: string; zone: string[]; start: string[]; trace: string[]; spot?: boolean; markdown?: boolean }) => {
       const [a, core] = await Promise.all([import('@verdant/accel'), import('@verdant/core')]);
       const job = a.jobFromFields(jobFields(o));
       const count = core.parseWholeNumber(o.count, 'count', 1);
+      if (o.zone.length) {
+        const starts = o.start.length ? o.start.map((t) => core.parseTime(t, 'starts')) : [core.nowS()];
+        const { withIntensity } = await import('../options/intensity.js');
+        const req = { job, devices: names, count, zones: o.zone, starts, ...(o.spot ? { pricing: 'spot' as const } : {}) };
+        const c = await withStore((store) => withIntensity(o.trace, { clock: Math.min(...starts) }, (provider) => a.compareRegions(req, { store, provider })));
+        for (const w of c.warnings) process.stderr.write(`verdant: warning: ${w}\n`);
+        if (o.json) return printJson(a.regionComparisonJson(c));
+        const table = a.regionComparisonTable(c);
+        return void process.stdout.write(o.markdown ? a.markdownTable(table, [3, 4, 5, 6, 7, 8]) : a.alignTable(table));
+      }
       await withStore(async (store) => {
         const c = await a.compareDevices({ job, devices: names, count }, store);
         if (o.json) return printJson({ count, rows: c.rows.map((r) => ({ device: a.deviceJson(r.device), estimate: r.estimate ? a.estimateJson(r.estimate) : null, excluded: r.excluded })) });
@@ -267,4 +333,98 @@ export function register(program: Command): void {
       });
     }),
   );
+
+  const profile = accel.command('profile').description('Enter a published (MLPerf Training, ML.ENERGY) or measured profile of a device');
+  profile
+    .command('add')
+    .description('Store a device profile with its source; the model uses measured > published > the spec-sheet default')
+    .argument('<device>', 'id or alias, e.g. h100')
+    .requiredOption('--source <url>', 'where the figure comes from: the URL of the MLPerf result, ML.ENERGY entry or paper')
+    .option('--kind <kind>', 'published (a third party\'s figure) or measured (taken on your own hardware)', 'published')
+    .option('--precision <p>', 'fp32, tf32, bf16, fp16, fp8 or int8', 'bf16')
+    .option('--tflops <n>', 'achieved dense TFLOPS per device')
+    .option('--tokens-per-s <n>', 'instead of --tflops: training tokens/s of the whole run (with --params and --count)')
+    .option('--params <n>', 'model parameters the throughput is for, e.g. 70B')
+    .option('--active-params <n>', 'active parameters per token (MoE)')
+    .option('--count <n>', 'devices the throughput ran on (default 1)')
+    .option('--power <watts>', 'average power per device under that load, e.g. 650W')
+    .option('--scaling <f>', 'throughput kept per doubling of the device count')
+    .option('--workload <text>', 'what was run, e.g. "Llama 2 70B LoRA, MLPerf Training v4.1, 8 GPUs"')
+    .option('--retrieved <date>', 'when the figure was read from its source (default now)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (device: string, o: { source: string; kind: string; precision: string; tflops?: string; tokensPerS?: string; params?: string; activeParams?: string; count?: string; power?: string; scaling?: string; workload?: string; retrieved?: string; json?: boolean }) => {
+        const a = await import('@verdant/accel');
+        const entry = a.profileEntryFromFields({
+          device,
+          source: o.source,
+          provenance: o.kind,
+          precision: o.precision,
+          achievedTflops: o.tflops,
+          tokensPerS: o.tokensPerS,
+          paramsTotal: o.params,
+          paramsActive: o.activeParams,
+          devices: o.count,
+          powerW: o.power,
+          scalingPerDoubling: o.scaling,
+          workload: o.workload,
+          retrievedAt: o.retrieved,
+        });
+        // Checked in full before the store is opened.
+        a.profileFromEntry(entry);
+        await withStore(async (store) => {
+          const p = await a.addProfile(store, entry);
+          if (o.json) return printJson(a.profileJson(p));
+          process.stdout.write(`stored ${p.provenance} profile ${p.id}: ${p.deviceId} ${p.precision} ${(p.achievedFlops / 1e12).toFixed(1)} TFLOPS per device${p.powerW !== null ? `, ${p.powerW} W` : ''} (${p.source})\n`);
+        });
+      }),
+    );
+
+  accel
+    .command('profiles')
+    .description('Stored profiles (measured and published), newest first; "in use" marks the one the model uses per device and precision')
+    .option('--device <device>', 'only this device')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { device?: string; json?: boolean }) => {
+        const a = await import('@verdant/accel');
+        await withStore(async (store) => {
+          const list = await a.listProfiles(store, o.device ? { device: o.device } : {});
+          if (o.json) return printJson({ profiles: list.map(a.profileJson) });
+          const rows = [['id', 'device', 'precision', 'kind', 'TFLOPS', 'power W', 'in use', 'retrieved', 'workload', 'source']];
+          for (const p of list) rows.push([p.id, p.deviceId, p.precision, p.provenance, (p.achievedFlops / 1e12).toFixed(1), p.powerW === null ? '-' : p.powerW.toFixed(0), p.inUse ? 'yes' : '', p.meta?.retrievedAt ? new Date(p.meta.retrievedAt * 1000).toISOString().slice(0, 10) : new Date(p.recordedAt * 1000).toISOString().slice(0, 10), p.meta?.workload ?? '', p.source]);
+          process.stdout.write(a.alignTable(rows));
+          if (!list.length) process.stderr.write('no profiles stored: verdant accel bench measures this CPU; verdant accel profile add enters a published one\n');
+        });
+      }),
+    );
 }
+
+type Accel = typeof import('@verdant/accel');
+
+const fixed = (v: number | null, digits: number): string => (v === null ? '-' : v.toFixed(digits));
+
+/** The sweep of a bench as table rows: one per precision and size. */
+function sweepRows(sweep: readonly GemmPoint[]): string[][] {
+  const rows = [['precision', 'n', 'multiplies', 'seconds', 'TFLOPS', 'W', 'J/TFLOP']];
+  for (const x of sweep) rows.push([x.precision, String(x.n), String(x.multiplies), x.seconds.toFixed(2), (x.flops / 1e12).toFixed(4), fixed(x.powerW, 1), fixed(x.jPerTflop, 1)]);
+  return rows;
+}
+
+function writeExtras(bandwidth: number | null, t: TrainingStepPoint | null): void {
+  if (bandwidth !== null) process.stdout.write(`memory copy: ${(bandwidth / 1e9).toFixed(2)} GB/s (read + write)\n`);
+  if (t) process.stdout.write(`training step: ${t.tokensPerS.toFixed(0)} tokens/s${t.flopsPerS ? `, ${(t.flopsPerS / 1e12).toFixed(4)} TFLOPS (6 × active parameters)` : ''}, ${t.jPerToken === null ? '- J/token' : `${(t.jPerToken * 1000).toFixed(3)} mJ/token`} at ${fixed(t.powerW, 1)} W — ${t.model}\n`);
+}
+
+const torchBenchJson = (a: Accel, r: TorchBenchResult) => ({
+  run_id: r.runId,
+  backend: r.backend,
+  device_name: r.deviceName,
+  device_id: r.deviceId,
+  in_catalog: r.inCatalog,
+  power_method: r.powerMethod,
+  measurements: r.profiles[0]?.meta?.measurements ? a.measurementsJson({ ...r.profiles[0].meta.measurements, sweep: r.sweep }) : null,
+  skipped: r.skipped,
+  warnings: r.warnings,
+  profiles: r.profiles.map(a.profileJson),
+});

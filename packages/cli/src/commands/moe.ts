@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { action, setExitCode } from '../options/action.js';
 import { printJson } from '../options/print.js';
@@ -340,6 +341,39 @@ export function register(program: Command): void {
           ])}\n`);
         }
         if (results.some((r) => r.exitCode !== 0)) setExitCode(1);
+      }),
+    );
+
+  moe
+    .command('study')
+    .description('Train the routers and the dense baseline of equal active parameters on the same tokens; write a table and SVG charts (docs/moe.md)')
+    .option('--config <file>', 'base JSON training config (default: the study of docs/moe.md); the arms set the router')
+    .option('--arms <list>', 'comma-separated: switch, gshard, expert-choice, aux-free, noisy-topk, dense', 'switch,gshard,expert-choice,aux-free,noisy-topk,dense')
+    .option('--out <dir>', 'where study.md, study.json and the charts go', 'moe-study')
+    .option('--steps <n>', 'training steps of every arm (overrides the config)')
+    .option('--seed <n>', 'the seed of every arm (overrides the config)')
+    .option('--parallel <n>', 'trainings at once (default 2: one per core)', '2')
+    .option('--from <ids>', 'comma-separated stored trainings, one per arm: redraw the table and charts without training')
+    .option('--json', 'print the rows as JSON')
+    .action(
+      action(async (o: { config?: string; arms: string; out: string; steps?: string; seed?: string; parallel: string; from?: string; json?: boolean }) => {
+        const [{ runStudy, STUDY_BASE }, { invalidInput }] = await Promise.all([import('@verdant/moe'), import('@verdant/core')]);
+        const base: Record<string, unknown> = o.config ? await readConfigFile(o.config, '--config') : { ...STUDY_BASE };
+        if (o.steps !== undefined) base.steps = num(o.steps);
+        if (o.seed !== undefined) base.seed = num(o.seed);
+        const parallel = Number(o.parallel);
+        if (!Number.isInteger(parallel) || parallel < 1) throw invalidInput('--parallel', `must be a whole number >= 1, got ${o.parallel}`);
+        const arms = o.arms.split(',').map((a) => a.trim()).filter(Boolean);
+        await withStore(async (store) => {
+          const r = await runStudy({
+            base, arms: arms as import('@verdant/moe').StudyArm[], outDir: o.out, cwd: process.cwd(), store, parallel,
+            ...(o.from !== undefined ? { trainings: o.from.split(',').map((x) => x.trim()) } : {}),
+            argvFor: (file) => [process.execPath, ...process.execArgv, process.argv[1]!, 'moe', 'train', '--config', file, '--json'],
+            onNotice: (m) => process.stderr.write(`verdant: ${m}\n`),
+          });
+          if (o.json) printJson({ rows: r.rows, files: r.files.map((f) => join(o.out, f)) });
+          else process.stdout.write(`${r.table}\nwrote ${r.files.map((f) => join(o.out, f)).join(', ')}\n`);
+        });
       }),
     );
 }

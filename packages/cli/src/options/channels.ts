@@ -5,6 +5,7 @@ import type { RunChannelDescriptor } from '@verdant/energy';
 
 const RUN_CHANNELS: Array<() => Promise<RunChannelDescriptor>> = [
   () => import('@verdant/moe/channel').then((m) => m.moeRunChannel), // MoE router metrics from PyTorch (VERDANT_MOE_FILE)
+  () => import('@verdant/accel/channel').then((m) => m.accelRunChannel), // accelerator bench records (VERDANT_ACCEL_FILE): measured profiles
 ];
 
 let registered: Promise<void> | undefined;

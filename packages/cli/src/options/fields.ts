@@ -13,7 +13,7 @@ export type FlagRule = string | Readonly<Record<string, string>>;
 export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   // Where the intensity comes from (grid's resolveIntensity, trace loading, providers).
   zone: { '*': '--region', intensity: '<zone>', forecast: '<zone>' },
-  zones: { '*': '--region', simulate: '--zone' },
+  zones: { '*': '--region', simulate: '--zone', 'accel compare': '--zone' },
   traceFile: '--intensity-trace',
   replayYear: '--trace-replay',
   traces: '--trace',
@@ -61,8 +61,8 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   expectedDurationS: '--expected-duration',
   group: { run: '--group' },
 
-  // A before-run estimate (energy's estimateRun).
-  device: '--device',
+  // A before-run estimate (@verdant/accel's estimateRun).
+  device: { '*': '--device', 'accel profile add': '<device>' },
   count: '--count',
   hours: '--hours',
   utilization: '--utilization',
@@ -71,10 +71,15 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   paramsTotal: '--params', paramsActive: '--active-params', tokens: '--tokens', precision: '--precision', measured: '--measured',
   optimizerBytesPerParam: '--optimizer-bytes', memoryOverhead: '--memory-overhead', scalingPerDoubling: '--scaling',
   hostOverhead: '--host-overhead', budgetUsd: '--budget', carbonCapG: '--carbon-cap', allowRegions: '--allow', denyRegions: '--deny',
-  preferRegions: '--prefer', devices: '--device', pricing: '--spot', maxDevices: '--max-devices', maxStarts: '--starts',
+  preferRegions: '--prefer', devices: { '*': '--device', 'accel compare': '<devices>', 'accel profile add': '--count' }, pricing: '--spot', maxDevices: '--max-devices', maxStarts: '--starts',
   startStepS: '--start-step', billingGranularityS: '--billing', maxAgeS: '--max-age', retrievedAt: '--retrieved', format: '--format',
   provider: { 'accel import': '--provider', 'accel offers': '--provider' }, file: { 'accel import': '<file>' }, sizes: { 'accel bench': '--sizes' },
   secondsPerSize: '--seconds',
+  // `verdant accel bench` (@verdant/accel's benchCpu and benchTorch).
+  python: { 'accel bench': '--python' }, script: { 'accel bench': '--script' }, deviceId: { 'accel bench': '--as' }, precisions: { 'accel bench': '--precisions' },
+  secondsPerCase: '--seconds', bandwidthMiB: '--bandwidth-mib', bandwidthBytes: '--bandwidth-mib', trainModel: '--train-model', trainingSeconds: '--train-seconds',
+  starts: '--start', provenance: '--kind', source: '--source', achievedTflops: '--tflops', achievedFlops: '--tflops', tokensPerS: '--tokens-per-s',
+  workload: '--workload',
 
   // A simulation (schedule's SimulationRequest).
   scenario: '--scenario',

@@ -425,4 +425,25 @@ export const migrations: Record<string, Migration> = withKysely({
       for (const t of ['agent_calls', 'agent_turns', 'agent_runs']) await db.schema.dropTable(t).execute();
     },
   },
+  '0010_live_runs': {
+    // Who is watching live runs, and until when (epoch seconds): a reader that streams runs (`verdant serve`'s
+    // overview, '*', or one run's page, its id) renews its row every few seconds; a tracker reads the latest
+    // deadline back from the UPDATE it writes anyway, and writes every second only while someone watches.
+    // And each sensor's totals, summed from its samples once when the run ends (NULL before, and for runs that
+    // ended before this migration): an ended run's page need not sum every sample again.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('run_watchers')
+        .addColumn('scope', 'text', (c) => c.primaryKey())
+        .addColumn('until', 'double precision', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('run_sensors').addColumn('energy_j', 'double precision').execute();
+      await db.schema.alterTable('run_sensors').addColumn('emissions_g', 'double precision').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('run_sensors').dropColumn('emissions_g').execute();
+      await db.schema.alterTable('run_sensors').dropColumn('energy_j').execute();
+      await db.schema.dropTable('run_watchers').execute();
+    },
+  },
 });

@@ -39,6 +39,9 @@ export interface RunSensorsTable {
   method: string;
   description: string;
   estimate: number;
+  /** Summed from the samples when the run ended (NULL before; migration 0010). */
+  energy_j?: number | null;
+  emissions_g?: number | null;
 }
 
 export interface SamplesTable {
@@ -141,6 +144,12 @@ export interface JobEventsTable {
   message: string;
 }
 
+/** Readers streaming live runs: scope '*' (every live run) or a run id; until: epoch s. */
+export interface RunWatchersTable {
+  scope: string;
+  until: number;
+}
+
 export interface Database {
   runs: RunsTable;
   run_sensors: RunSensorsTable;
@@ -151,6 +160,7 @@ export interface Database {
   run_totals_counted: RunTotalsCountedTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
+  run_watchers: RunWatchersTable;
 }
 
 export type { Generated };

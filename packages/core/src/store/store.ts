@@ -20,7 +20,8 @@ export { RUN_SORTS, RUN_STATUSES, decodeCursor, encodeCursor, type RunCursor, ty
 export type NewRunRow = Omit<RunRow, 'group_id' | 'task'> & Partial<Pick<RunRow, 'group_id' | 'task'>>;
 export { HOST_NAME_ENV, checkGroupId, checkHostName, localHostName } from './host.js';
 export type SampleRow = SamplesTable;
-export type RunSensorRow = RunSensorsTable;
+export type RunSensorRow = Omit<RunSensorsTable, 'energy_j' | 'emissions_g'>;
+const RUN_SENSOR_COLUMNS = ['run_id', 'sensor_id', 'kind', 'method', 'description', 'estimate'] as const;
 
 /** Energy and emissions of all runs (ended and live) of one name, zone and host, and how many have ended: a run_totals row with the live runs added. */
 export type RunTotalRow = RunTotalsTable;
@@ -65,7 +66,16 @@ export interface AppendOptions {
    * blocks the process, so a tracker passes a short one and retries at its next flush instead.
    */
   waitMs?: number;
+  /**
+   * With a run update: called with the latest deadline (epoch s) of the readers watching this run live (its own
+   * page, or the overview of all live runs; see `markWatched`), 0 when none. Read back by the same UPDATE, so it
+   * costs no statement of its own: a tracker writes every second only while someone watches.
+   */
+  onWatched?: (untilS: number) => void;
 }
+
+/** A run watched through this scope: every live run. */
+export const WATCH_ALL_RUNS = '*';
 
 /** Statuses a live tracker may still change; the others are final. */
 const LIVE_STATUSES = `('running', 'paused', 'interrupted')`;
@@ -111,6 +121,20 @@ const COUNT_RUN_SQL = [
    ON CONFLICT (run_id) DO UPDATE SET
      energy_j = CASE WHEN excluded.energy_j > run_totals_counted.energy_j THEN excluded.energy_j ELSE run_totals_counted.energy_j END,
      emissions_g = CASE WHEN excluded.emissions_g > run_totals_counted.emissions_g THEN excluded.emissions_g ELSE run_totals_counted.emissions_g END`,
+];
+
+/**
+ * Each sensor's totals, summed once as the run ends (and again if it ends again after being revived): with a
+ * status change to an ended one (not with a run recorded already ended, an import, whose samples follow it).
+ * Samples appended to a run after it ended would leave them stale: the tracker never does that.
+ */
+const SENSOR_TOTALS_SQL = [
+  `UPDATE run_sensors SET energy_j = 0, emissions_g = 0
+   WHERE run_id = @id AND EXISTS (SELECT 1 FROM runs r WHERE r.id = @id AND r.status IN ${ENDED_SQL})`,
+  `UPDATE run_sensors SET energy_j = t.energy_j, emissions_g = t.emissions_g
+   FROM (SELECT sensor_id, sum(energy_j) AS energy_j, sum(emissions_g) AS emissions_g FROM samples
+         WHERE run_id = @id AND EXISTS (SELECT 1 FROM runs r WHERE r.id = @id AND r.status IN ${ENDED_SQL}) GROUP BY sensor_id) AS t
+   WHERE run_sensors.run_id = @id AND run_sensors.sensor_id = t.sensor_id`,
 ];
 
 /** run_totals plus what live runs have measured so far: one row per (name, zone, host), however many runs. */
@@ -178,7 +202,7 @@ export class Store {
             .compile(),
         );
       }
-      await this.writeCounted(run.id, writes);
+      await this.writeCounted(run.id, writes, false);
       return;
     }
     await this.db.transaction().execute(async (tx) => {
@@ -364,12 +388,33 @@ export class Store {
   }
 
   async runSensors(runId: string): Promise<RunSensorRow[]> {
-    return this.db.selectFrom('run_sensors').selectAll().where('run_id', '=', runId).orderBy('sensor_id').execute();
+    return this.db.selectFrom('run_sensors').select(RUN_SENSOR_COLUMNS).where('run_id', '=', runId).orderBy('sensor_id').execute();
   }
 
-  /** Per-sensor energy and emissions from the samples (what survives a crash). */
+  /**
+   * Per-sensor energy and emissions from the samples (what survives a crash): of an ended run, as summed once
+   * when it ended (run_sensors.energy_j, migration 0010); of a live run, or one that ended before that, summed now.
+   */
   async sensorTotals(runId: string): Promise<SensorTotal[]> {
-    const sensors = await this.runSensors(runId);
+    const stored = await this.db
+      .selectFrom('run_sensors as s')
+      .innerJoin('runs as r', 'r.id', 's.run_id')
+      .select([...RUN_SENSOR_COLUMNS.map((c) => `s.${c}` as const), 's.energy_j', 's.emissions_g', 'r.status'])
+      .where('s.run_id', '=', runId)
+      .orderBy('s.sensor_id')
+      .execute();
+    if (stored.length > 0 && stored.every((x) => ENDED_STATUSES.includes(x.status as RunStatus) && x.energy_j !== null && x.emissions_g !== null)) {
+      return stored.map((x) => ({
+        sensor_id: x.sensor_id,
+        kind: x.kind,
+        method: x.method,
+        description: x.description,
+        estimate: Boolean(x.estimate),
+        energy_j: Number(x.energy_j),
+        emissions_g: Number(x.emissions_g),
+      }));
+    }
+    const sensors: RunSensorRow[] = stored.map(({ run_id, sensor_id, kind, method, description, estimate }) => ({ run_id, sensor_id, kind, method, description, estimate }));
     if (this.conn.sqlite && sensors.length > 0 && sensors.length <= 64) {
       // SQLite: one pass in time order over the (run_id, t) index (the table's own order) summing each sensor
       // apart, about three times cheaper on a long run than GROUP BY sensor_id, which visits the table in sensor order.
@@ -521,13 +566,15 @@ export class Store {
   async appendSamples(samples: readonly SampleRow[], run?: RunProgress, options: AppendOptions = {}): Promise<number> {
     if (this.conn.sqlite) {
       // Every statement here is prepared once per store (a tracker writes a batch every interval).
-      const update = run ? runUpdate(run, () => '?') : undefined;
+      const update = run ? runUpdate(run, () => '?', options.onWatched !== undefined) : undefined;
       const wait = options.waitMs === undefined ? undefined : Math.max(0, Math.round(options.waitMs)) || 0;
       const usual = this.conn.busyTimeoutMs ?? 0;
       const swap = wait !== undefined && wait !== usual;
       if (swap) this.sqliteStatement(`PRAGMA busy_timeout = ${wait}`).run();
       try {
-        return this.sqliteAppend()(samples, update && { stmt: this.sqliteStatement(update.sql), values: update.values });
+        const { written, watched } = this.sqliteAppend()(samples, update && { stmt: this.sqliteStatement(update.sql), values: update.values, returns: options.onWatched !== undefined });
+        if (update) options.onWatched?.(watched);
+        return written;
       } finally {
         if (swap) this.sqliteStatement(`PRAGMA busy_timeout = ${usual}`).run();
       }
@@ -560,12 +607,15 @@ export class Store {
         );
         written = res.rowCount ?? 0;
       }
+      let watched = 0;
       if (run) {
         let n = 0;
-        const { sql: text, values } = runUpdate(run, () => `$${++n}`);
-        await client.query(text, values);
+        const { sql: text, values } = runUpdate(run, () => `$${++n}`, options.onWatched !== undefined);
+        const res = await client.query<{ watched_until: number | string | null }>(text, values);
+        watched = Number(res.rows[0]?.watched_until ?? 0);
       }
       await client.query('COMMIT');
+      if (run) options.onWatched?.(watched);
       return written;
     } catch (e) {
       failure = e as Error;
@@ -585,7 +635,7 @@ export class Store {
     return stmt;
   }
 
-  private appendTx?: (samples: readonly SampleRow[], update?: { stmt: BetterSqlite3.Statement<unknown[]>; values: unknown[] }) => number;
+  private appendTx?: (samples: readonly SampleRow[], update?: { stmt: BetterSqlite3.Statement<unknown[]>; values: unknown[]; returns: boolean }) => { written: number; watched: number };
   /** One batch and its run's UPDATE in a transaction; IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. */
   private sqliteAppend() {
     if (this.appendTx) return this.appendTx;
@@ -593,13 +643,55 @@ export class Store {
       'INSERT INTO samples (run_id, sensor_id, t, dt, energy_j, power_w, intensity_g_per_kwh, emissions_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (run_id, sensor_id, t) DO NOTHING',
     );
-    this.appendTx = this.conn.sqlite!.transaction((samples: readonly SampleRow[], update?: { stmt: BetterSqlite3.Statement<unknown[]>; values: unknown[] }) => {
+    this.appendTx = this.conn.sqlite!.transaction((samples: readonly SampleRow[], update?: { stmt: BetterSqlite3.Statement<unknown[]>; values: unknown[]; returns: boolean }) => {
       let written = 0;
       for (const s of samples) written += insert.run(s.run_id, s.sensor_id, s.t, s.dt, s.energy_j, s.power_w, s.intensity_g_per_kwh, s.emissions_g).changes;
-      update?.stmt.run(...update.values);
-      return written;
+      let watched = 0;
+      if (update?.returns) watched = Number((update.stmt.get(...update.values) as { watched_until: number | null } | undefined)?.watched_until ?? 0);
+      else update?.stmt.run(...update.values);
+      return { written, watched };
     }).immediate;
     return this.appendTx;
+  }
+
+  /**
+   * Says that a reader watches live runs until `untilS` (epoch s): `scope` is a run id, or WATCH_ALL_RUNS for
+   * every live run (the overview). A reader renews it every few seconds while it streams; expired rows go. A
+   * tracker learns of it with its next write (`AppendOptions.onWatched`) and then writes every second. On SQLite
+   * it waits at most `waitMs` (default 100) for another writer's lock: a reader must not stall on a busy store,
+   * and a failed mark is simply renewed next time.
+   */
+  async markWatched(scope: string, untilS: number, options: { nowS?: number; waitMs?: number } = {}): Promise<void> {
+    if (typeof scope !== 'string' || !scope) throw new Error('store.markWatched: scope must be a run id or WATCH_ALL_RUNS');
+    const now = options.nowS ?? nowS();
+    if (this.conn.sqlite) {
+      const wait = Math.max(0, Math.round(options.waitMs ?? 100));
+      const usual = this.conn.busyTimeoutMs ?? 0;
+      this.sqliteStatement(`PRAGMA busy_timeout = ${wait}`).run();
+      try {
+        this.sqliteMarkWatched()(scope, untilS, now);
+      } finally {
+        this.sqliteStatement(`PRAGMA busy_timeout = ${usual}`).run();
+      }
+      return;
+    }
+    await this.conn.pool!.query(
+      `WITH gone AS (DELETE FROM run_watchers WHERE until < $3 AND scope <> $1)
+       INSERT INTO run_watchers (scope, until) VALUES ($1, $2) ON CONFLICT (scope) DO UPDATE SET until = greatest(run_watchers.until, excluded.until)`,
+      [scope, untilS, now],
+    );
+  }
+
+  private markTx?: (scope: string, untilS: number, now: number) => void;
+  private sqliteMarkWatched() {
+    if (this.markTx) return this.markTx;
+    const upsert = this.sqliteStatement('INSERT INTO run_watchers (scope, until) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET until = max(until, excluded.until)');
+    const prune = this.sqliteStatement('DELETE FROM run_watchers WHERE until < ? AND scope <> ?');
+    this.markTx = this.conn.sqlite!.transaction((scope: string, untilS: number, now: number) => {
+      prune.run(now, scope);
+      upsert.run(scope, untilS);
+    }).immediate;
+    return this.markTx;
   }
 
   /**
@@ -681,10 +773,11 @@ export class Store {
    * Runs `writes` (which may end run `runId`) and brings run_totals up to date with that run, in one write
    * transaction: the totals can never disagree with the runs, whatever crashes in between.
    */
-  private async writeCounted(runId: string, writes: CompiledQuery[]): Promise<void> {
+  private async writeCounted(runId: string, writes: CompiledQuery[], sensorTotals = true): Promise<void> {
+    const counting = sensorTotals ? [...COUNT_RUN_SQL, ...SENSOR_TOTALS_SQL] : COUNT_RUN_SQL;
     const db = this.conn.sqlite;
     if (db) {
-      const count = COUNT_RUN_SQL.map((q) => this.sqliteStatement(q));
+      const count = counting.map((q) => this.sqliteStatement(q));
       // IMMEDIATE takes the write lock before anything is read, so two processes ending one run count it once.
       db.transaction(() => {
         for (const w of writes) db.prepare(w.sql).run(...w.parameters);
@@ -700,7 +793,7 @@ export class Store {
       for (const w of writes) await client.query(w.sql, [...w.parameters]);
       // The run's row lock orders two transactions ending one run: the second sees what the first counted.
       await client.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [runId]);
-      for (const q of COUNT_RUN_SQL) await client.query(q.replaceAll('@id', '$1'), [runId]);
+      for (const q of counting) await client.query(q.replaceAll('@id', '$1'), [runId]);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -779,7 +872,7 @@ export class Store {
 }
 
 /** The UPDATE a batch carries for its run: totals and heartbeat, and the tracker's status, child pid and meta when given. */
-function runUpdate(run: RunProgress, param: () => string): { sql: string; values: unknown[] } {
+function runUpdate(run: RunProgress, param: () => string, returnWatched = false): { sql: string; values: unknown[] } {
   const sets = [`energy_j = ${param()}`, `emissions_g = ${param()}`, `heartbeat_at = ${param()}`];
   const values: unknown[] = [run.energy_j, run.emissions_g, run.heartbeat_at];
   if (run.status !== undefined) {
@@ -798,7 +891,10 @@ function runUpdate(run: RunProgress, param: () => string): { sql: string; values
     values.push(run.meta);
   }
   values.push(run.id);
-  return { sql: `UPDATE runs SET ${sets.join(', ')} WHERE id = ${param()}`, values };
+  const where = `WHERE id = ${param()}`;
+  if (!returnWatched) return { sql: `UPDATE runs SET ${sets.join(', ')} ${where}`, values };
+  values.push(WATCH_ALL_RUNS, run.id);
+  return { sql: `UPDATE runs SET ${sets.join(', ')} ${where} RETURNING (SELECT max(until) FROM run_watchers WHERE scope IN (${param()}, ${param()})) AS watched_until`, values };
 }
 
 export function pidAlive(pid: number): boolean {

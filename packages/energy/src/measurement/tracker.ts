@@ -17,10 +17,16 @@ export interface TrackerOptions {
   /** Where samples go. Without a store the tracker still measures (library use without persistence). */
   store?: Store;
   /**
-   * How often buffered samples are written, s (a run is readable while it runs, and after a crash); default 1 s,
-   * or the interval when longer.
+   * How often buffered samples are written while a reader watches the run live (`Store.markWatched`: the
+   * dashboard's overview or the run's page), s; default 1 s, or the interval when longer. Given without
+   * `idleFlushEveryS`, it is the cadence whether watched or not.
    */
   flushEveryS?: number;
+  /**
+   * How often they are written while nobody watches, s (the run stays readable, and a crash loses at most this
+   * much); default 5 s, or `flushEveryS` when longer. A reader that starts watching is seen at the next write.
+   */
+  idleFlushEveryS?: number;
   /**
    * Most samples held in memory while the store cannot be written (default 50,000). Beyond that, held
    * intervals of each sensor are merged pairwise: energy and emissions stay exact, time resolution coarsens.
@@ -84,12 +90,15 @@ const DEFAULT_MAX_HELD = 50_000;
 const WRITE_WAIT_MS = 250;
 const DEFAULT_STORE_RETRY_S = 300;
 /**
- * Default seconds between writes: a reader in another process (`verdant serve`'s live stream) sees a sample within
- * about a second of its being taken. The cost is one small transaction a second (the new samples, the totals, the
- * heartbeat, and the meta when it changed), a few hundred microseconds of CPU (docs/benchmarks.md); samples taken
- * faster are still written in batches. Pass `flushEveryS` for fewer writes.
+ * Default seconds between writes while a reader watches the run live (`verdant serve`'s overview or the run's
+ * page, in any process: `Store.markWatched`): the reader sees a sample within about a second of its being taken.
+ * The cost is one small transaction a second (the new samples, the totals, the heartbeat, and the meta when it
+ * changed), a few hundred microseconds of CPU (docs/benchmarks.md); samples taken faster are still written in
+ * batches. Each write reads back whether anyone watches, in the same UPDATE.
  */
 const FLUSH_EVERY_S = 1;
+/** Default seconds between writes while nobody watches: the run stays readable, at a fifth of the writes. */
+const IDLE_FLUSH_EVERY_S = 5;
 
 /**
  * Polls every sensor each interval, turns readings into per-interval energy, charges each interval at the
@@ -99,8 +108,15 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   readonly runId: string;
   readonly intervalS: number;
   readonly pue: number;
-  /** Seconds between writes (TrackerOptions.flushEveryS, else FLUSH_EVERY_S or the interval when longer). */
+  /** Seconds between writes while watched (TrackerOptions.flushEveryS, else FLUSH_EVERY_S or the interval when longer). */
   private readonly flushEveryS: number;
+  /** Seconds between writes while nobody watches (TrackerOptions.idleFlushEveryS, else IDLE_FLUSH_EVERY_S or flushEveryS when longer). */
+  private readonly idleFlushEveryS: number;
+  /** The latest deadline of the run's live readers that the last write read back, epoch s (0: none). */
+  private watchedUntil = 0;
+  private readonly onWatched = (untilS: number): void => {
+    this.watchedUntil = untilS;
+  };
   /** Per sensor, in the order of `opts.sensors`. */
   private readonly integrators: SensorIntegrator[] = [];
   /** Every sensor reads synchronously (readNow): a sample then makes no promise at all. */
@@ -153,6 +169,8 @@ export class Tracker extends EventEmitter<TrackerEvents> {
     this.intervalS = opts.intervalS ?? 1;
     this.pue = opts.pue ?? 1;
     this.flushEveryS = opts.flushEveryS ?? Math.max(FLUSH_EVERY_S, this.intervalS);
+    this.idleFlushEveryS =
+      opts.idleFlushEveryS ?? (opts.flushEveryS !== undefined ? opts.flushEveryS : Math.max(IDLE_FLUSH_EVERY_S, this.flushEveryS));
     this.readsNow = opts.sensors.every((s) => typeof s.readNow === 'function');
     for (const s of opts.sensors) {
       this.integrators.push(new SensorIntegrator());
@@ -338,7 +356,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
   /** Starts a write when one is due, then tells the hook and the listeners. */
   private afterSample(): void {
     const t = nowS();
-    if (!this.writing && t - this.lastFlush >= this.flushEveryS) void this.persist();
+    if (!this.writing && t - this.lastFlush >= (this.watchedUntil > t ? this.flushEveryS : this.idleFlushEveryS)) void this.persist();
     this.sampled?.(t);
     if (this.listenerCount('sample') > 0) this.emit('sample', this.snapshot());
   }
@@ -495,7 +513,7 @@ export class Tracker extends EventEmitter<TrackerEvents> {
         await store.appendSamples(
           batch,
           { id: this.runId, energy_j: energyJ, emissions_g: emissions, heartbeat_at: nowS(), status, reviveOnly, child_pid: this.childPid, ...(meta !== undefined ? { meta } : {}) },
-          { waitMs: WRITE_WAIT_MS },
+          this.idleFlushEveryS === this.flushEveryS ? { waitMs: WRITE_WAIT_MS } : { waitMs: WRITE_WAIT_MS, onWatched: this.onWatched },
         );
         this.held.splice(0, n); // only samples after fixedHead change meanwhile, and new ones are appended
         this.fixedHead = Math.max(0, this.fixedHead - n);

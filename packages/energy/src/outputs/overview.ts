@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowS, type RunRow, type SampleRow, type Store } from '@verdant/core';
+import { WATCH_ALL_RUNS, nowS, type RunRow, type SampleRow, type Store } from '@verdant/core';
 import type { Prediction } from '../measurement/predict.js';
 import { facilityPowerW, runListItem, summarizeRow, type RunSummary } from './summary.js';
 
@@ -115,6 +115,25 @@ export interface WatchOptions {
 
 const ENDED = new Set(['succeeded', 'failed', 'stopped', 'interrupted']);
 
+/** A live stream renews its watch this often, s; the watch lasts WATCH_TTL_S, so a reader gone stops counting soon. */
+const WATCH_RENEW_S = 2;
+const WATCH_TTL_S = 10;
+
+/**
+ * Tells the trackers of the runs in `scope` (a run id, or every live run) that a reader watches them live, at
+ * most every WATCH_RENEW_S: they then write every second instead of every 5 (see Tracker). Never rejects: a
+ * mark the store refused is renewed at the next poll.
+ */
+function watchMarker(store: Store, scope: string): () => Promise<void> {
+  let next = 0;
+  return async () => {
+    const now = nowS();
+    if (now < next) return;
+    next = now + WATCH_RENEW_S;
+    await store.markWatched(scope, now + WATCH_TTL_S, { nowS: now }).catch(() => undefined);
+  };
+}
+
 /**
  * A run's live events, read by polling the store: works whatever process writes the run (`verdant run`
  * elsewhere, on the same store). First the run's summary, then new samples as they are stored and the summary
@@ -126,10 +145,12 @@ export async function* watchRun(store: Store, runId: string, options: WatchOptio
   const batch = options.batch ?? 5000;
   let after = options.afterT;
   let seen = '';
+  const watching = watchMarker(store, runId);
   while (!options.signal?.aborted) {
     // The row first: once it says ended, the samples read after it are all there are.
     const row = await store.getRun(runId);
     if (!row) return;
+    if (!ENDED.has(row.status)) await watching();
     for (;;) {
       let rows = await store.samplesBetween(runId, { ...(after !== undefined ? { after } : {}), limit: batch });
       const full = rows.length === batch;
@@ -163,7 +184,9 @@ export async function* watchRun(store: Store, runId: string, options: WatchOptio
 export async function* watchLiveRuns(store: Store, options: Omit<WatchOptions, 'afterT' | 'batch'> = {}): AsyncGenerator<{ event: 'live'; data: { runs: LiveRun[] } }> {
   const pollMs = options.pollMs ?? 1000;
   let seen: string | undefined;
+  const watching = watchMarker(store, WATCH_ALL_RUNS);
   while (!options.signal?.aborted) {
+    await watching();
     const runs = await liveRuns(store);
     const text = JSON.stringify(runs);
     if (text !== seen) {

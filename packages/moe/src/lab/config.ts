@@ -1,6 +1,6 @@
 // What `verdant moe train` trains: data, tokenizer, model, router, optimizer, schedule, seed and checkpoints, all
 // checked up front (a bad field is a VerdantError naming it, before anything is read, built or written).
-import { invalidInput } from '@verdant/core';
+import { invalidInput } from '@verdant/core/errors';
 import type { LmOptions } from '../model.js';
 import { ROUTER_KINDS, resolveRouter, type RouterOptions } from '../router.js';
 

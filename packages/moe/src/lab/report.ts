@@ -1,6 +1,6 @@
 // What `verdant moe show`, `compare` and the CSV export give: a training's steps and router metrics from the store,
 // and loss against tokens, wall time and measured joules for several trainings.
-import type { Store } from '@verdant/core';
+import { invalidInput, type Store } from '@verdant/core';
 import { MoeStore, type LayerStep, type StepRecord, type Training } from './store.js';
 import { trainingSummary, type TrainSummary } from './run.js';
 
@@ -60,31 +60,53 @@ async function energyAtSteps(store: Store, t: Training, steps: readonly StepReco
   });
 }
 
-/** Everything stored about one training (id, run id or a unique prefix of either). */
-export async function trainingReport(store: Store, idOrPrefix: string, options: { field?: string } = {}): Promise<TrainingReport> {
+/**
+ * Everything stored about one training (id, run id or a unique prefix of either). With `afterStep`, only the steps
+ * and layer rows after that step (a page following a live training asks for what is new since its last look).
+ */
+export async function trainingReport(store: Store, idOrPrefix: string, options: { field?: string; afterStep?: number } = {}): Promise<TrainingReport> {
+  const after = options.afterStep;
+  if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) throw invalidInput('afterStep', `must be a whole number >= 0, got ${String(after)}`);
   const moe = MoeStore.of(store);
   const id = await moe.resolve(idOrPrefix, options.field ?? 'run');
   const t = (await moe.get(id))!;
-  const steps = await moe.steps(id);
+  const steps = (await moe.steps(id)).filter((s) => after === undefined || s.step > after);
   const energy = await energyAtSteps(store, t, steps);
   const start = t.createdAt;
   return {
     summary: await trainingSummary(store, id),
     config: t.config,
     steps: steps.map((s, i) => ({ ...s, wallS: s.t - start, energyJ: energy[i]! })),
-    layers: await moe.layerSteps(id),
+    layers: await moe.layerSteps(id, after === undefined ? {} : { fromStep: after + 1 }),
   };
+}
+
+/** One training in a list: its summary without the per-layer metrics, and when it was created and last written. */
+export type TrainingListItem = Omit<TrainSummary, 'layers'> & { source: string; created_at: number; updated_at: number };
+
+/** The newest `limit` trainings (default 50, at most 1000), newest first. */
+export async function listTrainings(store: Store, options: { limit?: number } = {}): Promise<TrainingListItem[]> {
+  const limit = options.limit ?? 50;
+  if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= 1000)) throw invalidInput('limit', `must be a whole number from 1 to 1000, got ${String(limit)}`);
+  const out: TrainingListItem[] = [];
+  for (const t of await MoeStore.of(store).list(limit)) {
+    const { layers: _layers, ...summary } = await trainingSummary(store, t.id);
+    out.push({ ...summary, source: t.source, created_at: t.createdAt, updated_at: t.updatedAt });
+  }
+  return out;
 }
 
 export interface Comparison {
   trainings: Array<{ summary: TrainSummary; curve: Array<{ step: number; tokens: number; wallS: number; energyJ: number | null; loss: number | null; evalLoss: number | null }> }>;
 }
 
-/** Loss against tokens, wall time and joules, and the final figures, of several trainings. */
-export async function compareTrainings(store: Store, ids: readonly string[]): Promise<Comparison> {
+/** Loss against tokens, wall time and joules, and the final figures, of several trainings (`field` names the list in errors). */
+export async function compareTrainings(store: Store, ids: readonly string[], options: { field?: string } = {}): Promise<Comparison> {
+  const field = options.field ?? 'runs';
+  if (ids.length === 0) throw invalidInput(field, 'names no training', 'give one or more training ids, run ids or prefixes');
   const out: Comparison['trainings'] = [];
   for (const [i, id] of ids.entries()) {
-    const r = await trainingReport(store, id, { field: `runs[${i}]` });
+    const r = await trainingReport(store, id, { field: `${field}[${i}]` });
     out.push({ summary: r.summary, curve: r.steps.map((s) => ({ step: s.step, tokens: s.tokens, wallS: s.wallS, energyJ: s.energyJ, loss: s.loss, evalLoss: s.evalLoss })) });
   }
   return { trainings: out };

@@ -1,17 +1,14 @@
-// The lab's training loop: seeded data, model and noise, AdamW, evaluations on a fixed held-out set, router metrics
-// of every MoE layer at every step into the store, checkpoints that resume to the same bits.
+// The lab's training: the step loop of a TrainingSession (seeded data, model and noise, AdamW, evaluations on a fixed
+// held-out set, router metrics of every MoE layer) with every step's metrics into the store, the stop signal, and
+// checkpoints that resume to the same bits.
 import { ExitCode, VerdantError } from '@verdant/core';
 import type { Engine } from '../engine.js';
 import { initEngine } from '../engine.js';
-import { MoeLayer, type RoutingRecord } from '../layer.js';
-import { deadExperts, layerMetrics, maxViolation, top1, top1ChangeFraction } from '../metrics.js';
-import { MoeLm, denseBaseline } from '../model.js';
-import { AdamW } from '../optim.js';
-import { Rng } from '../rng.js';
-import { sampleBatch, trainStep, type Batch } from '../train.js';
+import { MoeLayer } from '../layer.js';
+import { TrainingSession } from '../session.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointHeader } from './checkpoint.js';
-import { configFingerprint, lmOptionsOf, type TrainConfig } from './config.js';
-import { loadText, splitTokens, tokenize } from './corpus.js';
+import { configFingerprint, type TrainConfig } from './config.js';
+import { loadText } from './corpus.js';
 import type { MoeStore, StepLayerMetrics, StepRecord } from './store.js';
 
 export interface TrainContext {
@@ -45,32 +42,6 @@ export interface TrainOutcome {
   vocab: number;
 }
 
-interface EvalResult {
-  loss: number;
-  loads: number[][];
-  probeTop1: Int32Array[];
-}
-
-function evaluate(engine: Engine, model: MoeLm, batches: readonly Batch[]): EvalResult {
-  let loss = 0;
-  let loads: number[][] = [];
-  let probeTop1: Int32Array[] = [];
-  batches.forEach((b, i) => {
-    let routings: (RoutingRecord | null)[] = [];
-    loss += engine.tf.tidy(() => {
-      const out = model.loss(b.tokens, b.targets, b.batch);
-      routings = out.routings;
-      return out.ce.dataSync()[0]!;
-    });
-    const moe = routings.filter((r): r is RoutingRecord => r !== null);
-    if (i === 0) {
-      loads = moe.map((r) => r.loadBefore.slice());
-      probeTop1 = moe.map((r) => top1(r.probs, r.tokens, r.experts));
-    } else moe.forEach((r, l) => r.loadBefore.forEach((v, e) => (loads[l]![e]! += v)));
-  });
-  return { loss: loss / batches.length, loads, probeTop1 };
-}
-
 /**
  * Trains `config` (already checked by parseTrainConfig). With a checkpoint directory that holds a checkpoint of the
  * same config it continues from there, to the same losses, weights and metrics as an uninterrupted run; a checkpoint
@@ -79,26 +50,11 @@ function evaluate(engine: Engine, model: MoeLm, batches: readonly Batch[]): Eval
 export async function trainLab(config: TrainConfig, ctx: TrainContext): Promise<TrainOutcome> {
   const engine = ctx.engine ?? (await initEngine());
   const tfx = engine.tf;
-  const enc = tokenize(loadText(config), config.tokenizer);
-  const { train, heldOut } = splitTokens(enc, config.model.seqLen);
-  const moeOptions = lmOptionsOf(config, enc.vocab);
-  const model = new MoeLm(engine, config.model.dense ? denseBaseline(moeOptions, config.model.dense) : moeOptions);
+  const session = new TrainingSession(engine, config, loadText(config));
+  const { model, opt } = session;
   const variables = model.variables();
-  const opt = new AdamW(tfx, variables, { ...config.optimizer, totalSteps: config.steps });
-  const evalRng = new Rng(config.seed * 7919 + 3);
-  const evalSet = Array.from({ length: config.evalBatches }, () => sampleBatch(heldOut, config.batch, config.model.seqLen, evalRng));
-  const moeBlocks = model.blocks.flatMap((b, i) => (b.ffn instanceof MoeLayer ? [i] : []));
   const fingerprint = configFingerprint(config);
-
-  let dataRng = new Rng(config.seed * 2 + 1);
-  let noiseRng = new Rng(config.seed * 2 + 2);
-  let step = 0;
-  let tokens = 0;
-  let trainS = 0;
   let trainingId = ctx.runId;
-  let window: number[][][] = moeBlocks.map(() => []);
-  let probeTop1: (Int32Array | null)[] = moeBlocks.map(() => null);
-  const tokensPerStep = config.batch * config.model.seqLen;
 
   const saved = config.checkpointDir ? loadCheckpoint(config.checkpointDir) : undefined;
   if (saved) {
@@ -118,77 +74,51 @@ export async function trainLab(config: TrainConfig, ctx: TrainContext): Promise<
       const bias = h.biases[i];
       if (bias && b.ffn instanceof MoeLayer) b.ffn.bias = Float32Array.from(bias);
     });
-    dataRng = Rng.restore(h.rngData);
-    noiseRng = Rng.restore(h.rngNoise);
-    step = h.step;
-    tokens = h.tokens;
-    trainS = h.trainS;
+    session.restoreState({
+      step: h.step, tokens: h.tokens, trainS: h.trainS, rngData: h.rngData, rngNoise: h.rngNoise, window: h.window,
+      probeTop1: h.probeTop1.map((p) => (p ? Int32Array.from(p) : null)),
+    });
     trainingId = h.trainingId;
-    window = h.window;
-    probeTop1 = h.probeTop1.map((p) => (p ? Int32Array.from(p) : null));
   }
-  const fromStep = step;
+  const fromStep = session.step;
 
   const checkpoint = () => {
     if (!config.checkpointDir) return;
+    const st = session.saveState();
     const header: Omit<CheckpointHeader, 'sizes'> = {
-      version: 1, fingerprint, trainingId, step, tokens, trainS,
-      rngData: dataRng.save(), rngNoise: noiseRng.save(), adamStep: opt.step,
+      version: 1, fingerprint, trainingId, step: st.step, tokens: st.tokens, trainS: st.trainS,
+      rngData: st.rngData, rngNoise: st.rngNoise, adamStep: opt.step,
       biases: model.blocks.map((b) => (b.ffn instanceof MoeLayer && b.ffn.router.kind === 'aux-free' ? Array.from(b.ffn.bias) : null)),
-      window, probeTop1: probeTop1.map((p) => (p ? Array.from(p) : null)),
+      window: st.window, probeTop1: st.probeTop1.map((p) => (p ? Array.from(p) : null)),
     };
     const adam = opt.save();
     saveCheckpoint(config.checkpointDir, header, [...variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)), ...adam.m, ...adam.v]);
   };
 
-  const summaryConfig = { ...config, vocab: enc.vocab, ...(enc.chars ? { chars: enc.chars.join('') } : {}), parameters: model.parameterCount() };
+  const summaryConfig = { ...config, vocab: session.vocab, ...(session.chars ? { chars: session.chars.join('') } : {}), parameters: model.parameterCount() };
   await ctx.store?.begin({ id: trainingId, name: config.name, source: 'lab', config: summaryConfig, totalSteps: config.steps, runId: ctx.runId, fromStep });
 
   const losses: number[] = [];
   let lastLayers: Array<{ layer: number; metrics: StepLayerMetrics }> = [];
   let finalLoss: number | null = null;
   let evalLoss: number | null = null;
-  let status: TrainOutcome['status'] = step >= config.steps ? 'done-before' : 'completed';
+  let status: TrainOutcome['status'] = session.done ? 'done-before' : 'completed';
   try {
-    while (step < config.steps) {
-      const batch = sampleBatch(train, config.batch, config.model.seqLen, dataRng);
-      const t0 = performance.now();
-      const r = trainStep(engine, model, opt, batch, noiseRng);
-      trainS += (performance.now() - t0) / 1000;
-      step++;
-      tokens += tokensPerStep;
-      losses.push(r.loss);
-      finalLoss = r.loss;
-      const moe = r.routings.filter((x): x is RoutingRecord => x !== null);
-      const layers = moe.map((routing, l) => {
-        const w = window[l]!;
-        w.push(routing.loadBefore.slice());
-        if (w.length > config.deadWindow) w.shift();
-        const dead = deadExperts(w);
-        return { layer: moeBlocks[l]!, metrics: { ...layerMetrics(routing), dead: dead.dead, nearDead: dead.nearDead, globalMaxVio: null, top1Change: null } as StepLayerMetrics };
-      });
-      let stepEval: number | null = null;
-      if (step % config.evalInterval === 0 || step === config.steps) {
-        const ev = evaluate(engine, model, evalSet);
-        stepEval = ev.loss;
-        evalLoss = ev.loss;
-        layers.forEach((l, i) => {
-          l.metrics.globalMaxVio = maxViolation(ev.loads[i]!);
-          const before = probeTop1[i];
-          if (before) l.metrics.top1Change = top1ChangeFraction(before, ev.probeTop1[i]!);
-          probeTop1[i] = ev.probeTop1[i]!;
-        });
-      }
-      lastLayers = layers;
-      const record: StepRecord = { step, runId: ctx.runId, t: Date.now() / 1000, trainS, tokens, loss: r.loss, ce: r.ce, lr: r.lr, evalLoss: stepEval };
-      await ctx.store?.recordStep(trainingId, record, layers);
+    while (!session.done) {
+      const s = session.next();
+      losses.push(s.loss);
+      finalLoss = s.loss;
+      if (s.evalLoss !== null) evalLoss = s.evalLoss;
+      lastLayers = s.layers;
+      const record: StepRecord = { step: s.step, runId: ctx.runId, t: Date.now() / 1000, trainS: s.trainS, tokens: s.tokens, loss: s.loss, ce: s.ce, lr: s.lr, evalLoss: s.evalLoss };
+      await ctx.store?.recordStep(trainingId, record, s.layers);
       await ctx.onStep?.(record, config.steps);
-      if (step < config.steps && ctx.shouldStop?.()) {
+      if (!session.done && ctx.shouldStop?.()) {
         checkpoint();
         status = 'checkpointed';
         break;
       }
-      if (config.checkpointInterval > 0 && step % config.checkpointInterval === 0) checkpoint();
+      if (config.checkpointInterval > 0 && s.step % config.checkpointInterval === 0) checkpoint();
     }
     if (status === 'completed') checkpoint(); // a restart after the end finds it done
     await ctx.store?.setStatus(trainingId, status === 'checkpointed' ? 'checkpointed' : 'succeeded');
@@ -196,11 +126,11 @@ export async function trainLab(config: TrainConfig, ctx: TrainContext): Promise<
     await ctx.store?.setStatus(trainingId, 'failed').catch(() => undefined);
     throw e;
   } finally {
-    opt.dispose();
-    model.dispose();
+    session.dispose();
   }
+  const end = session.saveState();
   return {
-    trainingId, status, fromStep, stepsDone: step, totalSteps: config.steps, tokens, trainS, losses, finalLoss, evalLoss,
-    layers: lastLayers, parameters: summaryConfig.parameters, vocab: enc.vocab,
+    trainingId, status, fromStep, stepsDone: end.step, totalSteps: config.steps, tokens: end.tokens, trainS: end.trainS, losses, finalLoss, evalLoss,
+    layers: lastLayers, parameters: summaryConfig.parameters, vocab: session.vocab,
   };
 }

@@ -19,9 +19,12 @@ const JOB = ['paramsTotal', 'paramsActive', 'tokens', 'precision', 'measured', '
 const RECOMMEND = [...JOB, 'earliestStart', 'deadline', 'startStepS', 'maxStarts', 'maxDevices', 'pricing', 'billingGranularityS', 'budgetUsd', 'carbonCapG', 'allowRegions', 'denyRegions', 'preferRegions', 'devices', 'objective'] as const;
 const fields = (keys: readonly string[]) => z.object(Object.fromEntries(keys.map((k) => [k, value.optional()]))).strict();
 const estimateBody = fields([...JOB, 'device', 'count']);
-const compareBody = fields([...JOB, 'devices', 'count']);
+const compareBody = fields([...JOB, 'devices', 'count', 'zones', 'starts', 'pricing']);
 const recommendBody = fields(RECOMMEND);
 const importBody = z.object({ csv: z.string().min(1), format: z.string(), provider: z.string().optional(), retrievedAt: z.union([z.string(), z.number()]).optional() }).strict();
+const PROFILE = ['device', 'source', 'provenance', 'precision', 'achievedTflops', 'achievedFlops', 'tokensPerS', 'paramsTotal', 'paramsActive', 'devices', 'powerW', 'scalingPerDoubling', 'workload', 'retrievedAt'] as const;
+const profileBody = fields(PROFILE);
+const profilesQuery = z.object({ device: z.string().optional() }).strict();
 const offersQuery = z.object({ provider: z.string().optional(), device: z.string().optional(), region: z.string().optional(), max_age: z.string().optional() }).strict();
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, reply: FastifyReply, doc: string): T | undefined {
@@ -88,6 +91,25 @@ export const accelRoutes: FastifyPluginAsync<AccelRouteOptions> = async (app, op
     });
   });
 
+  app.get('/api/accel/profiles', async (req, reply) => {
+    const q = parse(profilesQuery, req.query, reply, 'GET /api/accel/profiles');
+    if (!q) return reply;
+    return guarded(reply, async () => {
+      const a = await accel();
+      return { profiles: (await a.listProfiles(opts.store, q.device ? { device: q.device } : {})).map(a.profileJson) };
+    });
+  });
+
+  app.post('/api/accel/profiles', async (req, reply) => {
+    const b = parse(profileBody, req.body, reply, 'POST /api/accel/profiles');
+    if (!b) return reply;
+    return guarded(reply, async () => {
+      const a = await accel();
+      const p = await a.addProfile(opts.store, a.profileEntryFromFields(b), now());
+      return reply.code(201).send(a.profileJson(p));
+    });
+  });
+
   app.post('/api/accel/estimate', async (req, reply) => {
     const b = parse(estimateBody, req.body, reply, 'POST /api/accel/estimate');
     if (!b) return reply;
@@ -106,6 +128,13 @@ export const accelRoutes: FastifyPluginAsync<AccelRouteOptions> = async (app, op
       const a = await accel();
       const names = Array.isArray(b.devices) ? b.devices : [];
       const count = b.count === undefined ? 8 : Number(b.count);
+      if (b.zones !== undefined) {
+        // With zones: cost and carbon per zone and start (docs/hardware.md's comparison tables).
+        const zones = (Array.isArray(b.zones) ? b.zones : [String(b.zones)]).filter(Boolean);
+        const starts = b.starts === undefined ? [now()] : (Array.isArray(b.starts) ? b.starts : [b.starts]).map((t) => (typeof t === 'number' ? t : a.timeFromField(String(t), 'starts')!));
+        const pricing = b.pricing === undefined ? {} : { pricing: String(b.pricing) as 'on-demand' | 'spot' };
+        return a.regionComparisonJson(await a.compareRegions({ job: a.jobFromFields(b), devices: names, count, zones, starts, ...pricing }, { store: opts.store, provider: opts.intensity, now }));
+      }
       const c = await a.compareDevices({ job: a.jobFromFields(b), devices: names, count }, opts.store);
       return { count, rows: c.rows.map((r) => ({ device: a.deviceJson(r.device), estimate: r.estimate ? a.estimateJson(r.estimate) : null, excluded: r.excluded })) };
     });

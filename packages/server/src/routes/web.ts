@@ -35,11 +35,18 @@ export interface WebRouteOptions {
   root?: string;
 }
 
-/** Headers of the page: nothing may load from or talk to another origin, nor frame it. */
+/**
+ * The dashboard's Content-Security-Policy: nothing may load from or talk to another origin, nor frame it.
+ * 'wasm-unsafe-eval' lets the browser MoE lab compile WebAssembly (TensorFlow.js's wasm backend, whose binaries are
+ * the app's own /assets/); it allows no JavaScript eval.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** Headers of the page. */
 const PAGE_HEADERS = {
   'cache-control': 'no-cache',
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -47,8 +54,9 @@ const PAGE_HEADERS = {
 /**
  * The dashboard at /: index.html (no-cache) for / and any path outside the data paths (the app routes by
  * hash, but a reloaded or pasted path still lands on the app), and the hashed files under /assets/ (cached
- * for a year: their names change with their content). These routes carry no data, so they need no token
- * (`config.webApp`, read by the bearer hook); the Host/Origin guard applies to them as to every route.
+ * for a year: their names change with their content), both under the same Content-Security-Policy. These routes
+ * carry no data, so they need no token (`config.webApp`, read by the bearer hook); the Host/Origin guard applies to
+ * them as to every route.
  */
 export const webRoutes: FastifyPluginAsync<WebRouteOptions> = async (app, opts) => {
   const root = opts.root ?? webAppRoot();
@@ -68,7 +76,9 @@ export const webRoutes: FastifyPluginAsync<WebRouteOptions> = async (app, opts) 
   app.get('/', { config }, async (_req, reply) => page(reply));
   app.get<{ Params: { '*': string } }>('/assets/*', { config }, async (req, reply) => {
     if (!built) return reply.callNotFound();
-    return reply.header('x-content-type-options', 'nosniff').sendFile(`assets/${req.params['*']}`, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });
+    // The policy on the assets too: a dedicated Web Worker (the browser MoE lab's) runs under the policy of its own
+    // script's response, not the page's, so without it the worker could talk to any origin.
+    return reply.headers({ 'x-content-type-options': 'nosniff', 'content-security-policy': CONTENT_SECURITY_POLICY }).sendFile(`assets/${req.params['*']}`, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });
   });
   app.get('/*', { config }, async (req, reply) => (isDataPath(req.url) || req.url.startsWith('/assets/') ? reply.callNotFound() : page(reply)));
 };

@@ -14,6 +14,8 @@ export interface PageDef {
   path: string;
   /** Its link in the main navigation; pages without one (a single run) are reached by links. */
   nav?: string;
+  /** The page of the main navigation it belongs under (shown as current there): a run under 'runs'. */
+  section?: string;
   title: (params: Record<string, string>) => string;
   component: ComponentType<PageProps>;
 }

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '@verdant/core';
+import { MoeStore, parseTrainConfig, trainLab } from '@verdant/moe';
 import {
   PAGES,
   PageWatch,
@@ -19,7 +20,7 @@ import {
   unreachableByTab,
   waitReady,
 } from '../support/browser.mjs';
-import { seedIntensity, seedJobs, seedLongRun, seedRuns } from '../support/seed.mjs';
+import { seedAgentRun, seedIntensity, seedJobs, seedLongRun, seedRuns } from '../support/seed.mjs';
 import { assertBuilt, sandbox, startServe, type Sandbox, type Served } from '../support/serve.mjs';
 
 type PageName = (typeof PAGES)[number]['name'];
@@ -29,8 +30,10 @@ describe.skipIf(!chromiumAvailable())('dashboard pages in Chromium', () => {
   let served: Served;
   let browser: Browser;
   let runId: string;
+  let moeId: string;
 
-  const route = (r: string): string => r.replace(':id', runId);
+  let agentRunId: string;
+  const route = (r: string): string => r.replace(':id', runId).replace(':moe', moeId).replace(':agent', agentRunId);
 
   beforeAll(async () => {
     assertBuilt();
@@ -41,6 +44,11 @@ describe.skipIf(!chromiumAvailable())('dashboard pages in Chromium', () => {
       runId = (await seedLongRun(store, { durationS: 3600, name: 'finetune-1h' })).id;
       await seedJobs(store);
       await seedIntensity(store);
+      agentRunId = await seedAgentRun(store);
+      // A real MoE lab training (tiny synthetic config: a few seconds) for the MoE pages.
+      moeId = 'r_moe_pages';
+      const tiny = { corpus: 'synthetic', tokenizer: 'char', model: { layers: 2, dModel: 16, heads: 2, seqLen: 16, experts: 4, dHidden: 16 }, batch: 2, steps: 6, evalInterval: 3, evalBatches: 1 };
+      await trainLab(parseTrainConfig({ ...tiny, name: 'moe pages', router: { kind: 'aux-free' } }, '/'), { runId: moeId, store: MoeStore.of(store) });
     } finally {
       await store.close();
     }
@@ -115,6 +123,10 @@ describe.skipIf(!chromiumAvailable())('dashboard pages in Chromium', () => {
         ['Grid', 'grid'],
         ['Jobs', 'jobs'],
         ['Simulate', 'simulate'],
+        ['Hardware', 'accel'],
+        ['Agent runs', 'agent-runs'],
+        ['MoE', 'moe'],
+        ['MoE lab (browser)', 'moe-play'],
         ['Overview', 'overview'],
       ];
       for (const [label, name] of targets) {

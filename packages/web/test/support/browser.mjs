@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 /** @typedef {import('playwright-core').BrowserContext} BrowserContext */
 /** @typedef {import('playwright-core').BrowserContextOptions} BrowserContextOptions */
 /** @typedef {import('playwright-core').Page} Page */
-/** @typedef {'overview' | 'runs' | 'run' | 'grid' | 'jobs' | 'simulate'} PageName */
+/** @typedef {'overview' | 'runs' | 'run' | 'grid' | 'jobs' | 'simulate' | 'accel' | 'moe' | 'moe-training' | 'moe-play' | 'agent-runs' | 'agent-run'} PageName */
 
 /** Where Debian's `chromium` package installs the browser (CI installs it with apt-get). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -72,6 +72,12 @@ export const PAGES = /** @type {const} */ ([
   { name: 'grid', route: '/grid' },
   { name: 'jobs', route: '/jobs' },
   { name: 'simulate', route: '/simulate' },
+  { name: 'accel', route: '/accel' },
+  { name: 'moe', route: '/moe' },
+  { name: 'moe-training', route: '/moe/trainings/:moe' },
+  { name: 'moe-play', route: '/moe-play' },
+  { name: 'agent-runs', route: '/agent-runs' },
+  { name: 'agent-run', route: '/agent-runs/:agent' },
 ]);
 
 /**

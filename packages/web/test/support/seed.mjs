@@ -276,3 +276,40 @@ export async function seedIntensity(store, { zone = 'DE', pastH = 72, futureH = 
   await store.putIntensity(points, now);
   return points.length;
 }
+
+/**
+ * One recorded agent run (the `record` option of runAgent, as a real agent run is stored): a scripted model asks
+ * for `ids.length` calls of one tool at once, two at a time run (the rest queue), then answers. Returns its id.
+ * @param {import('@verdant/core').Store} store
+ */
+export async function seedAgentRun(store, { name = 'research-agent', ids = ['search-papers', 'search-code', 'fetch-docs', 'summarize'] } = {}) {
+  const { runAgent, tool } = await import('@verdant/agents');
+  let turn = 0;
+  /** @type {import('@verdant/agents').ModelAdapter} */
+  const model = {
+    vendor: 'scripted',
+    modelId: 'seed-model',
+    async *stream() {
+      if (++turn === 1) {
+        for (const [index, id] of ids.entries()) yield { type: 'tool-call-complete', index, id, name: 'work', args: { id }, rawArgs: '' };
+        yield { type: 'finish', reason: 'tool-calls' };
+      } else {
+        yield { type: 'text-delta', text: 'done' };
+        yield { type: 'finish', reason: 'stop' };
+      }
+    },
+  };
+  const work = tool({
+    name: 'work',
+    description: 'does one piece of work',
+    inputSchema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false },
+    limits: { concurrency: 2 },
+    execute: async ({ id }) => {
+      await new Promise((r) => setTimeout(r, 30 + 15 * (String(id).length % 4)));
+      return id;
+    },
+  });
+  const run = runAgent({ model, tools: [work], messages: [{ role: 'user', content: 'gather and summarize' }], record: { store, name } });
+  await run.result;
+  return /** @type {string} */ (run.runId);
+}

@@ -140,4 +140,4 @@ function AgentRunPage({ params }: PageProps) {
   );
 }
 
-export const page: PageDef = { name: 'agent-run', path: '/agent-runs/:id', title: (p) => `Agent run ${p.id ?? ''}`, component: AgentRunPage };
+export const page: PageDef = { name: 'agent-run', section: 'agent-runs', path: '/agent-runs/:id', title: (p) => `Agent run ${p.id ?? ''}`, component: AgentRunPage };

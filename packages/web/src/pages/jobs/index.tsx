@@ -97,6 +97,14 @@ function JobsPage() {
       const z = zoneOf(j);
       return w && z ? [{ ...w, color: '', label: j.name, zone: z }] : [];
     });
+  // The axis ends an hour after the last thing drawn (the forecast's end or the last planned window), within the
+  // span asked for, so that it does not run on past what is known.
+  const axisEnd = useRef(span.to);
+  {
+    const ts = data[0] as ArrayLike<number>;
+    const last = Math.max(ts.length ? ts[ts.length - 1]! : span.from, ...spans.current.map((s) => s.to));
+    axisEnd.current = Math.min(span.to, Math.max(span.from + HOUR, Math.ceil(last / HOUR) * HOUR + HOUR));
+  }
 
   return (
     <main data-page="jobs" data-ready={jobs.data ? 'true' : undefined}>
@@ -111,7 +119,7 @@ function JobsPage() {
           optionsKey={`timeline:${zones.join(',')}`}
           height={240}
           options={(theme) => ({
-            scales: { x: { time: true, range: () => [span.from, span.to] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+            scales: { x: { time: true, range: () => [span.from, axisEnd.current] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
             axes: [axis(theme), axis(theme, { size: 85, values: (_u, v) => v.map((g) => f.intensity(g)) })],
             plugins: [
               spansPlugin(

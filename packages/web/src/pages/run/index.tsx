@@ -589,4 +589,4 @@ function RunPage({ params }: PageProps) {
   );
 }
 
-export const page: PageDef = { name: 'run', path: '/runs/:id', title: (p) => `Run ${(p.id ?? '').slice(0, 12)}`, component: RunPage };
+export const page: PageDef = { name: 'run', section: 'runs', path: '/runs/:id', title: (p) => `Run ${(p.id ?? '').slice(0, 12)}`, component: RunPage };
