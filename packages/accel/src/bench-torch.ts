@@ -13,8 +13,14 @@ export type TorchBenchDevice = (typeof TORCH_BENCH_DEVICES)[number];
 /** Training-step models of the script ('reference' is the MoE lab's reference configuration). */
 export const TORCH_TRAIN_MODELS = ['tiny', 'reference', 'large', 'none'] as const;
 
-/** The shipped script, integrations/python/verdant_accel_bench.py, found from this package in the repository. */
-export const shippedTorchBenchScript = (): string => fileURLToPath(new URL('../../../integrations/python/verdant_accel_bench.py', import.meta.url));
+/**
+ * The shipped script, integrations/python/verdant_accel_bench.py: the package's own copy where it is installed from a
+ * tarball (put there by its prepack), else the repository's.
+ */
+export const shippedTorchBenchScript = (): string => {
+  const packed = fileURLToPath(new URL('../python/verdant_accel_bench.py', import.meta.url));
+  return existsSync(packed) ? packed : fileURLToPath(new URL('../../../integrations/python/verdant_accel_bench.py', import.meta.url));
+};
 
 export interface TorchBenchOptions {
   /** The Python that has torch; default python3 (from PATH). */

@@ -57,11 +57,13 @@ describe.skipIf(!enabled)('the packed packages, installed outside the workspace'
           !(web && /^package\/dist\/(index\.html|assets\/[\w.-]+\.(js|css|wasm))$/.test(f)) &&
           !/^package\/bin\/verdant\.js$/.test(f) &&
           !/^package\/data\/grid\//.test(f) &&
-          !(t === 'verdant-accel-0.1.0.tgz' && /^package\/data\/[\w.-]+\.csv$/.test(f)),
+          !(t === 'verdant-accel-0.1.0.tgz' && /^package\/(data\/[\w.-]+\.csv|python\/verdant_accel_bench\.py)$/.test(f)),
       );
       expect(stray, t).toEqual([]);
     }
     expect(tarList(join(tgz, 'verdant-grid-0.1.0.tgz'))).toContain('package/data/grid/electricitymaps/ATTRIBUTION.md');
+    // The PyTorch benchmark `verdant accel bench --device …` runs travels with @verdant/accel.
+    expect(tarList(join(tgz, 'verdant-accel-0.1.0.tgz'))).toContain('package/python/verdant_accel_bench.py');
 
     execFileSync('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', ...tarballs.map((t) => join(tgz, t))], {
       cwd: work,
