@@ -135,3 +135,29 @@ for (const [backend, url] of testStores('verdant-moe-lab-')) {
     });
   });
 }
+
+describe('a training whose process died', () => {
+  it('is reported interrupted once its last run has ended a while ago, and running while the run goes on', async () => {
+    const { trainingSummary } = await import('../src/lab/run.js');
+    const { newId, nowS } = await import('@verdant/core');
+    const { testRunRow } = await import('@verdant/core/testing');
+    const store = await Store.open({ url: `sqlite:${join(tmp(), 'v.db')}` });
+    try {
+      const runId = newId('r');
+      await store.createRun({ group_id: null, task: null, ...testRunRow({ id: runId, name: 'moe-killed' }) }, []);
+      // The training began and stored a step, then its process was killed: no end of its own.
+      await MoeStore.of(store).begin({ id: runId, name: 'moe-killed', source: 'lab', config: { router: { kind: 'switch' } }, totalSteps: 10, runId, fromStep: 0 });
+      expect((await trainingSummary(store, runId)).status).toBe('running');
+      // The run ended just now (the training's own end may still follow): still running.
+      await store.updateRun(runId, { status: 'interrupted', ended_at: nowS() });
+      expect((await trainingSummary(store, runId)).status).toBe('running');
+      // Ended a minute ago: interrupted, and said why.
+      await store.updateRun(runId, { ended_at: nowS() - 60 });
+      const s = await trainingSummary(store, runId);
+      expect(s.status).toBe('interrupted');
+      expect(s.notes.join(' ')).toMatch(/last run ended \(interrupted\)/);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
 // otherwise it measures itself the way `verdant run` does (measureCommand) with the training as the child.
 import { appendFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { ExitCode, Store, VerdantError, readEnv, type IntensityLookup } from '@verdant/core';
+import { ExitCode, Store, VerdantError, nowS, readEnv, type IntensityLookup, type RunRow } from '@verdant/core';
 import { PROGRESS_ENV, measureCommand, parseRunSpec, type RunSummary } from '@verdant/energy';
 import type { TrainConfig } from './config.js';
 import { MoeStore, type LayerStep, type Training } from './store.js';
@@ -56,30 +56,43 @@ export interface MoeTrainResult {
   exitCode: number;
 }
 
+/** Seconds after its last run ended before a training still marked running is reported interrupted (its own end may follow the run's). */
+const ENDED_GRACE_S = 30;
+
 /** The summary of a stored training, with the energy of its runs from the store. */
 export async function trainingSummary(store: Store, trainingId: string, runId?: string): Promise<TrainSummary> {
   const moe = MoeStore.of(store);
   const t = (await moe.get(trainingId))!;
   let energy = 0;
   let emissions = 0;
+  let last: RunRow | undefined;
   for (const r of t.runs) {
     const row = await store.getRun(r.runId);
     if (row) {
       energy += row.energy_j;
       emissions += row.emissions_g;
     }
+    last = row;
   }
+  // A training still marked running whose last run ended a while ago (its process died: killed, out of memory, a
+  // lost node; the store's reaper marks such a run interrupted) will never record an end of its own.
+  let status = t.status;
+  const gone = status === 'running' && last?.ended_at != null && last.status !== 'running' && last.status !== 'paused' && nowS() - last.ended_at > ENDED_GRACE_S;
   const router = String((t.config.router as { kind?: unknown } | undefined)?.kind ?? 'unknown');
   const notes: string[] = [];
   if (router === 'expert-choice') notes.push('expert choice sees every token of a batch, the future included: its loss is not comparable with token-choice routers\' as a next-token predictor');
   if (energy === 0) notes.push('no energy measured for this training (not run under Verdant\'s tracker)');
+  if (gone) {
+    status = 'interrupted';
+    notes.push(`its last run ended (${last!.status}) without the training recording an end: the training stopped at step ${t.stepsDone}`);
+  }
   return {
     training_id: t.id,
     run_id: runId ?? t.runs[t.runs.length - 1]?.runId ?? t.id,
     run_ids: t.runs.map((r) => r.runId),
     name: t.name,
     router: (t.config.model as { dense?: string } | undefined)?.dense ? `dense-${(t.config.model as { dense: string }).dense}` : router,
-    status: t.status,
+    status,
     steps: t.stepsDone,
     total_steps: t.totalSteps,
     tokens: t.tokens,
