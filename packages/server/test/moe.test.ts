@@ -128,6 +128,11 @@ for (const backend of scratchStores('verdant-moe-api-')) {
       const mid = (await app.inject({ url: `/api/moe/trainings/${id}` })).json();
       expect(mid.summary).toMatchObject({ name: 'live api', status: 'running', steps: 2, total_steps: 4 });
       expect(mid.steps).toHaveLength(2);
+      // A page following it live (after_step) watches its run: the run's tracker reads that back with its next write.
+      await app.inject({ url: `/api/moe/trainings/${id}?after_step=2` });
+      let watchedUntil = 0;
+      await store.appendSamples([], { id: mid.summary.run_id, energy_j: 0, emissions_g: 0, heartbeat_at: Date.now() / 1000 }, { onWatched: (u) => (watchedUntil = u) });
+      expect(watchedUntil).toBeGreaterThan(Date.now() / 1000);
       release();
       await done;
       const rest = (await app.inject({ url: `/api/moe/trainings/${id}?after_step=2` })).json();

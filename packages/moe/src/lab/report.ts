@@ -1,6 +1,6 @@
 // What `verdant moe show`, `compare` and the CSV export give: a training's steps and router metrics from the store,
 // and loss against tokens, wall time and measured joules for several trainings.
-import { invalidInput, type Store } from '@verdant/core';
+import { invalidInput, nowS, type Store } from '@verdant/core';
 import { MoeStore, type LayerStep, type StepRecord, type Training } from './store.js';
 import { trainingSummary, type TrainSummary } from './run.js';
 
@@ -60,6 +60,9 @@ async function energyAtSteps(store: Store, t: Training, steps: readonly StepReco
   });
 }
 
+/** How long one look of a live page counts as watching its training's run, s (the page looks every 2 s). */
+const WATCH_TTL_S = 10;
+
 /**
  * Everything stored about one training (id, run id or a unique prefix of either). With `afterStep`, only the steps
  * and layer rows after that step (a page following a live training asks for what is new since its last look).
@@ -73,8 +76,12 @@ export async function trainingReport(store: Store, idOrPrefix: string, options: 
   const steps = (await moe.steps(id)).filter((s) => after === undefined || s.step > after);
   const energy = await energyAtSteps(store, t, steps);
   const start = t.createdAt;
+  const summary = await trainingSummary(store, id);
+  // A page following a live training (it asks for the steps after the last it has) watches its run: a PyTorch
+  // training's metrics then reach the store with every second's write of its tracker (Store.markWatched).
+  if (after !== undefined && summary.status === 'running') await store.markWatched(summary.run_id, nowS() + WATCH_TTL_S).catch(() => undefined);
   return {
-    summary: await trainingSummary(store, id),
+    summary,
     config: t.config,
     steps: steps.map((s, i) => ({ ...s, wallS: s.t - start, energyJ: energy[i]! })),
     layers: await moe.layerSteps(id, after === undefined ? {} : { fromStep: after + 1 }),
