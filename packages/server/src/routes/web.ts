@@ -37,11 +37,16 @@ export interface WebRouteOptions {
 
 /**
  * The dashboard's Content-Security-Policy: nothing may load from or talk to another origin, nor frame it.
- * 'wasm-unsafe-eval' lets the browser MoE lab compile WebAssembly (TensorFlow.js's wasm backend, whose binaries are
- * the app's own /assets/); it allows no JavaScript eval.
  */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The policy of the files under /assets/: the page's, and 'wasm-unsafe-eval' (compiling WebAssembly, no JavaScript
+ * eval). A dedicated Web Worker runs under the policy of its own script's response, not the page's: the browser MoE
+ * lab's worker compiles TensorFlow.js's wasm backend (the app's own /assets/*.wasm), and only it needs that.
+ */
+export const ASSETS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
 
 /** Headers of the page. */
 const PAGE_HEADERS = {
@@ -76,9 +81,9 @@ export const webRoutes: FastifyPluginAsync<WebRouteOptions> = async (app, opts) 
   app.get('/', { config }, async (_req, reply) => page(reply));
   app.get<{ Params: { '*': string } }>('/assets/*', { config }, async (req, reply) => {
     if (!built) return reply.callNotFound();
-    // The policy on the assets too: a dedicated Web Worker (the browser MoE lab's) runs under the policy of its own
+    // A policy on the assets too: a dedicated Web Worker (the browser MoE lab's) runs under the policy of its own
     // script's response, not the page's, so without it the worker could talk to any origin.
-    return reply.headers({ 'x-content-type-options': 'nosniff', 'content-security-policy': CONTENT_SECURITY_POLICY }).sendFile(`assets/${req.params['*']}`, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });
+    return reply.headers({ 'x-content-type-options': 'nosniff', 'content-security-policy': ASSETS_CONTENT_SECURITY_POLICY }).sendFile(`assets/${req.params['*']}`, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' });
   });
   app.get('/*', { config }, async (req, reply) => (isDataPath(req.url) || req.url.startsWith('/assets/') ? reply.callNotFound() : page(reply)));
 };
