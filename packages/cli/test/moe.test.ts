@@ -119,6 +119,25 @@ describe('verdant moe', () => {
     const bad = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'gshard,nope'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/arms: unknown arm "nope"/);
+    // The base config's own field and fix, as the flag that set it.
+    const steps = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'gshard', '--steps', 'abc'], env);
+    expect(steps.code).toBe(2);
+    expect(steps.stderr).toMatch(/verdant: --steps: .*\(fix: /);
+    const parallel = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'gshard', '--parallel', '0'], env);
+    expect(parallel.code).toBe(2);
+    expect(parallel.stderr).toMatch(/--parallel: .*\(fix: /);
+    // An --out that cannot be a folder fails before any arm trains.
+    const notDir = join(home, 'a-file');
+    writeFileSync(notDir, 'x');
+    const badOut = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'gshard', '--out', join(notDir, 'study')], env);
+    expect(badOut.code).toBe(2);
+    expect(badOut.stderr).toMatch(/--out: cannot be written .*\(fix: /);
+    const store = await Store.open({ url: `sqlite:${join(home, 'verdant.db')}` });
+    try {
+      expect(await MoeStore.of(store).list()).toEqual([]);
+    } finally {
+      await store.close();
+    }
     const out = join(home, 'study');
     const r = await runCli(['moe', 'study', '--config', cfgFile, '--arms', 'aux-free,dense', '--out', out, '--json'], env);
     expect(r.code).toBe(0);

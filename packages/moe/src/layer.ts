@@ -98,16 +98,23 @@ export class MoeLayer {
     this.activation = o.activation;
     const tfx = engine.tf;
     const rng = new Rng(o.seed);
+    // A variable shares its initial tensor's data and holds it: the initial tensor is freed here, or dispose()
+    // would leave it (and that data) behind.
+    const own = (t: tf.Tensor): tf.Variable => {
+      const v = tfx.variable(t);
+      t.dispose();
+      return v;
+    };
     const normal = (shape: number[]) => tfx.tensor(rng.normals(shape.reduce((a, b) => a * b, 1), o.initStd), shape);
-    this.wRouter = tfx.variable(normal([o.dModel, o.experts]));
-    this.wNoise = this.router.noise ? tfx.variable(normal([o.dModel, o.experts])) : null;
+    this.wRouter = own(normal([o.dModel, o.experts]));
+    this.wNoise = this.router.noise ? own(normal([o.dModel, o.experts])) : null;
     this.expertWeights = [];
     for (let e = 0; e < o.experts; e++) {
       this.expertWeights.push({
-        w1: tfx.variable(normal([o.dModel, o.dHidden])),
-        b1: tfx.variable(tfx.zeros([o.dHidden])),
-        w2: tfx.variable(normal([o.dHidden, o.dModel])),
-        b2: tfx.variable(tfx.zeros([o.dModel])),
+        w1: own(normal([o.dModel, o.dHidden])),
+        b1: own(tfx.zeros([o.dHidden])),
+        w2: own(normal([o.dHidden, o.dModel])),
+        b2: own(tfx.zeros([o.dModel])),
       });
     }
     this.bias = new Float32Array(o.experts);

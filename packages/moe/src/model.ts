@@ -116,8 +116,15 @@ export class MoeLm {
     const seed = options.seed ?? 0;
     const rng = new Rng(seed);
     const { vocab, seqLen, dModel: d, layers } = options;
-    const normal = (shape: number[], s = std) => tfx.variable(tfx.tensor(rng.normals(shape.reduce((a, b) => a * b, 1), s), shape));
-    const ln = () => ({ g: tfx.variable(tfx.ones([d])), b: tfx.variable(tfx.zeros([d])) });
+    // A variable shares its initial tensor's data and holds it: the initial tensor is freed here, or dispose()
+    // would leave it (and that data) behind.
+    const own = (t: tf.Tensor): tf.Variable => {
+      const v = tfx.variable(t);
+      t.dispose();
+      return v;
+    };
+    const normal = (shape: number[], s = std) => own(tfx.tensor(rng.normals(shape.reduce((a, b) => a * b, 1), s), shape));
+    const ln = () => ({ g: own(tfx.ones([d])), b: own(tfx.zeros([d])) });
     this.tokEmb = normal([vocab, d]);
     this.posEmb = normal([seqLen, d]);
     this.blocks = [];
@@ -134,7 +141,7 @@ export class MoeLm {
         }, `model.layers[${l}].moe`);
       } else {
         const h = f.kind === 'moe' ? (f.denseHidden ?? f.dHidden) : f.dHidden;
-        ffn = { w1: normal([d, h]), b1: tfx.variable(tfx.zeros([h])), w2: normal([h, d], outStd), b2: tfx.variable(tfx.zeros([d])) };
+        ffn = { w1: normal([d, h]), b1: own(tfx.zeros([h])), w2: normal([h, d], outStd), b2: own(tfx.zeros([d])) };
       }
       this.blocks.push({
         ln1: ln(), wq: normal([d, d]), wk: normal([d, d]), wv: normal([d, d]), wo: normal([d, d], outStd), ln2: ln(), ffn,

@@ -62,8 +62,15 @@ export class AdamW {
 
   constructor(private readonly tfx: Tf, private readonly params: tf.Variable[], options: AdamWOptions) {
     this.options = resolveAdamW(options);
-    this.m = params.map((p) => tfx.variable(tfx.zerosLike(p), false));
-    this.v = params.map((p) => tfx.variable(tfx.zerosLike(p), false));
+    // Each initial tensor freed once its variable holds the data (dispose() frees the variables).
+    const zeros = (p: tf.Variable): tf.Variable => {
+      const t = tfx.zerosLike(p);
+      const v = tfx.variable(t, false);
+      t.dispose();
+      return v;
+    };
+    this.m = params.map(zeros);
+    this.v = params.map(zeros);
   }
 
   /** Apply one update; `grads` by variable name (as tf.variableGrads returns them); a missing gradient counts as 0. Returns the learning rate used. */
@@ -111,8 +118,13 @@ export class AdamW {
       throw new RangeError(`the saved optimizer has ${saved.m.length} moments, this one ${this.m.length}`);
     }
     this.step = saved.step;
-    this.m.forEach((t, i) => t.assign(this.tfx.tensor(saved.m[i]!, t.shape)));
-    this.v.forEach((t, i) => t.assign(this.tfx.tensor(saved.v[i]!, t.shape)));
+    const set = (t: tf.Variable, data: Float32Array) => {
+      const x = this.tfx.tensor(data, t.shape);
+      t.assign(x);
+      x.dispose();
+    };
+    this.m.forEach((t, i) => set(t, saved.m[i]!));
+    this.v.forEach((t, i) => set(t, saved.v[i]!));
   }
 
   dispose(): void {

@@ -4,12 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '@verdant/core';
-import { testStores, thrown } from '@verdant/core/testing';
+import { rejection, testRunRow, testStores, thrown } from '@verdant/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, type Engine } from '../src/engine.js';
 import { coefficientOfVariation, deadExperts, loadShare, maxViolation } from '../src/metrics.js';
 import { parseTrainConfig, type TrainConfigInput } from '../src/lab/config.js';
 import { mobyDick, syntheticText, tokenize } from '../src/lab/corpus.js';
+import { listTrainings, trainingReport } from '../src/lab/report.js';
+import { trainingSummary } from '../src/lab/run.js';
 import { MoeStore } from '../src/lab/store.js';
 import { trainLab } from '../src/lab/trainer.js';
 
@@ -81,8 +83,10 @@ describe('training', () => {
       // Started again after the end (the contract's crashed-scheduler case): it sees it is done.
       const third = await trainLab(cfg({ router: { kind }, checkpointDir: dir }), { runId: 'r_c3', engine });
       expect(third).toMatchObject({ status: 'done-before', losses: [] });
-      // Another config does not resume from this checkpoint.
+      // Another config does not resume from this checkpoint, and its session's tensors are freed all the same.
+      const tensors = engine.tf.memory().numTensors;
       await expect(trainLab(cfg({ router: { kind }, checkpointDir: dir, seed: 9 }), { runId: 'r_c4', engine })).rejects.toMatchObject({ field: 'checkpointDir' });
+      expect(engine.tf.memory().numTensors).toBe(tensors);
     });
   }
 });
@@ -131,7 +135,47 @@ for (const [backend, url] of testStores('verdant-moe-lab-')) {
       expect(l0[2]!.top1Change).toBeNull(); // first eval: nothing to compare with
       expect(l0[5]!.top1Change).not.toBeNull();
       expect((await moe.lastLayers(id)).map((r) => r.step)).toEqual([6, 6]);
+      expect((await moe.steps(id, { fromStep: 4 })).map((s) => s.step)).toEqual([4, 5, 6]);
       await expect(moe.resolve('r_nothing_like_this')).rejects.toMatchObject({ field: 'run' });
+    });
+
+    it('a store that refuses the training frees its session\'s tensors', async () => {
+      const tensors = engine.tf.memory().numTensors;
+      const refusing = { begin: () => Promise.reject(new Error('store down')) } as unknown as MoeStore;
+      await expect(trainLab(cfg(), { runId: `r_refused_${backend}`, engine, store: refusing })).rejects.toThrow('store down');
+      expect(engine.tf.memory().numTensors).toBe(tensors);
+    });
+
+    it('gives each step the energy measured up to it, and only the steps asked for', async () => {
+      const moe = MoeStore.of(store);
+      const t0 = 1_000_000;
+      const runs = [`r_energy_${backend}_${Date.now()}_a`, `r_energy_${backend}_${Date.now()}_b`];
+      // Two attempts, each with samples of 10 J every second for 10 s after its start.
+      for (const [i, runId] of runs.entries()) {
+        const start = t0 + 100 * i;
+        await store.createRun(testRunRow({ id: runId, name: 'energy', started_at: start }), [
+          { run_id: runId, sensor_id: 'cpu', kind: 'cpu', method: 'fixture', description: 'test', estimate: 0 },
+        ]);
+        const rows = Array.from({ length: 10 }, (_, k) => ({ run_id: runId, sensor_id: 'cpu', t: start + k + 1, dt: 1, energy_j: 10, power_w: 10, intensity_g_per_kwh: 0, emissions_g: 0 }));
+        await store.appendSamples(rows, { id: runId, energy_j: 100, emissions_g: 0, heartbeat_at: start + 10 });
+      }
+      const id = runs[0]!;
+      await moe.begin({ id, name: 'energy', source: 'lab', config: {}, totalSteps: 6, runId: runs[0]!, fromStep: 0, now: t0 });
+      const at = [[1, 0, 0.5], [2, 0, 2.25], [3, 0, 2.75], [4, 0, 9.5]] as const;
+      for (const [step, run, dt] of at) await moe.recordStep(id, { step, runId: runs[run]!, t: t0 + dt, trainS: step, tokens: step, loss: 1, ce: 1, lr: 1, evalLoss: null }, []);
+      await moe.begin({ id, name: 'energy', source: 'lab', config: {}, totalSteps: 6, runId: runs[1]!, fromStep: 4, now: t0 + 100 });
+      for (const [step, dt] of [[5, 100.5], [6, 111]] as const) await moe.recordStep(id, { step, runId: runs[1]!, t: t0 + dt, trainS: step, tokens: step, loss: 1, ce: 1, lr: 1, evalLoss: null }, []);
+      const all = await trainingReport(store, id);
+      expect(all.steps.map((s) => s.energyJ)).toEqual([5, 22.5, 27.5, 95, 105, 200]);
+      const after = await trainingReport(store, id, { afterStep: 3 });
+      expect(after.steps.map((s) => [s.step, s.energyJ])).toEqual([[4, 95], [5, 105], [6, 200]]);
+      const later = await trainingReport(store, id, { afterStep: 4 }); // the first attempt's samples are not read: its total counts
+      expect(later.steps.map((s) => [s.step, s.energyJ])).toEqual([[5, 105], [6, 200]]);
+      expect(await rejection(trainingReport(store, id, { afterStep: -1 }))).toMatchObject({ field: 'afterStep', fix: expect.any(String) });
+      expect(await rejection(listTrainings(store, { limit: 0 }))).toMatchObject({ field: 'limit', fix: expect.any(String) });
+      const list = await listTrainings(store, { limit: 1000 });
+      expect(list.find((t) => t.training_id === id)).toMatchObject({ steps: 6, energy_j: 200 });
+      expect((await trainingSummary(store, id, undefined, { layers: false })).layers).toEqual([]);
     });
   });
 }

@@ -1,7 +1,7 @@
 // The study of docs/moe.md at a tiny size, trained in this process: every arm trained on the same tokens, the dense
 // arm with the MoE arms' active parameters, a table row per arm, and SVG charts with a series per arm (SQLite and
 // PostgreSQL).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '@verdant/core';
@@ -45,7 +45,10 @@ describe('study configs', () => {
     expect(thrown(() => studyConfigs({ ...TINY, router: { kind: 'switch' } }, ['gshard'], '/')).field).toBe('router');
     expect(thrown(() => studyConfigs(TINY, ['nope' as never], '/')).field).toBe('arms');
     expect(thrown(() => studyConfigs(TINY, [], '/')).field).toBe('arms');
-    expect(thrown(() => studyConfigs({ ...TINY, model: { heads: 3 } }, ['gshard'], '/')).field).toBe('arms.gshard');
+    // The base config's errors keep their own field and fix.
+    expect(thrown(() => studyConfigs({ ...TINY, model: { heads: 3 } }, ['gshard'], '/'))).toMatchObject({ field: 'model.heads', fix: expect.any(String) });
+    expect(thrown(() => studyConfigs({ ...TINY, steps: 'abc' as never }, ['gshard', 'dense'], '/'))).toMatchObject({ field: 'steps', fix: expect.any(String) });
+    expect(thrown(() => studyConfigs({ ...TINY, model: 5 as never }, ['gshard'], '/'))).toMatchObject({ field: 'model', fix: expect.any(String) });
   });
 });
 
@@ -57,6 +60,14 @@ for (const [backend, url] of testStores('verdant-moe-study-')) {
     });
     afterAll(async () => {
       await store?.close();
+    });
+
+    it('refuses an out folder it cannot write before any arm trains', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'verdant-moe-study-')), 'a-file');
+      writeFileSync(file, 'x');
+      const before = (await MoeStore.of(store).list(1000)).length;
+      expect(await rejection(runStudy({ base: TINY, arms: ['gshard'], outDir: join(file, 'study'), cwd: '/', store }))).toMatchObject({ field: 'outDir', fix: expect.any(String) });
+      expect((await MoeStore.of(store).list(1000)).length).toBe(before);
     });
 
     it('trains every arm on the same tokens, with equal active parameters, and writes the table and charts', async () => {

@@ -325,7 +325,7 @@ export function register(program: Command): void {
         }
         const base = o.config ? await readConfigFile(o.config, '--config') : {};
         const parallel = Number(o.parallel);
-        if (!Number.isInteger(parallel) || parallel < 1) throw invalidInput('--parallel', `must be a whole number >= 1, got ${o.parallel}`);
+        if (!Number.isInteger(parallel) || parallel < 1) throw invalidInput('--parallel', `must be a whole number >= 1, got ${o.parallel}`, 'give how many trainings run at once, e.g. 2 (one per core)');
         const configs = expandGrid(base, grid, process.cwd());
         const results = await runSweep({
           configs,
@@ -362,7 +362,7 @@ export function register(program: Command): void {
         if (o.steps !== undefined) base.steps = num(o.steps);
         if (o.seed !== undefined) base.seed = num(o.seed);
         const parallel = Number(o.parallel);
-        if (!Number.isInteger(parallel) || parallel < 1) throw invalidInput('--parallel', `must be a whole number >= 1, got ${o.parallel}`);
+        if (!Number.isInteger(parallel) || parallel < 1) throw invalidInput('--parallel', `must be a whole number >= 1, got ${o.parallel}`, 'give how many trainings run at once, e.g. 2 (one per core)');
         const arms = o.arms.split(',').map((a) => a.trim()).filter(Boolean);
         await withStore(async (store) => {
           const r = await runStudy({

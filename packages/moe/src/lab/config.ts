@@ -89,20 +89,20 @@ const TOP_KEYS = new Set<string>([
 function int(v: unknown, field: string, min: number, fallback: number): number {
   if (v === undefined) return fallback;
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw invalidInput(field, `must be a whole number >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw invalidInput(field, `must be a whole number >= ${min}, got ${JSON.stringify(v)}`, `give a whole number of at least ${min}`);
   return n;
 }
 
 function num(v: unknown, field: string, ok: (n: number) => boolean, want: string, fallback: number): number {
   if (v === undefined) return fallback;
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isFinite(n) || !ok(n)) throw invalidInput(field, `must be ${want}, got ${JSON.stringify(v)}`);
+  if (typeof n !== 'number' || !Number.isFinite(n) || !ok(n)) throw invalidInput(field, `must be ${want}, got ${JSON.stringify(v)}`, `give ${want.startsWith('a ') ? want : `a number ${want}`}`);
   return n;
 }
 
 function object(v: unknown, field: string): Record<string, unknown> {
   if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidInput(field, `must be an object, got ${JSON.stringify(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidInput(field, `must be an object, got ${JSON.stringify(v)}`, 'give a JSON object of its fields (docs/moe.md), or leave it out');
   return v as Record<string, unknown>;
 }
 
@@ -124,13 +124,13 @@ export function parseTrainConfig(input: TrainConfigInput, cwd: string): TrainCon
   }
   const size = top.size ?? 'tiny';
   if (typeof size !== 'string' || !(size in MODEL_SIZES)) {
-    throw invalidInput('size', `must be one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(size)}`);
+    throw invalidInput('size', `must be one of ${Object.keys(MODEL_SIZES).join(', ')}, got ${JSON.stringify(size)}`, `use one of ${Object.keys(MODEL_SIZES).join(', ')}`);
   }
   const base = MODEL_SIZES[size as ModelSize];
   const m = object(top.model, 'model');
   onlyKeys(m, ['layers', 'dModel', 'heads', 'seqLen', 'experts', 'dHidden', 'every', 'dense'], 'model');
   const every = int(m.every, 'model.every', 1, base.every);
-  if (every !== 1 && every !== 2) throw invalidInput('model.every', `must be 1 or 2, got ${every}`);
+  if (every !== 1 && every !== 2) throw invalidInput('model.every', `must be 1 or 2, got ${every}`, '1: a MoE layer in every block, 2: in every other block');
   if (m.dense !== undefined && m.dense !== 'active' && m.dense !== 'total') {
     throw invalidInput('model.dense', `must be "active" or "total", got ${JSON.stringify(m.dense)}`, 'leave it out for the MoE model');
   }
@@ -149,7 +149,7 @@ export function parseTrainConfig(input: TrainConfigInput, cwd: string): TrainCon
   }
   const r = object(top.router ?? { kind: 'switch' }, 'router');
   if (typeof r.kind !== 'string' || !(ROUTER_KINDS as readonly string[]).includes(r.kind)) {
-    throw invalidInput('router.kind', `must be one of ${ROUTER_KINDS.join(', ')}, got ${JSON.stringify(r.kind)}`);
+    throw invalidInput('router.kind', `must be one of ${ROUTER_KINDS.join(', ')}, got ${JSON.stringify(r.kind)}`, `use one of ${ROUTER_KINDS.join(', ')}`);
   }
   const router = { ...r } as unknown as RouterOptions;
   resolveRouter(router, model.experts, 'router'); // every knob checked against the router kind and the experts
@@ -159,7 +159,7 @@ export function parseTrainConfig(input: TrainConfigInput, cwd: string): TrainCon
     throw invalidInput('dataFile', 'is given together with corpus', 'give one: a bundled corpus or a text file');
   }
   if (top.dataFile !== undefined) {
-    if (typeof top.dataFile !== 'string' || top.dataFile.trim() === '') throw invalidInput('dataFile', 'must be a path to a UTF-8 text file');
+    if (typeof top.dataFile !== 'string' || top.dataFile.trim() === '') throw invalidInput('dataFile', 'must be a path to a UTF-8 text file', 'give the path of a text file, or a bundled corpus');
     data = { file: resolvePath(cwd, top.dataFile) };
   } else {
     const corpus = top.corpus ?? 'moby-dick';
@@ -169,7 +169,7 @@ export function parseTrainConfig(input: TrainConfigInput, cwd: string): TrainCon
     data = { corpus: corpus as BundledCorpus };
   }
   const tokenizer = top.tokenizer ?? 'byte';
-  if (tokenizer !== 'byte' && tokenizer !== 'char') throw invalidInput('tokenizer', `must be "byte" or "char", got ${JSON.stringify(tokenizer)}`);
+  if (tokenizer !== 'byte' && tokenizer !== 'char') throw invalidInput('tokenizer', `must be "byte" or "char", got ${JSON.stringify(tokenizer)}`, 'use byte (default) or char');
 
   const steps = int(top.steps, 'steps', 1, 100);
   const o = object(top.optimizer, 'optimizer');
@@ -185,10 +185,10 @@ export function parseTrainConfig(input: TrainConfigInput, cwd: string): TrainCon
     throw invalidInput('optimizer.warmupSteps', `${optimizer.warmupSteps} is more than the ${steps} steps`, 'use fewer warm-up steps than steps');
   }
   const name = top.name ?? `moe-${router.kind}${model.dense ? `-dense-${model.dense}` : ''}`;
-  if (typeof name !== 'string' || name.trim() === '') throw invalidInput('name', 'must be a non-empty string');
+  if (typeof name !== 'string' || name.trim() === '') throw invalidInput('name', 'must be a non-empty string', 'give the training a name, or leave it out');
   let checkpointDir: string | null = null;
   if (top.checkpointDir !== undefined && top.checkpointDir !== null) {
-    if (typeof top.checkpointDir !== 'string' || top.checkpointDir.trim() === '') throw invalidInput('checkpointDir', 'must be a directory path');
+    if (typeof top.checkpointDir !== 'string' || top.checkpointDir.trim() === '') throw invalidInput('checkpointDir', 'must be a directory path', 'give a folder for the checkpoints, or leave it out');
     checkpointDir = resolvePath(cwd, top.checkpointDir);
   }
   const checkpointInterval = int(top.checkpointInterval, 'checkpointInterval', 0, 0);

@@ -19,8 +19,15 @@ async function energyAtSteps(store: Store, t: Training, steps: readonly StepReco
   const before = new Map<string, number>();
   const curves = new Map<string, { t: number[]; e: number[] }>();
   let sum = 0;
+  // Only the runs of the steps asked for have their samples read (a live page's look: the last run's); the
+  // earlier ones count by their stored totals.
+  const wanted = new Set(steps.map((s) => s.runId));
   for (const r of t.runs) {
     before.set(r.runId, sum);
+    if (!wanted.has(r.runId)) {
+      sum += (await store.getRun(r.runId))?.energy_j ?? 0;
+      continue;
+    }
     const samples = await store.samples(r.runId);
     const byT = new Map<number, { e: number; dt: number }>();
     for (const s of samples) {
@@ -44,6 +51,9 @@ async function energyAtSteps(store: Store, t: Training, steps: readonly StepReco
     const row = await store.getRun(r.runId);
     sum += row?.energy_j ?? acc;
   }
+  // Steps are in time order within a run: one index per run moves forward over its curve (a step out of order
+  // restarts that run's search from the curve's start, still correct).
+  const cursor = new Map<string, number>();
   return steps.map((s) => {
     const c = curves.get(s.runId);
     if (!c || c.t.length === 0) return null;
@@ -51,8 +61,10 @@ async function energyAtSteps(store: Store, t: Training, steps: readonly StepReco
     if (s.t <= c.t[0]!) e = 0;
     else if (s.t >= c.t[c.t.length - 1]!) e = c.e[c.e.length - 1]!;
     else {
-      let i = 1;
+      let i = cursor.get(s.runId) ?? 1;
+      if (c.t[i - 1]! >= s.t) i = 1;
       while (c.t[i]! < s.t) i++;
+      cursor.set(s.runId, i);
       const f = (s.t - c.t[i - 1]!) / (c.t[i]! - c.t[i - 1]!);
       e = c.e[i - 1]! + f * (c.e[i]! - c.e[i - 1]!);
     }
@@ -69,14 +81,16 @@ const WATCH_TTL_S = 10;
  */
 export async function trainingReport(store: Store, idOrPrefix: string, options: { field?: string; afterStep?: number } = {}): Promise<TrainingReport> {
   const after = options.afterStep;
-  if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) throw invalidInput('afterStep', `must be a whole number >= 0, got ${String(after)}`);
+  if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) throw invalidInput('afterStep', `must be a whole number >= 0, got ${String(after)}`, 'give the last step already shown (0 for all)');
   const moe = MoeStore.of(store);
   const id = await moe.resolve(idOrPrefix, options.field ?? 'run');
+  // The summary before the steps: every step up to its `steps` is then among those read (a page following a resumed
+  // training asks again from there, and gets the steps the new attempt rewrote).
+  const summary = await trainingSummary(store, id);
   const t = (await moe.get(id))!;
-  const steps = (await moe.steps(id)).filter((s) => after === undefined || s.step > after);
+  const steps = await moe.steps(id, after === undefined ? {} : { fromStep: after + 1 });
   const energy = await energyAtSteps(store, t, steps);
   const start = t.createdAt;
-  const summary = await trainingSummary(store, id);
   // A page following a live training (it asks for the steps after the last it has) watches its run: a PyTorch
   // training's metrics then reach the store with every second's write of its tracker (Store.markWatched).
   if (after !== undefined && summary.status === 'running') await store.markWatched(summary.run_id, nowS() + WATCH_TTL_S).catch(() => undefined);
@@ -94,10 +108,10 @@ export type TrainingListItem = Omit<TrainSummary, 'layers'> & { source: string; 
 /** The newest `limit` trainings (default 50, at most 1000), newest first. */
 export async function listTrainings(store: Store, options: { limit?: number } = {}): Promise<TrainingListItem[]> {
   const limit = options.limit ?? 50;
-  if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= 1000)) throw invalidInput('limit', `must be a whole number from 1 to 1000, got ${String(limit)}`);
+  if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= 1000)) throw invalidInput('limit', `must be a whole number from 1 to 1000, got ${String(limit)}`, 'give a limit from 1 to 1000 (default 50)');
   const out: TrainingListItem[] = [];
   for (const t of await MoeStore.of(store).list(limit)) {
-    const { layers: _layers, ...summary } = await trainingSummary(store, t.id);
+    const { layers: _layers, ...summary } = await trainingSummary(store, t.id, undefined, { layers: false });
     out.push({ ...summary, source: t.source, created_at: t.createdAt, updated_at: t.updatedAt });
   }
   return out;

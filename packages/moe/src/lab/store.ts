@@ -288,8 +288,11 @@ export class MoeStore {
     return out;
   }
 
-  async steps(id: string): Promise<StepRecord[]> {
-    const rows = await this.db.selectFrom('moe_steps').selectAll().where('training_id', '=', id).orderBy('step').execute();
+  /** The training's steps in order; with `fromStep`, those from that step on. */
+  async steps(id: string, options: { fromStep?: number } = {}): Promise<StepRecord[]> {
+    let q = this.db.selectFrom('moe_steps').selectAll().where('training_id', '=', id);
+    if (options.fromStep !== undefined) q = q.where('step', '>=', options.fromStep);
+    const rows = await q.orderBy('step').execute();
     return rows.map((r) => ({
       step: Number(r.step), runId: r.run_id, t: r.t, trainS: r.train_s, tokens: r.tokens, loss: r.loss, ce: r.ce, lr: r.lr, evalLoss: r.eval_loss,
     }));

@@ -1,9 +1,9 @@
 // `verdant moe study`: the routers side by side with the dense baseline of equal active parameters, on the same
 // tokens (one seed, the same batches and steps), each a measured training; then a markdown table and SVG charts
 // (Vega-Lite, rendered headless by @verdant/energy) from what the store holds.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, Store, VerdantError, invalidInput, newId } from '@verdant/core';
+import { ExitCode, Store, VerdantError, invalidInput, isVerdantError, newId } from '@verdant/core';
 import { renderSvg } from '@verdant/energy';
 import { configFingerprint, parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { trainingReport, type TrainingReport } from './report.js';
@@ -53,16 +53,11 @@ export function studyConfigs(base: TrainConfigInput, arms: readonly StudyArm[], 
   }
   if (new Set(arms).size !== arms.length) throw invalidInput('arms', 'lists an arm twice', 'name each arm once');
   const model = (base.model ?? {}) as Record<string, unknown>;
-  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw invalidInput('model', 'must be an object');
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) throw invalidInput('model', 'must be an object', 'give model as a JSON object of model fields (docs/moe.md), or leave it out');
   if (model.dense !== undefined) throw invalidInput('model.dense', 'is set by the dense arm of the study', 'leave it out of the base config');
   // The expert width after the size preset and the overrides, to widen Switch's experts.
-  let dHidden: number;
-  try {
-    dHidden = parseTrainConfig({ ...base, router: { kind: 'gshard' } }, cwd).model.dHidden;
-  } catch (e) {
-    const err = e as { field?: string; message: string };
-    throw invalidInput(`arms.${arms[0]!}`, `${err.field ?? ''}: ${err.message}`, 'fix the base config');
-  }
+  // An error of the base config names its own field and fix (`steps`, `model.heads`: the study's config fields).
+  const dHidden = parseTrainConfig({ ...base, router: { kind: 'gshard' } }, cwd).model.dHidden;
   const { checkpointDir: _d, checkpointInterval: _i, name, ...shared } = base;
   const prefix = typeof name === 'string' && name.trim() !== '' ? name : 'study';
   return arms.map((arm) => {
@@ -79,8 +74,10 @@ export function studyConfigs(base: TrainConfigInput, arms: readonly StudyArm[], 
     try {
       parseTrainConfig(config, cwd);
     } catch (e) {
-      const err = e as { field?: string; message: string };
-      throw invalidInput(`arms.${arm}`, `${err.field ?? ''}: ${err.message}`, 'fix the base config');
+      // What the arm changed (the router, Switch's wider experts, the dense model) makes the base config fail: the
+      // field and fix stay the config's, the message says which arm.
+      if (!isVerdantError(e)) throw e;
+      throw new VerdantError(`${e.message} (in the ${arm} arm)`, { exitCode: e.exitCode, cause: e, ...(e.field !== undefined ? { field: e.field } : {}), ...(e.fix ? { fix: e.fix } : {}) });
     }
     return { arm, config };
   });
@@ -150,6 +147,13 @@ export interface StudyResult {
 
 const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
+/** The largest value, null for none (a loop: `Math.max(...xs)` overflows the stack for long arrays). */
+function maxOf(xs: readonly number[]): number | null {
+  let m: number | null = null;
+  for (const x of xs) if (m === null || x > m) m = x;
+  return m;
+}
+
 /** Trailing mean over the last `w` values. */
 function smooth(xs: readonly number[], w: number): number[] {
   let acc = 0;
@@ -186,7 +190,7 @@ function rowOf(arm: StudyArm, r: TrainingReport): StudyRow {
     maxVio: mean(last.map((l) => l.maxVio)),
     cv: mean(last.map((l) => l.cv)),
     droppedFraction: mean(last.map((l) => l.droppedFraction)),
-    maxDroppedFraction: r.layers.length ? Math.max(...r.layers.map((l) => l.droppedFraction)) : null,
+    maxDroppedFraction: maxOf(r.layers.map((l) => l.droppedFraction)),
     globalMaxVioFirst: globalAt(evalSteps[0]),
     globalMaxVioLast: globalAt(evalSteps[evalSteps.length - 1]),
     deadExperts: last.length ? last.reduce((a, l) => a + l.dead.length, 0) : null,
@@ -295,7 +299,11 @@ export function maxVioChartSpec(reports: readonly ArmReport[]): ChartSpec {
   const values: Array<Record<string, unknown>> = [];
   for (const { arm, report } of reports) {
     const byLayer = new Map<number, typeof report.layers>();
-    for (const l of report.layers) byLayer.set(l.layer, [...(byLayer.get(l.layer) ?? []), l]);
+    for (const l of report.layers) {
+      const ls = byLayer.get(l.layer);
+      if (ls) ls.push(l);
+      else byLayer.set(l.layer, [l]);
+    }
     for (const [layer, ls] of byLayer) {
       const batch = smooth(ls.map((l) => l.maxVio), SMOOTH_STEPS);
       ls.forEach((l, i) => {
@@ -370,6 +378,18 @@ async function trainHere(store: Store, c: StudyArmConfig, cwd: string): Promise<
   return out.trainingId;
 }
 
+/** Creates `dir` and writes a file there (removed again), before any arm trains: a bad folder fails now, not after the training. */
+function checkWritable(dir: string): void {
+  const probe = join(dir, `.verdant-study-probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw invalidInput('outDir', `cannot be written (${dir}): ${(e as Error).message}`, 'give a folder you can create and write to');
+  }
+}
+
 /**
  * Runs the study: trains every arm on the same tokens (measured processes `parallel` at once with `argvFor`, else here),
  * checks that they saw the same number of tokens, then writes study.md (the table), study.json (rows and config) and the
@@ -379,6 +399,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   const arms = o.arms ?? DEFAULT_STUDY_ARMS;
   const configs = studyConfigs(o.base ?? STUDY_BASE, arms, o.cwd);
   if (typeof o.outDir !== 'string' || o.outDir.trim() === '') throw invalidInput('outDir', 'must be a directory path', 'e.g. docs/moe');
+  checkWritable(o.outDir);
   const ids: string[] = [];
   if (o.trainings !== undefined) {
     if (!Array.isArray(o.trainings) || o.trainings.length !== configs.length) {
@@ -420,7 +441,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyResult> {
   }
   const rows = reports.map((r) => rowOf(r.arm, r.report));
   const table = studyTable(rows);
-  mkdirSync(o.outDir, { recursive: true });
+  mkdirSync(o.outDir, { recursive: true }); // again: it may have gone while the arms trained
   const files: string[] = [];
   const write = (name: string, text: string) => {
     writeFileSync(join(o.outDir, name), text);

@@ -51,86 +51,94 @@ export async function trainLab(config: TrainConfig, ctx: TrainContext): Promise<
   const engine = ctx.engine ?? (await initEngine());
   const tfx = engine.tf;
   const session = new TrainingSession(engine, config, loadText(config));
-  const { model, opt } = session;
-  const variables = model.variables();
-  const fingerprint = configFingerprint(config);
-  let trainingId = ctx.runId;
-
-  const saved = config.checkpointDir ? loadCheckpoint(config.checkpointDir) : undefined;
-  if (saved) {
-    const h = saved.header;
-    if (h.fingerprint !== fingerprint) {
-      throw new VerdantError(`the checkpoint in ${config.checkpointDir} is of another training config`, {
-        field: 'checkpointDir',
-        fix: 'train with the config it was saved with, or give another (empty) checkpoint directory',
-        exitCode: ExitCode.usage,
-      });
-    }
-    const n = variables.length;
-    if (saved.arrays.length !== 3 * n) throw new VerdantError(`the checkpoint in ${config.checkpointDir} does not fit the model`, { field: 'checkpointDir', fix: 'remove it to start afresh', exitCode: ExitCode.usage });
-    variables.forEach((v, i) => v.assign(tfx.tensor(saved.arrays[i]!, v.shape)));
-    opt.load({ step: h.adamStep, m: saved.arrays.slice(n, 2 * n), v: saved.arrays.slice(2 * n) });
-    model.blocks.forEach((b, i) => {
-      const bias = h.biases[i];
-      if (bias && b.ffn instanceof MoeLayer) b.ffn.bias = Float32Array.from(bias);
-    });
-    session.restoreState({
-      step: h.step, tokens: h.tokens, trainS: h.trainS, rngData: h.rngData, rngNoise: h.rngNoise, window: h.window,
-      probeTop1: h.probeTop1.map((p) => (p ? Int32Array.from(p) : null)),
-    });
-    trainingId = h.trainingId;
-  }
-  const fromStep = session.step;
-
-  const checkpoint = () => {
-    if (!config.checkpointDir) return;
-    const st = session.saveState();
-    const header: Omit<CheckpointHeader, 'sizes'> = {
-      version: 1, fingerprint, trainingId, step: st.step, tokens: st.tokens, trainS: st.trainS,
-      rngData: st.rngData, rngNoise: st.rngNoise, adamStep: opt.step,
-      biases: model.blocks.map((b) => (b.ffn instanceof MoeLayer && b.ffn.router.kind === 'aux-free' ? Array.from(b.ffn.bias) : null)),
-      window: st.window, probeTop1: st.probeTop1.map((p) => (p ? Array.from(p) : null)),
-    };
-    const adam = opt.save();
-    saveCheckpoint(config.checkpointDir, header, [...variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)), ...adam.m, ...adam.v]);
-  };
-
-  const summaryConfig = { ...config, vocab: session.vocab, ...(session.chars ? { chars: session.chars.join('') } : {}), parameters: model.parameterCount() };
-  await ctx.store?.begin({ id: trainingId, name: config.name, source: 'lab', config: summaryConfig, totalSteps: config.steps, runId: ctx.runId, fromStep });
-
-  const losses: number[] = [];
-  let lastLayers: Array<{ layer: number; metrics: StepLayerMetrics }> = [];
-  let finalLoss: number | null = null;
-  let evalLoss: number | null = null;
-  let status: TrainOutcome['status'] = session.done ? 'done-before' : 'completed';
+  // Disposed on every path: a refused checkpoint or a store that fails to begin must not leak the model's tensors
+  // (callers in one process share one engine).
   try {
-    while (!session.done) {
-      const s = session.next();
-      losses.push(s.loss);
-      finalLoss = s.loss;
-      if (s.evalLoss !== null) evalLoss = s.evalLoss;
-      lastLayers = s.layers;
-      const record: StepRecord = { step: s.step, runId: ctx.runId, t: Date.now() / 1000, trainS: s.trainS, tokens: s.tokens, loss: s.loss, ce: s.ce, lr: s.lr, evalLoss: s.evalLoss };
-      await ctx.store?.recordStep(trainingId, record, s.layers);
-      await ctx.onStep?.(record, config.steps);
-      if (!session.done && ctx.shouldStop?.()) {
-        checkpoint();
-        status = 'checkpointed';
-        break;
+    const { model, opt } = session;
+    const variables = model.variables();
+    const fingerprint = configFingerprint(config);
+    let trainingId = ctx.runId;
+
+    const saved = config.checkpointDir ? loadCheckpoint(config.checkpointDir) : undefined;
+    if (saved) {
+      const h = saved.header;
+      if (h.fingerprint !== fingerprint) {
+        throw new VerdantError(`the checkpoint in ${config.checkpointDir} is of another training config`, {
+          field: 'checkpointDir',
+          fix: 'train with the config it was saved with, or give another (empty) checkpoint directory',
+          exitCode: ExitCode.usage,
+        });
       }
-      if (config.checkpointInterval > 0 && s.step % config.checkpointInterval === 0) checkpoint();
+      const n = variables.length;
+      if (saved.arrays.length !== 3 * n) throw new VerdantError(`the checkpoint in ${config.checkpointDir} does not fit the model`, { field: 'checkpointDir', fix: 'remove it to start afresh', exitCode: ExitCode.usage });
+      variables.forEach((v, i) => {
+        const x = tfx.tensor(saved.arrays[i]!, v.shape);
+        v.assign(x);
+        x.dispose();
+      });
+      opt.load({ step: h.adamStep, m: saved.arrays.slice(n, 2 * n), v: saved.arrays.slice(2 * n) });
+      model.blocks.forEach((b, i) => {
+        const bias = h.biases[i];
+        if (bias && b.ffn instanceof MoeLayer) b.ffn.bias = Float32Array.from(bias);
+      });
+      session.restoreState({
+        step: h.step, tokens: h.tokens, trainS: h.trainS, rngData: h.rngData, rngNoise: h.rngNoise, window: h.window,
+        probeTop1: h.probeTop1.map((p) => (p ? Int32Array.from(p) : null)),
+      });
+      trainingId = h.trainingId;
     }
-    if (status === 'completed') checkpoint(); // a restart after the end finds it done
-    await ctx.store?.setStatus(trainingId, status === 'checkpointed' ? 'checkpointed' : 'succeeded');
-  } catch (e) {
-    await ctx.store?.setStatus(trainingId, 'failed').catch(() => undefined);
-    throw e;
+    const fromStep = session.step;
+
+    const checkpoint = () => {
+      if (!config.checkpointDir) return;
+      const st = session.saveState();
+      const header: Omit<CheckpointHeader, 'sizes'> = {
+        version: 1, fingerprint, trainingId, step: st.step, tokens: st.tokens, trainS: st.trainS,
+        rngData: st.rngData, rngNoise: st.rngNoise, adamStep: opt.step,
+        biases: model.blocks.map((b) => (b.ffn instanceof MoeLayer && b.ffn.router.kind === 'aux-free' ? Array.from(b.ffn.bias) : null)),
+        window: st.window, probeTop1: st.probeTop1.map((p) => (p ? Array.from(p) : null)),
+      };
+      const adam = opt.save();
+      saveCheckpoint(config.checkpointDir, header, [...variables.map((v) => Float32Array.from(v.dataSync() as Float32Array)), ...adam.m, ...adam.v]);
+    };
+
+    const summaryConfig = { ...config, vocab: session.vocab, ...(session.chars ? { chars: session.chars.join('') } : {}), parameters: model.parameterCount() };
+    await ctx.store?.begin({ id: trainingId, name: config.name, source: 'lab', config: summaryConfig, totalSteps: config.steps, runId: ctx.runId, fromStep });
+
+    const losses: number[] = [];
+    let lastLayers: Array<{ layer: number; metrics: StepLayerMetrics }> = [];
+    let finalLoss: number | null = null;
+    let evalLoss: number | null = null;
+    let status: TrainOutcome['status'] = session.done ? 'done-before' : 'completed';
+    try {
+      while (!session.done) {
+        const s = session.next();
+        losses.push(s.loss);
+        finalLoss = s.loss;
+        if (s.evalLoss !== null) evalLoss = s.evalLoss;
+        lastLayers = s.layers;
+        const record: StepRecord = { step: s.step, runId: ctx.runId, t: Date.now() / 1000, trainS: s.trainS, tokens: s.tokens, loss: s.loss, ce: s.ce, lr: s.lr, evalLoss: s.evalLoss };
+        await ctx.store?.recordStep(trainingId, record, s.layers);
+        await ctx.onStep?.(record, config.steps);
+        if (!session.done && ctx.shouldStop?.()) {
+          checkpoint();
+          status = 'checkpointed';
+          break;
+        }
+        if (config.checkpointInterval > 0 && s.step % config.checkpointInterval === 0) checkpoint();
+      }
+      if (status === 'completed') checkpoint(); // a restart after the end finds it done
+      await ctx.store?.setStatus(trainingId, status === 'checkpointed' ? 'checkpointed' : 'succeeded');
+    } catch (e) {
+      await ctx.store?.setStatus(trainingId, 'failed').catch(() => undefined);
+      throw e;
+    }
+    const end = session.saveState();
+    return {
+      trainingId, status, fromStep, stepsDone: end.step, totalSteps: config.steps, tokens: end.tokens, trainS: end.trainS, losses, finalLoss, evalLoss,
+      layers: lastLayers, parameters: summaryConfig.parameters, vocab: session.vocab,
+    };
   } finally {
     session.dispose();
   }
-  const end = session.saveState();
-  return {
-    trainingId, status, fromStep, stepsDone: end.step, totalSteps: config.steps, tokens: end.tokens, trainS: end.trainS, losses, finalLoss, evalLoss,
-    layers: lastLayers, parameters: summaryConfig.parameters, vocab: session.vocab,
-  };
 }

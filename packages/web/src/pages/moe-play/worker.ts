@@ -50,6 +50,6 @@ scope.onmessage = (e) => {
   started = true;
   train(e.data).catch((err: unknown) => {
     if (isVerdantError(err)) post({ type: 'error', message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.fix ? { fix: err.fix } : {}) });
-    else post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    else post({ type: 'error', message: err instanceof Error ? err.message : String(err), fix: 'reload the page and try again, or pick a smaller model; if it persists, see the browser console' });
   });
 };

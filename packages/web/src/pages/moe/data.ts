@@ -82,6 +82,9 @@ export interface MoeComparison {
 /** Statuses in which a training may still gain steps (the page polls for them). */
 export const LIVE_STATUSES = new Set(['running']);
 
+/** Statuses of a training that may be resumed (the page looks now and then, to follow a resumed attempt). */
+export const RESUMABLE_STATUSES = new Set(['checkpointed']);
+
 /**
  * Expert Choice sees the whole batch, the future of a causal LM included: the library's note saying so (its
  * summary carries it), or the same words where an older store's summary lacks it.
@@ -91,15 +94,27 @@ export function futureCaveat(s: Pick<MoeSummary, 'router' | 'notes'>): string | 
   return s.notes.find((n) => /future/.test(n)) ?? 'expert choice sees every token of a batch, the future included: its loss is not comparable with token-choice routers\' as a next-token predictor';
 }
 
-/** A report with the rows of a later, `?after_step=` one added (a step seen twice takes the newer rows). */
-export function mergeReport(have: MoeReport, more: MoeReport): MoeReport {
-  if (more.steps.length === 0 && more.layers.length === 0) return { ...have, summary: more.summary };
-  const first = Math.min(...more.steps.map((s) => s.step), ...more.layers.map((l) => l.step));
+/**
+ * The `?after_step=` cursor of a page that holds `have`: its last step, or the training's step count where that is
+ * lower (an attempt resumed from an earlier checkpoint rewrites the steps after it; the summary is read before the
+ * steps, so every step up to its count is among those the page holds).
+ */
+export function liveCursor(have: MoeReport): number {
+  let last = 0;
+  for (const s of have.steps) if (s.step > last) last = s.step;
+  return Math.max(0, Math.min(last, have.summary.steps));
+}
+
+/**
+ * A report with the rows of a later `?after_step=after` one: the held rows after `after` are replaced by the new ones
+ * (a step rewritten by a resumed attempt takes the newer rows).
+ */
+export function mergeReport(have: MoeReport, more: MoeReport, after: number): MoeReport {
   return {
     summary: more.summary,
     config: more.config,
-    steps: [...have.steps.filter((s) => s.step < first), ...more.steps],
-    layers: [...have.layers.filter((l) => l.step < first), ...more.layers],
+    steps: [...have.steps.filter((s) => s.step <= after), ...more.steps],
+    layers: [...have.layers.filter((l) => l.step <= after), ...more.layers],
   };
 }
 

@@ -1,7 +1,8 @@
 // The MoE lab's pages (loaded on first visit, apart from the dashboard's first script): the trainings, one
 // training's router (expert-load heat map, MaxVio, CV, entropy, drops, losses and biases per layer; loss curves),
 // and a comparison of trainings (loss against tokens, wall time and joules). A running training is polled every
-// 2 s for its new steps (GET /api/moe/trainings/:id?after_step=N).
+// 2 s for its new steps (GET /api/moe/trainings/:id?after_step=N), a checkpointed one every 30 s (to follow it once
+// resumed); the list every 2 s while a training runs, else every minute.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { Chart, axis, type Theme } from '../../components/Chart';
@@ -12,12 +13,16 @@ import { href, navigate } from '../../lib/router';
 import type { PageProps } from '../page';
 import { HeatMap } from './heatmap';
 import {
-  LIVE_STATUSES, byLayer, futureCaveat, mergeReport, num, perLayer, unionCurves,
+  LIVE_STATUSES, RESUMABLE_STATUSES, byLayer, futureCaveat, liveCursor, mergeReport, num, perLayer, unionCurves,
   type ByLayer, type LayerStep, type MoeComparison, type MoeListItem, type MoeReport, type MoeSummary,
 } from './data';
 import './moe.css';
 
 const POLL_MS = 2000;
+/** A checkpointed training's page looks this often, to follow it once resumed. */
+const RESUMABLE_POLL_MS = 30_000;
+/** The list with no training running. */
+const IDLE_LIST_POLL_MS = 60_000;
 const enc = encodeURIComponent;
 
 function Caveat({ summary }: { summary: Pick<MoeSummary, 'router' | 'notes' | 'name'> }) {
@@ -216,21 +221,29 @@ export function TrainingView({ params }: PageProps) {
   }, [id]);
 
   const live = report ? LIVE_STATUSES.has(report.summary.status) : false;
-  // While it trains: what is new since the last step shown; once it has ended, everything once more (the energy of
-  // the last steps is known only after the run's last samples).
+  const resumable = report ? RESUMABLE_STATUSES.has(report.summary.status) : false;
+  // While it trains: what is new since the cursor (the last step shown, or the training's step count where lower: a
+  // resumed attempt rewrites steps); a checkpointed one now and then, to follow it once resumed. Once it has ended,
+  // or a new attempt began, everything once more (the energy of the last steps is known only after the run's last
+  // samples; a new attempt moves the energy of every step it rewrote).
   useInterval(
     () => {
       const have = reportRef.current;
       if (!have || busy.current) return;
       busy.current = true;
-      const last = have.steps[have.steps.length - 1]?.step ?? 0;
-      getJson<MoeReport>(`/api/moe/trainings/${enc(id)}?after_step=${last}`)
-        .then((more) => (LIVE_STATUSES.has(more.summary.status) ? setReport((r) => (r ? mergeReport(r, more) : more)) : loadAll()))
+      const after = liveCursor(have);
+      getJson<MoeReport>(`/api/moe/trainings/${enc(id)}?after_step=${after}`)
+        .then((more) => {
+          const sameAttempt = more.summary.run_ids.length === have.summary.run_ids.length;
+          const going = LIVE_STATUSES.has(more.summary.status) || more.summary.status === have.summary.status;
+          if (sameAttempt && going) setReport((r) => (r ? mergeReport(r, more, after) : more));
+          else return loadAll();
+        })
         .then(() => setError(undefined))
         .catch((e: unknown) => !isAbort(e) && setError(e))
         .finally(() => (busy.current = false));
     },
-    live ? POLL_MS : null,
+    live ? POLL_MS : resumable ? RESUMABLE_POLL_MS : null,
   );
 
   const b = useMemo(() => (report ? byLayer(report.layers) : undefined), [report?.layers]);
@@ -312,7 +325,8 @@ export function TrainingView({ params }: PageProps) {
 export function ListView() {
   const list = useLoad((signal) => getJson<{ trainings: MoeListItem[] }>('/api/moe/trainings?limit=200', signal), []);
   const trainings = list.data?.trainings ?? [];
-  useInterval(list.reload, trainings.some((t) => LIVE_STATUSES.has(t.status)) ? POLL_MS : 10_000);
+  // Every 2 s while a training runs; else once a minute (a training started elsewhere shows up).
+  useInterval(list.reload, trainings.some((t) => LIVE_STATUSES.has(t.status)) ? POLL_MS : IDLE_LIST_POLL_MS);
   const [selected, setSelected] = useState<string[]>([]);
   const toggle = (id: string, on: boolean) => setSelected((s) => (on ? [...s.filter((x) => x !== id), id] : s.filter((x) => x !== id)));
   const anyFuture = trainings.some((t) => futureCaveat(t));
