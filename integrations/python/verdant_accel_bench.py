@@ -345,7 +345,7 @@ def main(argv=None):
     p.add_argument("--device", choices=("auto", "cuda", "hpu", "cpu"), default="auto", help="what to measure (auto: Gaudi, else CUDA/ROCm, else CPU)")
     p.add_argument("--sizes", help="square GEMM sizes, comma-separated (default 1024,2048,4096,8192; 256,512,1024 on CPU)")
     p.add_argument("--precisions", default=",".join(PRECISIONS), help="of fp32,tf32,bf16,fp16,fp8 (unsupported ones are reported as skipped)")
-    p.add_argument("--seconds", type=float, help="timed seconds per GEMM case and for the training step (default 2; 1 on CPU)")
+    p.add_argument("--seconds", type=float, help="timed seconds per GEMM case and for the training step (default 10, longer than the power meters' averaging windows, e.g. NVML's; 1 on CPU)")
     p.add_argument("--bandwidth-mib", type=int, help="size of the copied tensor, MiB (default 1024; 256 on CPU; 0 skips)")
     p.add_argument("--train-model", choices=sorted(TRAIN_MODELS) + ["none"], help="training-step model (default large; reference on CPU; none skips)")
     p.add_argument("--train-precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
@@ -364,7 +364,10 @@ def main(argv=None):
     unknown = [x for x in precisions if x not in PRECISIONS]
     if unknown:
         raise SystemExit(f"verdant_accel_bench: unknown precision {unknown[0]} (use {', '.join(PRECISIONS)})")
-    seconds = a.seconds if a.seconds is not None else (1.0 if cpu else 2.0)
+    # On an accelerator each case runs well past the power meters' averaging windows (NVML averages over about a
+    # second or more, some boards longer): 10 s gives the case's own power, not its ramp. The CPU (RAPL, read
+    # directly) and the tests keep it short.
+    seconds = a.seconds if a.seconds is not None else (1.0 if cpu else 10.0)
     if not seconds > 0:
         raise SystemExit("verdant_accel_bench: --seconds must be positive")
     bw_mib = a.bandwidth_mib if a.bandwidth_mib is not None else (256 if cpu else 1024)

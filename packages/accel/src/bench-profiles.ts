@@ -1,7 +1,7 @@
 // Measured profiles from the records of integrations/python/verdant_accel_bench.py and the samples of the run that
 // measured it (what the accel channel does when such a run ends).
-import { VerdantError, localHostName, type Store } from '@verdant/core';
-import { windowEnergy, type BenchWindow } from './bench.js';
+import { VerdantError, invalidInput, localHostName, type Store } from '@verdant/core';
+import { CPU_SENSOR_KINDS, saveTrainingProfile, windowEnergy, type BenchWindow } from './bench.js';
 import { PRECISIONS, deviceById, loadDevices, matchDevice, type Precision } from './devices.js';
 import type { GemmPoint, ProfileMeasurements, TrainingStepPoint } from './measurements.js';
 import { saveProfile, type Profile } from './store.js';
@@ -20,7 +20,12 @@ export interface TorchBenchProfiles {
   trainingStep: TrainingStepPoint | null;
   skipped: Array<{ what: string; reason: string }>;
   powerMethod: string;
+  /** True when every sensor chosen is an estimate (the tracker's models): the power is not measured. */
+  powerEstimated: boolean;
+  /** One GEMM profile (kind 'gemm') per precision measured: an achievable peak and its power, never a utilization. */
   profiles: Profile[];
+  /** The training step as a training profile (the measured utilization figure), when it ran in a catalog precision. */
+  trainingProfile: Profile | null;
   warnings: string[];
 }
 
@@ -31,9 +36,10 @@ const VENDOR = /^(nvidia|amd|intel|habana|instinct|radeon|geforce|tesla)$/i;
 /**
  * The catalog device of a name as a driver reports it ("NVIDIA H100 80GB HBM3", "AMD Instinct MI300X", "GAUDI2"):
  * the whole name, then without vendor words, then its leading words, longest first, each with the memory size.
+ * When the memory is known, a device whose memory is not within 10% of it is no match ("H100 NVL" with 94 GB is
+ * not the 80 GB H100 SXM): the caller keeps such a device out of the catalog.
  */
-export function catalogDeviceOf(name: string, memoryBytes: number | null) {
-  const devices = loadDevices();
+export function catalogDeviceOf(name: string, memoryBytes: number | null, devices = loadDevices()) {
   const words = name.split(/\s+/).filter((w) => w !== '');
   const bare = words.filter((w) => !VENDOR.test(w));
   const tries = [name, bare.join(' ')];
@@ -41,7 +47,9 @@ export function catalogDeviceOf(name: string, memoryBytes: number | null) {
   for (const t of tries) {
     if (t === '') continue;
     const d = matchDevice(t, memoryBytes, devices);
-    if (d && d.kind !== 'cpu') return d;
+    if (!d || d.kind === 'cpu') continue;
+    if (memoryBytes && memoryBytes > 0 && d.memoryBytes !== null && !(Math.abs(d.memoryBytes - memoryBytes) / d.memoryBytes < 0.1)) continue;
+    return d;
   }
   return undefined;
 }
@@ -68,12 +76,15 @@ export async function profilesFromTorchBench(store: Store, runId: string, text: 
   }
   const dev = records.find((r) => r.type === 'device');
   if (!dev) throw new VerdantError('the benchmark wrote no device record', { field: 'script', fix: 'run integrations/python/verdant_accel_bench.py (its first line names the device)' });
+  if (!records.some((r) => r.type === 'done')) {
+    throw new VerdantError('the benchmark did not finish (no done record): it failed or was interrupted, and nothing was stored', { field: 'script', fix: 'see its messages above, then run the bench again' });
+  }
   const backend = str(dev.backend) ?? 'unknown';
   const deviceName = str(dev.name) ?? backend;
   const warnings: string[] = [];
   let deviceId: string;
   let inCatalog = true;
-  if (opts.deviceId) deviceId = deviceById(opts.deviceId, 'deviceId').id;
+  if (opts.deviceId) deviceId = checkDeviceForBackend(opts.deviceId, backend).id;
   else if (backend === 'cpu') deviceId = 'cpu';
   else {
     const d = catalogDeviceOf(deviceName, num(dev.memory_bytes));
@@ -87,9 +98,13 @@ export async function profilesFromTorchBench(store: Store, runId: string, text: 
 
   const sensors = await store.runSensors(runId);
   const accel = backend !== 'cpu';
-  const chosen = sensors.filter((s) => (accel ? s.kind === 'gpu' || s.kind === 'accelerator' : true));
+  // The device's own sensors: on a GPU or Gaudi its accelerator sensors; on the CPU its package and memory
+  // sensors (and the models standing in for them), never the GPUs' idle draw on a GPU node.
+  const chosen = sensors.filter((s) => (accel ? s.kind === 'gpu' || s.kind === 'accelerator' : CPU_SENSOR_KINDS.has(s.kind)));
   const ids = new Set(chosen.map((s) => s.sensor_id));
   const powerMethod = [...new Set(chosen.map((s) => `${s.method}${s.estimate ? ' (estimate)' : ''}`))].join(', ') || 'no sensor';
+  const powerEstimated = chosen.length > 0 && chosen.every((s) => Boolean(s.estimate));
+  if (powerEstimated) warnings.push(`no power meter answered (${powerMethod}): the power is the tracker's estimate, kept with the profiles but shown as a default, not as measured`);
   if (accel && chosen.length === 0) warnings.push(`no ${backend === 'hpu' ? 'Gaudi (hl-smi)' : 'GPU (NVML, nvidia-smi, amd-smi or rocm-smi)'} power sensor answered during the run: the profiles have no power and no J per TFLOP`);
   const samples = ids.size ? await store.samples(runId) : [];
   const energy = (w: BenchWindow) => (ids.size ? windowEnergy(samples, w, ids, accel ? 'busiest' : 'sum') : null);
@@ -156,10 +171,25 @@ export async function profilesFromTorchBench(store: Store, runId: string, text: 
         scalingEfficiency: null,
         source: `verdant accel bench (PyTorch ${torch}, ${backend}): ${deviceName}, GEMM ${best.n}×${best.n} ${precision}, run ${runId}; power from ${powerMethod}`,
         host,
-        meta: { workload: `GEMM sweep ${precision} (${mine.map((s) => s.n).join(', ')}) on one ${deviceName}`, measurements },
+        meta: { kind: 'gemm', ...(powerEstimated ? { powerEstimated: true } : {}), workload: `GEMM sweep ${precision} (${mine.map((s) => s.n).join(', ')}) on one ${deviceName}`, measurements },
       }),
     );
   }
-  return { runId, backend, deviceName, deviceId, inCatalog, sweep, memoryBandwidthBytesPerS, trainingStep, skipped, powerMethod, profiles, warnings };
+  const stepMeasurements: ProfileMeasurements = { runId, backend, deviceName, sweep, jPerTflop: null, memoryBandwidthBytesPerS, trainingStep, powerMethod };
+  const trainingProfile = await saveTrainingProfile(store, deviceId, trainingStep, stepMeasurements, { source: `verdant accel bench (PyTorch ${torch}, ${backend}): ${deviceName}, training step, run ${runId}; power from ${powerMethod}`, host, powerEstimated });
+  return { runId, backend, deviceName, deviceId, inCatalog, sweep, memoryBandwidthBytesPerS, trainingStep, skipped, powerMethod, powerEstimated, profiles, trainingProfile, warnings };
+}
+
+/** The script's backend as a catalog device kind. */
+const KIND_OF_BACKEND: Record<string, string> = { cpu: 'cpu', cuda: 'gpu', rocm: 'gpu', hpu: 'hpu' };
+
+/** The catalog device `--as` names, refused (field deviceId) when its kind is not the backend's (a GPU's profiles under a CPU …). */
+export function checkDeviceForBackend(name: string, backend: string) {
+  const d = deviceById(name, 'deviceId');
+  const want = KIND_OF_BACKEND[backend];
+  if (want !== undefined && d.kind !== want) {
+    throw invalidInput('deviceId', `${d.id} is a ${d.kind.toUpperCase()} but the benchmark ran on ${backend === 'cpu' ? 'the CPU' : `a ${want.toUpperCase()} (${backend})`}`, `name a ${want.toUpperCase()} of the catalog (verdant accel devices lists them), or leave it out to match the name the driver reports`);
+  }
+  return d;
 }
 

@@ -5,6 +5,7 @@ import { ExitCode, VerdantError, constantLookup, invalidInput, type Store } from
 import { runCommand } from '@verdant/energy';
 import { accelBenchChannel } from './channel.js';
 import { PRECISIONS, deviceById, type Precision } from './devices.js';
+import { checkDeviceForBackend } from './bench-profiles.js';
 import type { TorchBenchProfiles } from './bench-profiles.js';
 
 /** Devices the PyTorch script can be asked for ('auto': Gaudi, else CUDA/ROCm, else the CPU). */
@@ -14,12 +15,12 @@ export type TorchBenchDevice = (typeof TORCH_BENCH_DEVICES)[number];
 export const TORCH_TRAIN_MODELS = ['tiny', 'reference', 'large', 'none'] as const;
 
 /**
- * The shipped script, integrations/python/verdant_accel_bench.py: the package's own copy where it is installed from a
- * tarball (put there by its prepack), else the repository's.
+ * The shipped script, integrations/python/verdant_accel_bench.py: the repository's in a checkout, else the package's
+ * own copy (put there by its prepack) where it is installed from a tarball.
  */
 export const shippedTorchBenchScript = (): string => {
-  const packed = fileURLToPath(new URL('../python/verdant_accel_bench.py', import.meta.url));
-  return existsSync(packed) ? packed : fileURLToPath(new URL('../../../integrations/python/verdant_accel_bench.py', import.meta.url));
+  const repo = fileURLToPath(new URL('../../../integrations/python/verdant_accel_bench.py', import.meta.url));
+  return existsSync(repo) ? repo : fileURLToPath(new URL('../python/verdant_accel_bench.py', import.meta.url));
 };
 
 export interface TorchBenchOptions {
@@ -33,7 +34,7 @@ export interface TorchBenchOptions {
   sizes?: number[];
   /** Precisions to try (default all the script knows; those a device lacks are reported as skipped). */
   precisions?: Precision[];
-  /** Timed seconds per case (default the script's: 2, 1 on CPU). */
+  /** Timed seconds per case (default the script's: 10 on accelerators, longer than the power meters' averaging windows; 1 on CPU). */
   secondsPerCase?: number;
   /** MiB copied for the bandwidth (default the script's; 0 skips). */
   bandwidthMiB?: number;
@@ -74,7 +75,11 @@ export async function benchTorch(store: Store, opts: TorchBenchOptions = {}): Pr
   if (opts.secondsPerCase !== undefined && !(opts.secondsPerCase > 0 && opts.secondsPerCase <= 60)) throw invalidInput('secondsPerCase', `must be between 0 and 60 seconds, got ${opts.secondsPerCase}`);
   if (opts.bandwidthMiB !== undefined && !(Number.isInteger(opts.bandwidthMiB) && opts.bandwidthMiB >= 0 && opts.bandwidthMiB <= 65536)) throw invalidInput('bandwidthMiB', `must be a whole number of MiB from 0 to 65536, got ${opts.bandwidthMiB}`, '0 skips the copy');
   if (opts.trainModel !== undefined && !TORCH_TRAIN_MODELS.includes(opts.trainModel)) throw invalidInput('trainModel', `unknown model "${String(opts.trainModel)}"`, `use one of ${TORCH_TRAIN_MODELS.join(', ')}`);
-  if (opts.deviceId) deviceById(opts.deviceId, 'deviceId');
+  if (opts.deviceId) {
+    // The backend is known up front unless auto: refuse a catalog device of another kind before anything runs.
+    if (device === 'auto') deviceById(opts.deviceId, 'deviceId');
+    else checkDeviceForBackend(opts.deviceId, device);
+  }
   if (!existsSync(script)) throw invalidInput('script', `${script} does not exist`, 'give the path of integrations/python/verdant_accel_bench.py from the Verdant repository');
   const probe = spawnSync(python, ['-c', 'import torch'], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (probe.error) throw invalidInput('python', `cannot run ${python}: ${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message}`, 'give a Python executable that has torch');

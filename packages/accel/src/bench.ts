@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { constantLookup, invalidInput, type SampleRow, type Store } from '@verdant/core';
 import { track } from '@verdant/energy';
+import { PRECISIONS, type Precision } from './devices.js';
 import type { GemmPoint, ProfileMeasurements, TrainingStepPoint } from './measurements.js';
 import { saveProfile, type Profile } from './store.js';
 
@@ -46,10 +47,12 @@ export interface CpuBenchOptions {
 
 export interface CpuBenchResult {
   sweep: GemmPoint[];
-  /** Average power during the best GEMM case, W, from the tracker's samples (null when no sensor answered). */
+  /** Average power of the CPU and memory sensors during the best GEMM case, W, from the tracker's samples (null when no sensor answered). */
   powerW: number | null;
-  /** How the tracker's sensors measured ("rapl", "model estimate" …). */
+  /** How the tracker's CPU and memory sensors measured ("rapl", "model estimate" …). */
   powerMethod: string;
+  /** True when every CPU and memory sensor is an estimate (no RAPL: the tracker's TDP model): the power is not measured. */
+  powerEstimated: boolean;
   /** J per 10¹² FLOPs at the best case. */
   jPerTflop: number | null;
   /** Bytes read + written per second by a copy in memory; null when skipped. */
@@ -60,7 +63,12 @@ export interface CpuBenchResult {
   /** Energy of the whole bench run, J. */
   energyJ: number;
   runId: string;
+  /** The GEMM profile (kind 'gemm'): an achievable peak and the power under it; never a utilization. */
   profile: Profile | null;
+  /** The training step as a profile (kind 'training', its 6·N_active·tokens/s): the measured utilization figure. */
+  trainingProfile: Profile | null;
+  /** What a reader must know (an estimated power …). */
+  warnings: string[];
 }
 
 /** A span of a bench, epoch seconds. */
@@ -92,6 +100,34 @@ export function windowEnergy(samples: readonly SampleRow[], w: BenchWindow, sens
   if (powers.length === 0) return null;
   const powerW = group === 'busiest' ? Math.max(...powers) : powers.reduce((a, b) => a + b, 0);
   return { powerW, energyJ: powerW * (w.t1 - w.t0) };
+}
+
+/** Sensor kinds of a CPU's own draw: package (RAPL), memory, and the models that stand in for them. */
+export const CPU_SENSOR_KINDS: ReadonlySet<string> = new Set(['cpu', 'dram', 'model']);
+
+/**
+ * Stores a measured training step as a training profile (its 6·N_active·tokens/s: the utilization figure the
+ * model uses), when it has a rate and a precision the catalog knows; null otherwise.
+ */
+export async function saveTrainingProfile(
+  store: Store,
+  deviceId: string,
+  step: TrainingStepPoint | null,
+  measurements: ProfileMeasurements,
+  o: { source: string; host: string; powerEstimated: boolean },
+): Promise<Profile | null> {
+  if (!step || step.flopsPerS === null || !(step.flopsPerS > 0) || !PRECISIONS.includes(step.precision as Precision)) return null;
+  return saveProfile(store, {
+    deviceId,
+    precision: step.precision as Precision,
+    provenance: 'measured',
+    achievedFlops: step.flopsPerS,
+    powerW: step.powerW,
+    scalingEfficiency: null,
+    source: o.source,
+    host: o.host,
+    meta: { kind: 'training', ...(o.powerEstimated ? { powerEstimated: true } : {}), workload: `training step: ${step.model}, ${step.tokensPerS.toFixed(0)} tokens/s on one device`, measurements },
+  });
 }
 
 const jPerTflopOf = (energyJ: number | null, flops: number, seconds: number): number | null => (energyJ === null || !(flops > 0) ? null : energyJ / ((flops * seconds) / 1e12));
@@ -156,7 +192,7 @@ export async function benchCpu(store: Store, opts: CpuBenchOptions = {}): Promis
   if (sizes.length === 0) throw invalidInput('sizes', 'give at least one matrix size', 'e.g. 64,128,256');
   for (const n of sizes) if (!(Number.isInteger(n) && n >= 8 && n <= 2048)) throw invalidInput('sizes', `matrix size must be a whole number from 8 to 2048, got ${n}`);
   if (!(seconds > 0 && seconds <= 60)) throw invalidInput('secondsPerSize', `must be between 0 and 60 seconds, got ${seconds}`);
-  if (!(Number.isInteger(bwBytes) && bwBytes >= 0 && bwBytes <= 2 ** 31)) throw invalidInput('bandwidthBytes', `must be a whole number of bytes from 0 to 2 GiB, got ${bwBytes}`, 'e.g. 64MiB; 0 skips the copy');
+  if (!(Number.isInteger(bwBytes) && bwBytes >= 0 && bwBytes <= 2 ** 31)) throw invalidInput('bandwidthBytes', `must be from 0 to 2048 MiB, got ${bwBytes / 2 ** 20} MiB`, 'e.g. 64 (MiB); 0 skips the copy');
   checkTraining(opts.training, opts.trainingSeconds);
   const cases: Array<{ n: number; t: Timed }> = [];
   let copy: (Timed & { bytesPerCopy: number }) | undefined;
@@ -185,8 +221,11 @@ export async function benchCpu(store: Store, opts: CpuBenchOptions = {}): Promis
   }
   const { snapshot, runId } = tracked;
   const samples = await store.samples(runId);
-  const all = new Set(snapshot.sensors.map((s) => s.id));
-  const methods = [...new Set(snapshot.sensors.map((s) => `${s.method}${s.estimate ? ' (estimate)' : ''}`))].join(', ') || 'no sensor';
+  // The CPU's own draw: its package and memory sensors (and the models that stand in for them), never a GPU's idle power.
+  const mine = snapshot.sensors.filter((s) => CPU_SENSOR_KINDS.has(s.kind));
+  const all = new Set(mine.map((s) => s.id));
+  const methods = [...new Set(mine.map((s) => `${s.method}${s.estimate ? ' (estimate)' : ''}`))].join(', ') || 'no sensor';
+  const powerEstimated = mine.length > 0 && mine.every((s) => s.estimate);
   const energyOf = (w: BenchWindow) => windowEnergy(samples, w, all);
   const sweep: GemmPoint[] = cases.map(({ n, t }) => {
     const flops = (2 * n ** 3 * t.calls) / t.seconds;
@@ -217,19 +256,23 @@ export async function benchCpu(store: Store, opts: CpuBenchOptions = {}): Promis
     };
   }
   const measurements: ProfileMeasurements = { runId, backend: 'node', deviceName: 'this CPU (one Node thread)', sweep, jPerTflop: best.jPerTflop, memoryBandwidthBytesPerS, trainingStep, powerMethod: methods };
-  const profile =
-    opts.save === false
-      ? null
-      : await saveProfile(store, {
-          deviceId: 'cpu',
-          precision: 'fp32',
-          provenance: 'measured',
-          achievedFlops: best.flops,
-          powerW: best.powerW,
-          scalingEfficiency: null,
-          source: `verdant accel bench: GEMM ${best.n}×${best.n}, one Node thread, run ${runId}; power from ${methods}`,
-          host: hostname(),
-          meta: { workload: `GEMM sweep fp32 (${sizes.join(', ')}), one Node thread${trainingStep ? `; training step: ${trainingStep.model}` : ''}`, measurements },
-        });
-  return { sweep, powerW: best.powerW, powerMethod: methods, jPerTflop: best.jPerTflop, memoryBandwidthBytesPerS, trainingStep, measurements, energyJ: snapshot.energyJ, runId, profile };
+  const warnings: string[] = [];
+  if (powerEstimated) warnings.push(`no power meter answered (${methods}): the power is the tracker's estimate, kept with the profile but shown as a default, not as measured`);
+  const estimated = powerEstimated ? { powerEstimated: true } : {};
+  const save = opts.save !== false;
+  const profile = save
+    ? await saveProfile(store, {
+        deviceId: 'cpu',
+        precision: 'fp32',
+        provenance: 'measured',
+        achievedFlops: best.flops,
+        powerW: best.powerW,
+        scalingEfficiency: null,
+        source: `verdant accel bench: GEMM ${best.n}×${best.n}, one Node thread, run ${runId}; power from ${methods}`,
+        host: hostname(),
+        meta: { kind: 'gemm', ...estimated, workload: `GEMM sweep fp32 (${sizes.join(', ')}), one Node thread${trainingStep ? `; training step: ${trainingStep.model}` : ''}`, measurements },
+      })
+    : null;
+  const trainingProfile = save ? await saveTrainingProfile(store, 'cpu', trainingStep, measurements, { source: `verdant accel bench: training step, one Node thread, run ${runId}; power from ${methods}`, host: hostname(), powerEstimated }) : null;
+  return { sweep, powerW: best.powerW, powerMethod: methods, powerEstimated, jPerTflop: best.jPerTflop, memoryBandwidthBytesPerS, trainingStep, measurements, energyJ: snapshot.energyJ, runId, profile, trainingProfile, warnings };
 }

@@ -1,7 +1,8 @@
 // The accel bench channel of a measured program (integrations/python/verdant_accel_bench.py): a file whose path
 // Verdant gives the command in VERDANT_ACCEL_FILE, one JSON record per line (device, gemm, bandwidth, train_step,
 // skipped, done). When the run has ended (its samples are all stored), the records and the run's samples become
-// measured profiles of the device (`profilesFromTorchBench`). `accelRunChannel` is this channel as a run channel of
+// measured profiles of the device (`profilesFromTorchBench`), only when the run succeeded and the script wrote its
+// done record (a failed or interrupted bench stores nothing). `accelRunChannel` is this channel as a run channel of
 // @verdant/energy: the CLI registers it, so `verdant run -- python3 verdant_accel_bench.py` stores profiles too.
 // Loads nothing heavy (`verdant run` imports it): the profile code is imported when a program wrote records.
 import { randomBytes } from 'node:crypto';
@@ -45,6 +46,13 @@ export function accelBenchChannel(opts: AccelChannelOptions = {}): RunChannelDes
             return;
           }
           try {
+            // Only a finished benchmark is stored: a run that failed or was interrupted (or whose script wrote no
+            // done record, checked by profilesFromTorchBench) leaves a warning and nothing else.
+            const run = await store.getRun(runId);
+            if (run && run.status !== 'succeeded') {
+              const { VerdantError } = await import('@verdant/core');
+              throw new VerdantError(`the benchmark run ${run.status}${run.exit_code !== null ? ` (exit ${run.exit_code})` : ''}: nothing was stored`, { field: 'script', fix: 'see its messages above, then run the bench again' });
+            }
             const { profilesFromTorchBench } = await import('./bench-profiles.js');
             const profiles = await profilesFromTorchBench(store, runId, text, opts.deviceId ? { deviceId: opts.deviceId } : {});
             opts.onResult?.({ profiles, error: undefined });

@@ -13,8 +13,9 @@ const H = 3600;
 /**
  * Devices side by side for one job at one count, in each of several grid zones and start times: what
  * `docs/hardware.md`'s comparison tables show. Unlike `recommend` it places no offer: each device is priced at
- * its cheapest offer in the zone (else its cheapest offer anywhere, said so), and charged the zone's intensity
- * over [start, start + time] hour by hour.
+ * its cheapest offer for the count in the zone (else anywhere, said so), as whole instances (ceil(count ÷ devices
+ * per instance) × the instance price, as recommend charges), and charged the zone's intensity over
+ * [start, start + time] hour by hour.
  */
 export interface RegionComparisonRequest {
   job: JobInput;
@@ -42,6 +43,8 @@ export interface RegionComparisonRow {
   /** Why the device cannot run the job here (memory, a missing figure, no price, no intensity). */
   excluded: string | null;
   emissionsG: number | null;
+  /** Whole instances of the offer rented for `count` devices: ceil(count ÷ devices per instance); cost is these × the instance price. */
+  instances: number | null;
   costUsd: number | null;
   usdPerDeviceHour: number | null;
   /** The offer the price is from, and whether it is in the zone. */
@@ -65,13 +68,17 @@ function check(req: RegionComparisonRequest): void {
   if (req.pricing !== undefined && req.pricing !== 'on-demand' && req.pricing !== 'spot') throw invalidInput('pricing', `must be on-demand or spot, got "${req.pricing}"`);
 }
 
-/** The cheapest offer of a device in a zone, else anywhere. */
-function priceFor(offers: readonly Offer[], deviceId: string, zone: string, pricing: Pricing): { offer: Offer; perDeviceH: number; inZone: boolean } | undefined {
+/** Whole instances of an offer that `count` devices take (a partly used instance is paid in full, as recommend charges). */
+export const instancesFor = (count: number, offer: Pick<Offer, 'deviceCount'>): number => Math.ceil(count / offer.deviceCount);
+
+/** The offer of a device that is cheapest for `count` devices (whole instances) in a zone, else anywhere. */
+function priceFor(offers: readonly Offer[], deviceId: string, count: number, zone: string, pricing: Pricing): { offer: Offer; instances: number; perHour: number; perDeviceH: number; inZone: boolean } | undefined {
   const price = (o: Offer): number | null => (pricing === 'spot' ? o.spotUsdPerH : o.onDemandUsdPerH);
-  const priced = offers.filter((o) => o.deviceId === deviceId && price(o) !== null).sort((a, b) => price(a)! / a.deviceCount - price(b)! / b.deviceCount);
+  const total = (o: Offer): number => instancesFor(count, o) * price(o)!;
+  const priced = offers.filter((o) => o.deviceId === deviceId && price(o) !== null).sort((a, b) => total(a) - total(b) || price(a)! / a.deviceCount - price(b)! / b.deviceCount);
   const here = priced.find((o) => o.gridZone === zone);
   const o = here ?? priced[0];
-  return o ? { offer: o, perDeviceH: price(o)! / o.deviceCount, inZone: here !== undefined } : undefined;
+  return o ? { offer: o, instances: instancesFor(count, o), perHour: total(o), perDeviceH: price(o)! / o.deviceCount, inZone: here !== undefined } : undefined;
 }
 
 /** The comparison over the stored offers (or the illustrative sample) and profiles, with intensity from `provider`. */
@@ -103,24 +110,24 @@ export async function compareRegions(req: RegionComparisonRequest, opts: { store
     const e = estimates[i]!;
     if (isExclusion(e)) {
       // Excluded whatever the zone and start (memory at this count, or a missing figure): one row, zone "*".
-      rows.push({ device, zone: '*', start: req.starts[0]!, count: req.count, estimate: null, emissionsG: null, costUsd: null, usdPerDeviceHour: null, priceFrom: null, intensitySource: null, excluded: e.reason });
+      rows.push({ device, zone: '*', start: req.starts[0]!, count: req.count, estimate: null, emissionsG: null, instances: null, costUsd: null, usdPerDeviceHour: null, priceFrom: null, intensitySource: null, excluded: e.reason });
       continue;
     }
     for (const zone of req.zones) {
       for (const start of req.starts) {
         const base = { device, zone, start, count: req.count };
         const c = curves.get(zone)!;
-        const price = priceFor(offers, device.id, zone, pricing);
-        const priceFrom = price ? `${price.offer.provider} ${price.offer.instanceType} ${price.offer.region}${price.inZone ? '' : ` (no offer in ${zone})`}` : null;
+        const price = priceFor(offers, device.id, req.count, zone, pricing);
+        const priceFrom = price ? `${price.instances} × ${price.offer.provider} ${price.offer.instanceType} ${price.offer.region}${price.inZone ? '' : ` (no offer in ${zone})`}` : null;
         const billedS = Math.ceil(e.durationS / gran) * gran;
-        const cost = price ? price.perDeviceH * req.count * (billedS / H) : null;
+        const cost = price ? price.perHour * (billedS / H) : null;
         let excluded: string | null = null;
         let g: number | null = null;
         if (typeof c === 'string') excluded = `no intensity data for ${zone}: ${c}`;
         else if (start < c.curve.t0 || start + e.durationS > c.curve.end) excluded = `intensity data for ${zone} covers ${toIso(c.curve.t0)} to ${toIso(c.curve.end)}, not the whole run`;
         else g = (e.facilityPowerW * c.curve.integral(start, start + e.durationS)) / 3.6e6;
         if (!price && !excluded) excluded = `no ${pricing} offer for ${device.id}`;
-        rows.push({ ...base, estimate: e, excluded, emissionsG: g, costUsd: cost, usdPerDeviceHour: price?.perDeviceH ?? null, priceFrom, intensitySource: typeof c === 'string' ? null : c.source });
+        rows.push({ ...base, estimate: e, excluded, emissionsG: g, instances: price?.instances ?? null, costUsd: cost, usdPerDeviceHour: price?.perDeviceH ?? null, priceFrom, intensitySource: typeof c === 'string' ? null : c.source });
       }
     }
   }
@@ -173,6 +180,7 @@ export const regionComparisonJson = (c: RegionComparison) => ({
     duration_s: r.estimate?.durationS ?? null,
     energy_j: r.estimate?.energyJ ?? null,
     emissions_g: r.emissionsG,
+    instances: r.instances,
     cost_usd: r.costUsd,
     usd_per_device_hour: r.usdPerDeviceHour,
     price_from: r.priceFrom,

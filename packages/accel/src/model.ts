@@ -106,13 +106,29 @@ export function checkJob(job: JobInput): Required<Pick<JobInput, 'precision'>> &
   return { ...job, precision };
 }
 
-/** The best profile for a device and precision: measured before published, newest first. */
+/** What a profile's rate is: a training rate (the default; a utilization figure) or a GEMM sweep's best case (an achievable peak). */
+export const profileKind = (p: Profile): 'training' | 'gemm' => p.meta?.kind ?? 'training';
+
+/**
+ * The best training profile for a device and precision, the one whose rate is a utilization figure: measured
+ * before published, newest first (profiles come newest first). GEMM profiles (`accel bench`'s sweep) are an
+ * achievable peak, not a training rate: they never set the utilization (see `gemmProfile`).
+ */
 export function bestProfile(profiles: readonly Profile[], deviceId: string, precision: Precision): Profile | undefined {
-  const mine = profiles.filter((p) => p.deviceId === deviceId && p.precision === precision);
+  const mine = profiles.filter((p) => p.deviceId === deviceId && p.precision === precision && profileKind(p) === 'training');
   return mine.find((p) => p.provenance === 'measured') ?? mine.find((p) => p.provenance === 'published');
 }
 
-const scalingFactor = (perDoubling: number, count: number): number => (count <= 1 ? 1 : perDoubling ** Math.log2(count));
+/** The newest GEMM profile of a device and precision: an achievable peak (used where the datasheet has none) and its power. */
+export function gemmProfile(profiles: readonly Profile[], deviceId: string, precision: Precision): Profile | undefined {
+  return profiles.find((p) => p.deviceId === deviceId && p.precision === precision && profileKind(p) === 'gemm');
+}
+
+/** The provenance of a profile's power: a tracker estimate (the TDP model, no RAPL) is not a measurement. */
+export const powerProvenance = (p: Profile): Sourced['provenance'] => (p.meta?.powerEstimated ? 'default' : p.provenance);
+
+/** The throughput kept on `count` devices at `perDoubling` per doubling of the count. */
+export const scalingFactor = (perDoubling: number, count: number): number => (count <= 1 ? 1 : perDoubling ** Math.log2(count));
 
 /**
  * Time, power and energy of a job on `count` devices: time = 6·N_active·D ÷ (count × peak × utilization ×
@@ -134,10 +150,12 @@ export function estimateOnDevice(job: JobInput, device: Device, count: number, p
     return exclude(`needs ${(needBytes / 1e9).toFixed(0)} GB (${memSrc}); ${count} × ${(device.memoryBytes / 1e9).toFixed(0)} GB = ${((count * device.memoryBytes) / 1e9).toFixed(0)} GB cannot hold it`, 'memory');
   }
   const profile = bestProfile(profiles, device.id, precision);
-  const peak = device.densePeakFlops[precision];
+  const gemm = gemmProfile(profiles, device.id, precision);
+  const peak = device.densePeakFlops[precision] ?? gemm?.achievedFlops ?? null;
   let peakS: Sourced;
   let util: Sourced;
-  if (peak !== null) peakS = sourced(peak, 'spec', device.sourceUrl);
+  if (device.densePeakFlops[precision] !== null) peakS = sourced(peak!, 'spec', device.sourceUrl);
+  else if (gemm) peakS = sourced(gemm.achievedFlops, gemm.provenance, `no dense ${precision} peak on the datasheet; the best GEMM case of profile ${gemm.id} stands in (${gemm.source})`);
   else if (profile) peakS = sourced(profile.achievedFlops, profile.provenance, `no dense ${precision} peak on the datasheet; the profile's achieved rate stands in`);
   else return exclude(`no dense ${precision} peak in the catalog (${device.note || 'not published'}) and no measured or published profile`);
   if (j.utilization !== undefined) util = sourced(j.utilization, 'input', 'given');
@@ -154,10 +172,12 @@ export function estimateOnDevice(job: JobInput, device: Device, count: number, p
     ? sourced(scalingFactor(perDoubling, count), j.scalingPerDoubling !== undefined ? 'input' : profile!.provenance, `${perDoubling} per doubling of ${count} devices`)
     : sourced(scalingFactor(MODEL_DEFAULTS.scalingPerDoubling, count), 'default', `default: ${MODEL_DEFAULTS.scalingPerDoubling} kept per doubling of the device count`);
 
+  // Power: the training profile's, else a measured GEMM profile's (the device's draw under load), else idle + (TDP − idle) × utilization.
+  const powered = profile?.powerW != null ? profile : gemm?.powerW != null ? gemm : undefined;
   let powerS: Sourced;
   let idleS: Sourced;
-  if (profile?.powerW != null) {
-    powerS = sourced(profile.powerW, profile.provenance, `profile ${profile.id} (${profile.source})`);
+  if (powered) {
+    powerS = sourced(powered.powerW!, powerProvenance(powered), `profile ${powered.id} (${powered.source})${powered.meta?.powerEstimated ? '; estimated by the tracker (no power meter answered), not measured' : ''}`);
     idleS = sourced(device.idleW ?? 0, device.idleW !== null ? 'spec' : 'default', 'included in the profile power');
   } else {
     if (device.tdpW === null) return exclude(`no TDP in the catalog (${device.note || 'not published'}) and no profile with power`);
@@ -167,7 +187,7 @@ export function estimateOnDevice(job: JobInput, device: Device, count: number, p
   const host = j.hostOverhead !== undefined ? sourced(j.hostOverhead, 'input', 'given') : sourced(MODEL_DEFAULTS.hostOverhead, 'default', `default: host ${MODEL_DEFAULTS.hostOverhead} of device power`);
   const pue = j.pue !== undefined ? sourced(j.pue, 'input', 'given') : sourced(MODEL_DEFAULTS.pue, 'default', `default PUE ${MODEL_DEFAULTS.pue}`);
 
-  const perDeviceFlops = peak !== null ? peak * util.value : profile!.achievedFlops;
+  const perDeviceFlops = peakS.value * util.value;
   const achieved = count * perDeviceFlops * scaling.value;
   const durationS = flops / achieved;
   const facilityPowerW = count * powerS.value * (1 + host.value) * pue.value;

@@ -1,6 +1,6 @@
 import { invalidInput, nowS, parsePower, parsePositive, parseTime, parseWholeNumber, toIso, type Store } from '@verdant/core';
 import { PRECISIONS, deviceById, loadDevices, type Precision } from './devices.js';
-import { bestProfile } from './model.js';
+import { MODEL_DEFAULTS, bestProfile, gemmProfile, scalingFactor } from './model.js';
 import { parseCount, type RawFields } from './request.js';
 import { saveProfile, storedProfiles, type Profile, type ProfileMeta } from './store.js';
 
@@ -60,9 +60,12 @@ export function profileFromEntry(e: ProfileEntry, now = nowS(), devices = loadDe
     const active = e.paramsActive ?? e.paramsTotal!;
     if (e.paramsTotal !== undefined && active > e.paramsTotal) throw invalidInput('paramsActive', `${active} is more than the total ${e.paramsTotal}`, 'active parameters are a subset of the total');
     const n = e.devices ?? 1;
-    // Training FLOPs per token: 6 × active parameters (the model's own formula).
-    achieved = (6 * active * e.tokensPerS) / n;
+    // Training FLOPs per token: 6 × active parameters (the model's own formula). The run's rate on n devices
+    // already lost the scaling at n: divide it out (the model applies the scaling at the planned count).
+    const kept = scalingFactor(e.scalingPerDoubling ?? MODEL_DEFAULTS.scalingPerDoubling, n);
+    achieved = (6 * active * e.tokensPerS) / n / kept;
     Object.assign(meta, { tokensPerS: e.tokensPerS, paramsActive: active, devices: n });
+    if (n > 1) meta.scalingFactor = kept;
   } else throw invalidInput('achievedFlops', 'is required', 'give the achieved dense TFLOPS per device, or a throughput in tokens/s with the model size and device count');
   const peak = device.densePeakFlops[precision];
   if (peak !== null && achieved > peak) {
@@ -76,7 +79,10 @@ export function profileFromEntry(e: ProfileEntry, now = nowS(), devices = loadDe
     throw invalidInput('powerW', `${e.powerW} W is above ${device.id}'s TDP of ${device.tdpW} W`, 'give the average power of one device, not of a node or a system');
   }
   const retrievedAt = e.retrievedAt ?? now;
-  if (!Number.isFinite(retrievedAt) || retrievedAt > now + 86400) throw invalidInput('retrievedAt', `must not be in the future (${toIso(retrievedAt)})`, 'give the date the figure was read from its source');
+  if (!Number.isFinite(retrievedAt)) throw invalidInput('retrievedAt', `must be a time, got ${retrievedAt}`, 'give the date the figure was read from its source, e.g. 2024-11-13');
+  if (retrievedAt > now + 86400) throw invalidInput('retrievedAt', `must not be in the future (${retrievedAt < 8.64e12 ? toIso(retrievedAt) : retrievedAt})`, 'give the date the figure was read from its source');
+  // Deep-learning throughput figures start with the GPU era: before 2000 is a unit or typing mistake (0 is 1970).
+  if (retrievedAt < 946684800) throw invalidInput('retrievedAt', `${retrievedAt} (${retrievedAt > -8.64e12 ? toIso(retrievedAt) : 'long ago'}) is before 2000`, 'give the date the figure was read from its source as a date (2024-11-13) or epoch seconds');
   meta.retrievedAt = retrievedAt;
   if (e.workload?.trim()) meta.workload = e.workload.trim();
   return { deviceId: device.id, precision, provenance, achievedFlops: achieved, powerW: e.powerW ?? null, scalingEfficiency: e.scalingPerDoubling ?? null, source, host: null, meta };
@@ -113,11 +119,14 @@ export async function listProfiles(store: Store, q: { device?: string } = {}): P
   const device = q.device ? deviceById(q.device, 'device').id : undefined;
   const all = await storedProfiles(store);
   const mine = device ? all.filter((p) => p.deviceId === device) : all;
-  // The one the model uses per device and precision (measured first, newest first), as the model picks it.
+  // The ones the model uses per device and precision, as the model picks them: the training profile (measured
+  // first, newest first) and the newest GEMM profile (an achievable peak and a power).
   const used = new Set<string>();
   for (const p of all) {
     const best = bestProfile(all, p.deviceId, p.precision);
     if (best) used.add(best.id);
+    const gemm = gemmProfile(all, p.deviceId, p.precision);
+    if (gemm) used.add(gemm.id);
   }
   return mine.map((p) => ({ ...p, inUse: used.has(p.id) }));
 }

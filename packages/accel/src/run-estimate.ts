@@ -1,6 +1,6 @@
 import { emissionsG, invalidInput, joulesToKwh, type IntensityLookup, type Store } from '@verdant/core';
-import { deviceById, loadDevices, type Device } from './devices.js';
-import { MODEL_DEFAULTS } from './model.js';
+import { PRECISIONS, deviceById, loadDevices, type Device } from './devices.js';
+import { MODEL_DEFAULTS, powerProvenance, profileKind } from './model.js';
 import { sourced, type Sourced } from './provenance.js';
 import { storedProfiles, type Profile } from './store.js';
 
@@ -46,16 +46,33 @@ export interface RunEstimate {
 /** The load `verdant estimate` assumes when neither --utilization nor a profile with power is given. */
 export const RUN_ESTIMATE_UTILIZATION = 0.8;
 
-/** The power profile that wins for a device: measured before published, newest first (any precision). */
+/** Longest run `verdant estimate` accepts, hours (ten years: longer is a unit mistake). */
+export const RUN_ESTIMATE_MAX_HOURS = 10 * 365 * 24;
+
+/**
+ * The power profile that wins for a device (any precision): measured before published; then bf16 (the training
+ * default), then the other precisions in catalog order; then a training profile before a GEMM one; then newest,
+ * then by id, so that the choice never depends on the store's row order.
+ */
 export function powerProfile(profiles: readonly Profile[], deviceId: string): Profile | undefined {
+  const rankPrecision = (p: Profile): number => (p.precision === 'bf16' ? -1 : PRECISIONS.indexOf(p.precision));
   const mine = profiles.filter((p) => p.deviceId === deviceId && p.powerW !== null);
-  return mine.find((p) => p.provenance === 'measured') ?? mine.find((p) => p.provenance === 'published');
+  const sorted = [...mine].sort(
+    (a, b) =>
+      Number(a.provenance !== 'measured') - Number(b.provenance !== 'measured') ||
+      rankPrecision(a) - rankPrecision(b) ||
+      Number(profileKind(a) !== 'training') - Number(profileKind(b) !== 'training') ||
+      b.recordedAt - a.recordedAt ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return sorted[0];
 }
 
 /** Checks the input's fields (`device`, `count`, `hours`, `utilization`, `pue`) before anything is read. */
 export function checkRunEstimate(input: Omit<RunEstimateInput, 'lookup' | 'start'>, devices = loadDevices()): Device {
   if (!Number.isInteger(input.count) || input.count < 1) throw invalidInput('count', `must be a whole number >= 1, got ${input.count}`);
   if (!(input.hours > 0)) throw invalidInput('hours', `must be greater than 0, got ${input.hours}`);
+  if (input.hours > RUN_ESTIMATE_MAX_HOURS) throw invalidInput('hours', `${input.hours} h is more than ten years (${RUN_ESTIMATE_MAX_HOURS} h)`, 'give the run length in hours, e.g. 72 (or a duration such as 3d)');
   if (input.utilization !== undefined && !(input.utilization > 0 && input.utilization <= 1)) throw invalidInput('utilization', `must be in (0, 1], got ${input.utilization}`);
   if (input.pue !== undefined && !(input.pue >= 1 && input.pue <= 3)) throw invalidInput('pue', `must be between 1.0 and 3.0, got ${input.pue}`);
   return deviceById(input.device, 'device', devices);
@@ -69,8 +86,9 @@ export function estimateRunWith(input: RunEstimateInput, profiles: readonly Prof
   let per: Sourced;
   let how: string;
   if (profile) {
-    per = sourced(profile.powerW!, profile.provenance, `profile ${profile.id} (${profile.source})`);
-    how = `${profile.provenance} profile power ${profile.powerW!.toFixed(0)} W per device`;
+    const estimated = profile.meta?.powerEstimated === true;
+    per = sourced(profile.powerW!, powerProvenance(profile), `profile ${profile.id} (${profile.source})${estimated ? '; estimated by the tracker (no power meter answered), not measured' : ''}`);
+    how = `${profile.provenance} profile ${estimated ? 'estimated ' : ''}power ${profile.powerW!.toFixed(0)} W per device`;
   } else {
     if (device.tdpW === null) {
       throw invalidInput(

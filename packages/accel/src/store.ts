@@ -181,7 +181,10 @@ export interface Profile {
   deviceId: string;
   precision: Precision;
   provenance: 'measured' | 'published';
-  /** Achieved FLOP/s per device on a training-like workload. */
+  /**
+   * Achieved FLOP/s per device: on a training workload (meta.kind 'training', the default: the model's utilization
+   * is this ÷ dense peak), or the best case of a GEMM sweep (meta.kind 'gemm': an achievable peak, never a utilization).
+   */
   achievedFlops: number;
   /** Average power per device at that load, W. */
   powerW: number | null;
@@ -195,6 +198,12 @@ export interface Profile {
 
 /** Details of a profile, stored as JSON in accel_profiles.meta. */
 export interface ProfileMeta {
+  /** 'training' (default): a training rate, used as utilization; 'gemm': a GEMM sweep's best case, an achievable peak only. */
+  kind?: 'training' | 'gemm';
+  /** True when the power is the tracker's estimate (its TDP model, no power meter): shown as a default, not as measured. */
+  powerEstimated?: boolean;
+  /** A tokens/s figure on `devices` devices was divided by this (the scaling kept at that count) to give the per-device rate. */
+  scalingFactor?: number;
   /** The workload the figure is for, e.g. "Llama 2 70B LoRA fine-tuning, MLPerf Training v4.1, 8 GPUs". */
   workload?: string;
   /** When the published figure was retrieved from its source, epoch seconds. */

@@ -11,7 +11,7 @@ import { Store, constantLookup } from '@verdant/core';
 import { scratchStores } from '@verdant/core/testing';
 import { track } from '@verdant/energy';
 import { TraceProvider, loadTrace, shippedTracePath } from '@verdant/grid';
-import { ACCEL_FILE_ENV, accelBenchChannel, benchTorch, catalogDeviceOf, profilesFromTorchBench, recommendPlan, shippedTorchBenchScript, storedProfiles } from '../src/index.js';
+import { ACCEL_FILE_ENV, accelBenchChannel, benchTorch, catalogDeviceOf, deviceById, estimateOnDevice, isExclusion, profilesFromTorchBench, recommendPlan, shippedTorchBenchScript, storedProfiles } from '../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = shippedTorchBenchScript();
@@ -71,6 +71,12 @@ describe.skipIf(!hasTorch)('verdant_accel_bench.py on this CPU', () => {
     expect(tr.flops_per_s as number).toBeCloseTo(6 * (tr.params_active as number) * (tr.tokens_per_s as number), 0);
   }, 120_000);
 
+  it('times each case for 10 s by default on an accelerator (past the power meters\' averaging windows), 1 s on a CPU', () => {
+    const r = spawnSync(PYTHON, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/--seconds SECONDS timed seconds per GEMM case and for the training step \(default 10, .*; 1 on CPU\)/);
+  }, 60_000);
+
   it('writes to the file Verdant names in VERDANT_ACCEL_FILE; trains in bf16 autocast when asked (the accelerators\' default)', () => {
     const out = join(dir, 'channel.jsonl');
     const r = spawnSync(PYTHON, [SCRIPT, ...TINY, '--precisions', 'fp32', '--train-precision', 'bf16', '--bandwidth-mib', '0'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, [ACCEL_FILE_ENV]: out } });
@@ -109,13 +115,23 @@ describe.skipIf(!hasTorch)('verdant_accel_bench.py on this CPU', () => {
     }
     const run = await store.getRun(r.runId);
     expect(run).toMatchObject({ name: 'accel bench torch', status: 'succeeded' });
-    expect((await storedProfiles(store)).filter((p) => p.meta?.measurements?.runId === r.runId)).toHaveLength(2);
+    for (const p of r.profiles) expect(p.meta?.kind).toBe('gemm');
+    // The training step (fp32 on a CPU) is the measured utilization figure.
+    expect(r.trainingProfile).toMatchObject({ deviceId: 'cpu', precision: 'fp32', provenance: 'measured', meta: { kind: 'training' } });
+    expect(r.trainingProfile!.achievedFlops).toBe(r.trainingStep!.flopsPerS);
+    expect((await storedProfiles(store)).filter((p) => p.meta?.measurements?.runId === r.runId)).toHaveLength(3);
 
+    // bf16: the GEMM case is the measured peak and power; no bf16 training step, so the utilization is the default.
     const after = await recommendPlan(req, { store, provider });
     expect(after.chosen.deviceId).toBe('cpu');
     expect(after.chosen.figures.peakFlops.provenance).toBe('measured');
-    expect(after.chosen.figures.utilization.provenance).toBe('measured');
+    expect(after.chosen.figures.utilization.provenance).toBe('default');
     expect(after.chosen.figures.devicePowerW.provenance).toBe('measured');
+    // fp32, the training step's precision: peak, utilization and power all measured.
+    const fp32 = await recommendPlan({ ...req, job: { ...req.job, precision: 'fp32' } }, { store, provider });
+    expect(fp32.chosen.figures.peakFlops.provenance).toBe('measured');
+    expect(fp32.chosen.figures.utilization).toMatchObject({ provenance: 'measured', source: expect.stringContaining(r.trainingProfile!.id) });
+    expect(fp32.chosen.figures.devicePowerW.provenance).toBe('measured');
   }, 180_000);
 
   it('refuses a Python without torch and a missing script before anything runs', async () => {
@@ -182,6 +198,10 @@ for (const { name, open } of scratchStores('verdant-accel-torch-')) describe.ski
     }
     expect(r.trainingStep!.jPerToken).toBeCloseTo(600 / 81920, 6);
     expect(r.memoryBandwidthBytesPerS).toBe(2.8e12);
+    // GEMM cases are an achievable peak; the training step is the utilization figure.
+    for (const p of r.profiles) expect(p.meta?.kind).toBe('gemm');
+    expect(r.trainingProfile).toMatchObject({ deviceId: 'h100-sxm', precision: 'bf16', provenance: 'measured', achievedFlops: 6e8 * 81920, meta: { kind: 'training' } });
+    expect(r.trainingProfile!.powerW).toBeCloseTo(600, 1);
 
     // A name the catalog lacks is kept under its own id, with a warning; --as names the device instead.
     const other = lines.map((l) => l.replace('NVIDIA H100 80GB HBM3', 'NVIDIA Quantum Q9'));
@@ -189,6 +209,94 @@ for (const { name, open } of scratchStores('verdant-accel-torch-')) describe.ski
     expect(q).toMatchObject({ deviceId: 'nvidia-quantum-q9', inCatalog: false });
     expect(q.warnings[0]).toMatch(/no catalog device matches "NVIDIA Quantum Q9"/);
     expect((await profilesFromTorchBench(store, runId, other.join('\n'), { deviceId: 'H200' })).deviceId).toBe('h200');
+
+    // --as must be a device of the backend's kind: a GPU run is not stored under the CPU or a Gaudi.
+    const count = (await storedProfiles(store)).length;
+    for (const as of ['cpu', 'gaudi3']) {
+      const e = await profilesFromTorchBench(store, runId, lines.join('\n'), { deviceId: as }).catch((x: unknown) => x);
+      expect(e).toMatchObject({ field: 'deviceId', message: expect.stringMatching(/benchmark ran on a GPU/) });
+    }
+    // A run without its done record (failed or interrupted) stores nothing.
+    const cut = await profilesFromTorchBench(store, runId, lines.filter((l) => !l.includes('"done"')).join('\n')).catch((x: unknown) => x);
+    expect(cut).toMatchObject({ field: 'script', message: expect.stringMatching(/did not finish/) });
+    // "H100 NVL" (94 GB) is not the 80 GB H100 SXM: out of the catalog, with the warning.
+    const nvl = lines.map((l) => l.replace('NVIDIA H100 80GB HBM3', 'NVIDIA H100 NVL').replace('85031714816', '99857989632'));
+    expect((await profilesFromTorchBench(store, runId, nvl.filter((l) => !l.includes('"done"')).join('\n')).catch((x: unknown) => x))).toMatchObject({ field: 'script' });
+    expect((await storedProfiles(store)).length).toBe(count);
+    const n = await profilesFromTorchBench(store, runId, nvl.join('\n'));
+    expect(n).toMatchObject({ deviceId: 'nvidia-h100-nvl', inCatalog: false });
+    expect(n.warnings[0]).toMatch(/no catalog device matches "NVIDIA H100 NVL"/);
+  });
+
+  it('on the CPU, counts only the CPU and memory sensors, and does not call an estimated power measured', async () => {
+    const run = async (sensorList: unknown[]) => {
+      const sensors = join(dir, `cpu-${sensorList.length}.json`);
+      writeFileSync(sensors, JSON.stringify({ sensors: sensorList }));
+      let t0 = 0;
+      let t1 = 0;
+      const { runId } = await track(
+        async () => {
+          t0 = Date.now() / 1000;
+          await new Promise((res) => setTimeout(res, 1200));
+          t1 = Date.now() / 1000;
+        },
+        { name: 'accel bench torch', lookup: constantLookup(0, 'none'), store, intervalS: 0.2, pue: 1, env: { ...process.env, VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' } },
+      );
+      const lines = [
+        { type: 'device', schema: 1, backend: 'cpu', name: 'x86_64', memory_bytes: null, torch: '2.5.1' },
+        { type: 'gemm', precision: 'fp32', n: 256, multiplies: 100, duration_s: t1 - t0 - 0.4, flops_per_s: 5e10, t_start_s: t0 + 0.2, t_end_s: t1 - 0.2 },
+        { type: 'done', t_end_s: t1 },
+      ];
+      return profilesFromTorchBench(store, runId, lines.map((x) => JSON.stringify(x)).join('\n'));
+    };
+    // A GPU node: the GPUs' idle draw is not the CPU's.
+    const node = await run([{ id: 'gpu:0', kind: 'gpu', powerW: 70 }, { id: 'gpu:1', kind: 'gpu', powerW: 70 }, { id: 'cpu:0', kind: 'cpu', powerW: 150 }, { id: 'dram:0', kind: 'dram', powerW: 10 }]);
+    expect(node.profiles[0]!.powerW).toBeCloseTo(160, 1);
+    expect(node.powerEstimated).toBe(false);
+    // No RAPL: only the tracker's models answered. The power is kept but flagged, and the model does not say measured.
+    const guessed = await run([{ id: 'cpu-model', kind: 'model', powerW: 65, method: 'tdp-model', estimate: true }]);
+    expect(guessed.powerEstimated).toBe(true);
+    expect(guessed.warnings.join()).toMatch(/estimate/);
+    expect(guessed.profiles[0]!.meta?.powerEstimated).toBe(true);
+    const e = estimateOnDevice({ paramsTotal: 1e6, tokens: 1e8, precision: 'fp32' }, deviceById('cpu'), 1, guessed.profiles);
+    expect(isExclusion(e) ? e.reason : e.figures.devicePowerW.provenance).toBe('default');
+  });
+
+  it('refuses --as of another kind than the backend before anything runs', async () => {
+    const runs = (await store.listRuns()).length;
+    const e = await benchTorch(store, { python: PYTHON, device: 'cpu', deviceId: 'h100' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ field: 'deviceId', message: expect.stringMatching(/h100-sxm is a GPU but the benchmark ran on the CPU/) });
+    expect((await store.listRuns()).length).toBe(runs);
+  });
+
+  it('the channel stores nothing from a run that failed', async () => {
+    const sensors = join(dir, 'fail.json');
+    writeFileSync(sensors, JSON.stringify({ sensors: [{ id: 'gpu:0', kind: 'gpu', powerW: 600 }] }));
+    const before = new Set((await store.listRuns()).map((r) => r.id));
+    await track(
+      async () => {
+        await new Promise((res) => setTimeout(res, 300));
+        throw new Error('CUDA out of memory');
+      },
+      { name: 'accel bench torch', lookup: constantLookup(0, 'none'), store, intervalS: 0.2, pue: 1, env: { ...process.env, VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' } },
+    ).catch(() => undefined);
+    const run = (await store.listRuns()).find((r) => !before.has(r.id))!;
+    const runId = run.id;
+    expect(run.status).toBe('failed');
+    const count = (await storedProfiles(store)).length;
+    const results: Array<{ profiles: unknown; error: unknown }> = [];
+    const ch = await accelBenchChannel({ onResult: (r) => results.push(r) }).open({ runId, name: 'accel bench torch', store });
+    const t = Date.now() / 1000;
+    const lines = [
+      { type: 'device', schema: 1, backend: 'cuda', name: 'NVIDIA H100 80GB HBM3', memory_bytes: 85_031_714_816, torch: '2.5.1' },
+      { type: 'gemm', precision: 'bf16', n: 4096, multiplies: 100, duration_s: 1, flops_per_s: 700e12, t_start_s: t - 1, t_end_s: t },
+      { type: 'done', t_end_s: t },
+    ];
+    writeFileSync(ch.env[ACCEL_FILE_ENV]!, lines.map((x) => JSON.stringify(x)).join('\n'));
+    await ch.finish();
+    expect(results[0]!.profiles).toBeNull();
+    expect(String((results[0]!.error as Error).message)).toMatch(/nothing was stored/);
+    expect((await storedProfiles(store)).length).toBe(count);
   });
 
   it('matches driver names to the catalog', () => {
@@ -199,6 +307,10 @@ for (const { name, open } of scratchStores('verdant-accel-torch-')) describe.ski
     expect(catalogDeviceOf('GAUDI2', 103e9)?.id).toBe('gaudi2');
     expect(catalogDeviceOf('NVIDIA L4', 24e9)?.id).toBe('l4');
     expect(catalogDeviceOf('Intel(R) Xeon(R) Processor', null)).toBeUndefined();
+    // Known memory that fits no family member: not in the catalog (not the 80 GB H100 SXM, not the 40 GB A100).
+    expect(catalogDeviceOf('NVIDIA H100 NVL', 99.9e9)).toBeUndefined();
+    expect(catalogDeviceOf('NVIDIA A100-PCIE-16GB', 17e9)).toBeUndefined();
+    expect(catalogDeviceOf('NVIDIA H100', null)?.id).toBe('h100-sxm'); // memory unknown: the name decides
   });
 
   it('a command that wrote nothing to the channel stores nothing; records without a device are an error', async () => {

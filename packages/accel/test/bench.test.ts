@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '@verdant/core';
 import { TraceProvider, loadTrace, shippedTracePath } from '@verdant/grid';
-import { benchCpu, recommendPlan, storedProfiles, windowEnergy, type TrainingWorkload } from '../src/index.js';
+import { benchCpu, deviceById, estimateOnDevice, isExclusion, recommendPlan, storedProfiles, windowEnergy, type TrainingWorkload } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'verdant-accel-bench-'));
 let store: Store;
@@ -62,11 +62,42 @@ describe('accel bench on this CPU', () => {
     expect(stored.meta?.measurements).toMatchObject({ runId: r.runId, backend: 'node', memoryBandwidthBytesPerS: r.memoryBandwidthBytesPerS, trainingStep: { tokensPerStep: 64 } });
     expect(stored.meta?.measurements?.sweep).toHaveLength(2);
 
+    // The GEMM case is an achievable peak (kind gemm); the training step is the utilization figure (kind training).
+    expect(r.profile!.meta?.kind).toBe('gemm');
+    expect(r.trainingProfile).toMatchObject({ deviceId: 'cpu', precision: 'fp32', provenance: 'measured', achievedFlops: r.trainingStep!.flopsPerS, meta: { kind: 'training' } });
+    expect(r.powerEstimated).toBe(false);
+
     const after = await recommendPlan(req, { store, provider });
     expect(after.chosen.deviceId).toBe('cpu');
-    expect(after.chosen.figures.peakFlops.provenance).toBe('measured');
-    expect(after.chosen.figures.utilization.provenance).toBe('measured');
-    expect(after.chosen.figures.devicePowerW).toMatchObject({ provenance: 'measured', value: r.powerW });
+    expect(after.chosen.figures.peakFlops).toMatchObject({ provenance: 'measured', value: r.profile!.achievedFlops });
+    expect(after.chosen.figures.utilization).toMatchObject({ provenance: 'measured', source: expect.stringContaining(r.trainingProfile!.id) });
+    expect(after.chosen.figures.utilization.value).toBeCloseTo(Math.min(1, r.trainingStep!.flopsPerS! / r.profile!.achievedFlops), 9);
+    expect(after.chosen.figures.devicePowerW).toMatchObject({ provenance: 'measured', value: r.trainingStep!.powerW });
+  });
+
+  it('counts only the CPU and memory sensors, and flags a power only the tracker estimated', async () => {
+    const run = async (list: unknown[]) => {
+      const sensors = join(dir, `s-${list.length}.json`);
+      writeFileSync(sensors, JSON.stringify({ sensors: list }));
+      return benchCpu(store, { sizes: [16], secondsPerSize: 0.6, bandwidthBytes: 0, env: { ...process.env, VERDANT_FAKE_SENSORS: sensors, VERDANT_NVML: '0' } });
+    };
+    // On a GPU node the GPUs' idle draw is not the CPU's.
+    const node = await run([{ id: 'gpu:0', kind: 'gpu', powerW: 70 }, { id: 'cpu:0', kind: 'cpu', powerW: 40 }, { id: 'dram:0', kind: 'dram', powerW: 5 }]);
+    expect(node.powerW).toBeCloseTo(45, 6);
+    expect(node.profile!.powerW).toBeCloseTo(45, 6);
+    expect(node.trainingProfile).toBeNull(); // no training step asked
+    // No RAPL: the tracker's TDP model alone. Kept, flagged, said, and not measured in the model.
+    const guessed = await run([{ id: 'cpu-model', kind: 'model', powerW: 30, method: 'tdp-model', estimate: true }]);
+    expect(guessed.powerEstimated).toBe(true);
+    expect(guessed.warnings.join()).toMatch(/estimate/);
+    expect(guessed.profile!.meta?.powerEstimated).toBe(true);
+    const e = estimateOnDevice({ paramsTotal: 1e6, tokens: 1e8, precision: 'fp32' }, deviceById('cpu'), 1, [guessed.profile!]);
+    expect(isExclusion(e) ? e.reason : [e.figures.devicePowerW.provenance, e.figures.utilization.provenance]).toEqual(['default', 'default']);
+  });
+
+  it('names the copy size in MiB when it is out of range', async () => {
+    const e = await benchCpu(store, { bandwidthBytes: 4096 * 2 ** 20 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ field: 'bandwidthBytes', message: expect.stringMatching(/got 4096 MiB/) });
   });
 });
 

@@ -30,7 +30,8 @@ describe('compareRegions', () => {
     const h100 = c.rows.filter((r) => r.device.id === 'h100-sxm');
     expect(h100.map((r) => [r.zone, r.start])).toEqual([['ES', JAN], ['ES', JUL], ['US-CAL-CISO', JAN], ['US-CAL-CISO', JUL]]);
     const es = h100[0]!;
-    expect(es.priceFrom).toBe('aws p5.48xlarge eu-south-2');
+    expect(es.priceFrom).toBe('32 × aws p5.48xlarge eu-south-2');
+    expect(es.instances).toBe(32);
     expect(es.usdPerDeviceHour).toBeCloseTo(98.32 / 8);
     expect(es.costUsd).toBeCloseTo((98.32 / 8) * 256 * (Math.ceil(es.estimate!.durationS / 60) * 60) / 3600);
     expect(es.emissionsG).toBeCloseTo(flatG('ES', JAN, JAN + es.estimate!.durationS, es.estimate!.facilityPowerW), 0);
@@ -38,7 +39,7 @@ describe('compareRegions', () => {
     expect(new Set(h100.map((r) => r.estimate!.energyJ)).size).toBe(1);
     expect(h100[0]!.emissionsG).not.toBe(h100[1]!.emissionsG);
     const gaudi = c.rows.find((r) => r.device.id === 'gaudi3' && r.zone === 'ES')!;
-    expect(gaudi.priceFrom).toBe('intel gaudi3-8x us-region-2 (no offer in ES)');
+    expect(gaudi.priceFrom).toBe('32 × intel gaudi3-8x us-region-2 (no offer in ES)');
     const b200 = c.rows.filter((r) => r.device.id === 'b200');
     expect(b200).toHaveLength(1);
     expect(b200[0]).toMatchObject({ zone: '*', estimate: null });
@@ -46,6 +47,14 @@ describe('compareRegions', () => {
     const md = markdownTable(regionComparisonTable(c), [3]);
     expect(md.split('\n')[1]).toBe('|---|---|---|---:|---|---|---|---|---|---|---|---|');
     expect(md).toMatch(/\| b200 \| \* \| \* \| 256 \| - .*excluded: no TDP in the catalog and no profile with power/);
+  });
+
+  it('charges whole instances: 9 devices of an 8-device offer pay for 2 instances, as recommend does', async () => {
+    const c = await compareRegions({ job: { paramsTotal: 7e9, tokens: 1e11 }, devices: ['h100'], count: 9, zones: ['ES'], starts: [JAN] }, { provider });
+    const r = c.rows[0]!;
+    expect(r.instances).toBe(2);
+    expect(r.priceFrom).toBe('2 × aws p5.48xlarge eu-south-2');
+    expect(r.costUsd).toBeCloseTo(2 * 98.32 * (Math.ceil(r.estimate!.durationS / 60) * 60) / 3600, 6);
   });
 
   it('names the field of bad input', async () => {

@@ -24,7 +24,8 @@ describe('verdant accel bench', () => {
     const r = await runCli(['accel', 'bench', '--sizes', '16,32', '--seconds', '0.3', '--bandwidth-mib', '1', '--train-model', 'tiny', '--train-seconds', '0.5', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.profile).toMatchObject({ device_id: 'cpu', precision: 'fp32', provenance: 'measured' });
+    expect(out.profile).toMatchObject({ device_id: 'cpu', precision: 'fp32', provenance: 'measured', kind: 'gemm', power_estimated: false });
+    expect(out.training_profile).toMatchObject({ device_id: 'cpu', precision: 'fp32', provenance: 'measured', kind: 'training' });
     expect(out.power_w).toBeCloseTo(40, 3);
     const m = out.measurements;
     expect(m.sweep.map((s: { n: number }) => s.n)).toEqual([16, 32]);
@@ -41,6 +42,7 @@ describe('verdant accel bench', () => {
     const chosen = JSON.parse(rec.stdout).chosen;
     expect(chosen.device_id).toBe('cpu');
     expect(chosen.figures.peak_flops.provenance).toBe('measured');
+    expect(chosen.figures.utilization.provenance).toBe('measured'); // the MoE lab's training step
     expect(chosen.figures.device_power_w.provenance).toBe('measured');
 
     const bad = await runCli(['accel', 'bench', '--train-model', 'huge'], env);
@@ -69,13 +71,23 @@ describe('verdant accel bench', () => {
       expect(rec.code, rec.stderr).toBe(0);
       const chosen = JSON.parse(rec.stdout).chosen;
       expect(chosen.device_id).toBe('cpu');
-      const text = await runCli(recommendArgs('bf16').slice(0, -1), env);
+      // bf16: the GEMM case is the peak and the power; the training step ran in fp32, so at fp32 all three are measured.
+      expect(JSON.parse(rec.stdout).chosen.figures.utilization.provenance).toBe('default');
+      expect(out.training_profile).toMatchObject({ precision: 'fp32', kind: 'training' });
+      const text = await runCli(recommendArgs('fp32').slice(0, -1), env);
       expect(text.stdout).toMatch(/sources: peak measured .*utilization measured .*power measured/);
 
       const show = await runCli(['accel', 'show', 'cpu', '--json'], env);
-      const profiles = JSON.parse(show.stdout).profiles as Array<{ measurements?: { run_id: string } }>;
-      expect(profiles.filter((p) => p.measurements?.run_id === out.run_id)).toHaveLength(2);
+      const profiles = JSON.parse(show.stdout).profiles as Array<{ kind: string; measurements?: { run_id: string } }>;
+      expect(profiles.filter((p) => p.measurements?.run_id === out.run_id).map((p) => p.kind).sort()).toEqual(['gemm', 'gemm', 'training']);
     }, 180_000);
+
+    it('--as must name a device of the backend\'s kind', async () => {
+      const { env } = sandbox([]);
+      const r = await runCli(['accel', 'bench', '--device', 'cpu', '--as', 'h100', '--python', PYTHON], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--as.*h100-sxm is a GPU but the benchmark ran on the CPU/);
+    });
 
     it('a Python without torch is refused, naming --python', async () => {
       const { env } = sandbox([]);
@@ -91,7 +103,7 @@ describe('verdant accel bench', () => {
       const show = await runCli(['accel', 'show', 'cpu', '--json'], env);
       const profiles = JSON.parse(show.stdout).profiles as Array<{ precision: string; provenance: string; power_w: number }>;
       expect(profiles).toHaveLength(1);
-      expect(profiles[0]).toMatchObject({ precision: 'fp32', provenance: 'measured' });
+      expect(profiles[0]).toMatchObject({ precision: 'fp32', provenance: 'measured', kind: 'gemm' });
       expect(profiles[0]!.power_w).toBeCloseTo(40, 3);
     }, 120_000);
   });

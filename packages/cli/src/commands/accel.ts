@@ -154,7 +154,7 @@ export function register(program: Command): void {
     .option('--as <device>', 'catalog device to store the profiles under (with --device; default: matched from the name the driver reports)')
     .option('--precisions <p,p>', 'precisions to try (with --device): of fp32, tf32, bf16, fp16, fp8')
     .option('--sizes <n,n>', 'square matrix sizes (default 64,128,256,384 in Node; the script: 1024…8192, 256…1024 on CPU)')
-    .option('--seconds <s>', 'timed seconds per case (default 1.5 in Node; the script: 2, 1 on CPU)')
+    .option('--seconds <s>', 'timed seconds per case (default 1.5 in Node; the script: 10 on accelerators, 1 on CPU)')
     .option('--bandwidth-mib <n>', 'MiB copied for the memory bandwidth (0 skips; default 64 in Node, the script: 1024, 256 on CPU)')
     .option('--train-model <name>', 'training step: in Node the MoE lab size tiny, small or reference (default); the script: tiny, reference or large; none skips')
     .option('--train-seconds <s>', 'timed seconds of training steps in Node (default 5)')
@@ -190,7 +190,9 @@ export function register(program: Command): void {
             process.stdout.write(a.alignTable(sweepRows(r.sweep)));
             for (const s of r.skipped) process.stdout.write(`skipped ${s.what}: ${s.reason}\n`);
             writeExtras(r.memoryBandwidthBytesPerS, r.trainingStep);
-            process.stdout.write(`stored ${r.profiles.length} measured profile${r.profiles.length === 1 ? '' : 's'}: ${r.profiles.map((p) => `${p.precision} ${(p.achievedFlops / 1e12).toFixed(3)} TFLOPS`).join(', ')}\n`);
+            process.stdout.write(`stored ${r.profiles.length} measured GEMM profile${r.profiles.length === 1 ? '' : 's'} (an achievable peak, not a utilization): ${r.profiles.map((p) => `${p.precision} ${(p.achievedFlops / 1e12).toFixed(3)} TFLOPS`).join(', ')}\n`);
+            if (r.trainingProfile) process.stdout.write(`stored the training step as a measured training profile (the utilization figure): ${r.trainingProfile.precision} ${(r.trainingProfile.achievedFlops / 1e12).toFixed(4)} TFLOPS\n`);
+            if (r.powerEstimated) process.stdout.write('power: estimated by the tracker (no power meter answered), not measured\n');
           });
           return;
         }
@@ -207,12 +209,23 @@ export function register(program: Command): void {
             ...(training ? { training } : {}),
             ...(trainingSeconds !== undefined ? { trainingSeconds } : {}),
           });
+          for (const w of r.warnings) process.stderr.write(`verdant: warning: ${w}\n`);
           if (o.json) {
-            return printJson({ run_id: r.runId, energy_j: r.energyJ, power_w: r.powerW, power_method: r.powerMethod, measurements: a.measurementsJson(r.measurements), profile: r.profile ? a.profileJson(r.profile) : null });
+            return printJson({
+              run_id: r.runId,
+              energy_j: r.energyJ,
+              power_w: r.powerW,
+              power_method: r.powerMethod,
+              power_estimated: r.powerEstimated,
+              measurements: a.measurementsJson(r.measurements),
+              profile: r.profile ? a.profileJson(r.profile) : null,
+              training_profile: r.trainingProfile ? a.profileJson(r.trainingProfile) : null,
+              warnings: r.warnings,
+            });
           }
           process.stdout.write(a.alignTable(sweepRows(r.sweep)));
           writeExtras(r.memoryBandwidthBytesPerS, r.trainingStep);
-          process.stdout.write(`power from ${r.powerMethod}; run ${r.runId}; stored profile ${r.profile?.id ?? '-'} (cpu, fp32, measured)\n`);
+          process.stdout.write(`power from ${r.powerMethod}${r.powerEstimated ? ' (estimated, not measured)' : ''}; run ${r.runId}; stored GEMM profile ${r.profile?.id ?? '-'} (cpu, fp32, measured: an achievable peak)${r.trainingProfile ? `; training profile ${r.trainingProfile.id} (cpu, ${r.trainingProfile.precision}, measured: the utilization)` : ''}\n`);
         });
       }),
     );
@@ -375,7 +388,7 @@ export function register(program: Command): void {
         await withStore(async (store) => {
           const p = await a.addProfile(store, entry);
           if (o.json) return printJson(a.profileJson(p));
-          process.stdout.write(`stored ${p.provenance} profile ${p.id}: ${p.deviceId} ${p.precision} ${(p.achievedFlops / 1e12).toFixed(1)} TFLOPS per device${p.powerW !== null ? `, ${p.powerW} W` : ''} (${p.source})\n`);
+          process.stdout.write(`stored ${p.provenance} profile ${p.id}: ${p.deviceId} ${p.precision} ${(p.achievedFlops / 1e12).toFixed(1)} TFLOPS per device${p.meta?.scalingFactor !== undefined ? ` (the scaling kept on ${p.meta.devices} devices, ${p.meta.scalingFactor.toFixed(3)}, divided out)` : ''}${p.powerW !== null ? `, ${p.powerW} W` : ''} (${p.source})\n`);
         });
       }),
     );
@@ -423,8 +436,10 @@ const torchBenchJson = (a: Accel, r: TorchBenchResult) => ({
   device_id: r.deviceId,
   in_catalog: r.inCatalog,
   power_method: r.powerMethod,
+  power_estimated: r.powerEstimated,
   measurements: r.profiles[0]?.meta?.measurements ? a.measurementsJson({ ...r.profiles[0].meta.measurements, sweep: r.sweep }) : null,
   skipped: r.skipped,
   warnings: r.warnings,
   profiles: r.profiles.map(a.profileJson),
+  training_profile: r.trainingProfile ? a.profileJson(r.trainingProfile) : null,
 });

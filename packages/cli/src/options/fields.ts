@@ -95,7 +95,13 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
   'periodic.durationS': '--duration',
   'periodic.periodS': '--period',
 
-  // A MoE lab training (@verdant/moe's parseTrainConfig); from a --config file the field names stand.
+  // A MoE lab study (@verdant/moe's runStudy); its base config's `steps` and `seed` are the flags below.
+  arms: { 'moe study': '--arms' },
+  outDir: { 'moe study': '--out' },
+  trainings: { 'moe study': '--from' },
+
+  // A MoE lab training (@verdant/moe's parseTrainConfig); from a --config file the field names stand. `moe study`
+  // sets `steps` and `seed` of its base config with the same flags.
   ...Object.fromEntries(
     Object.entries({
       corpus: '--corpus', dataFile: '--data', tokenizer: '--tokenizer', size: '--size', 'model.layers': '--layers',
@@ -107,7 +113,7 @@ export const FIELD_FLAGS: Readonly<Record<string, FlagRule>> = {
       'optimizer.warmupSteps': '--warmup', 'optimizer.minLrRatio': '--min-lr-ratio', 'optimizer.weightDecay': '--weight-decay',
       'optimizer.clipNorm': '--clip-norm', batch: '--batch', steps: '--steps', evalInterval: '--eval-interval',
       evalBatches: '--eval-batches', seed: '--seed', checkpointDir: '--checkpoint-dir', checkpointInterval: '--checkpoint-interval',
-    }).map(([field, flag]) => [field, { 'moe train': flag }]),
+    }).map(([field, flag]) => [field, { 'moe train': flag, ...(field === 'steps' || field === 'seed' ? { 'moe study': flag } : {}) }]),
   ),
 };
 

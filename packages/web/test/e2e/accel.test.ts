@@ -48,7 +48,7 @@ describe.skipIf(!chromiumAvailable())('hardware page in Chromium', () => {
     box = await sandbox();
     const store = await Store.open({ url: box.databaseUrl });
     try {
-      await saveProfile(store, { deviceId: 'cpu', precision: 'fp32', provenance: 'measured', achievedFlops: 2.5e10, powerW: 35, scalingEfficiency: null, source: 'verdant accel bench: GEMM 384×384', host: 'e2e-host', recordedAt: Date.now() / 1000 - 60 });
+      await saveProfile(store, { deviceId: 'cpu', precision: 'fp32', provenance: 'measured', achievedFlops: 2.5e10, powerW: 35, scalingEfficiency: null, source: 'verdant accel bench: GEMM 384×384', host: 'e2e-host', recordedAt: Date.now() / 1000 - 60, meta: { kind: 'gemm' } });
     } finally {
       await store.close();
     }
@@ -149,6 +149,9 @@ describe.skipIf(!chromiumAvailable())('hardware page in Chromium', () => {
       expect(await profile.count()).toBe(1);
       expect(await profile.textContent()).toContain('measured');
       expect(await profile.textContent()).toContain('e2e-host');
+      // A GEMM profile is shown as an achievable peak, not as a utilization figure.
+      expect(await profile.locator('td[data-kind]').getAttribute('data-kind')).toBe('gemm');
+      expect(await profile.textContent()).toContain('GEMM: achievable peak');
       const devices = (await apiGet(served, '/api/accel/devices')) as { devices: Array<{ id: string }> };
       expect(await page.locator('table[data-table="accel-devices"] tbody tr').count()).toBe(devices.devices.length);
 

@@ -329,6 +329,7 @@ function Profiles({ profiles, devices }: { profiles: ProfileJson[]; devices: Dev
             <th scope="col">Device</th>
             <th scope="col">Precision</th>
             <th scope="col">Provenance</th>
+            <th scope="col">Kind</th>
             <th scope="col" class="num">Achieved TFLOP/s</th>
             <th scope="col" class="num">Of dense peak</th>
             <th scope="col" class="num">Power</th>
@@ -350,9 +351,10 @@ function Profiles({ profiles, devices }: { profiles: ProfileJson[]; devices: Dev
                 <td>
                   <Prov p={p.provenance} />
                 </td>
+                <td data-kind={p.kind ?? 'training'}>{p.kind === 'gemm' ? 'GEMM: achievable peak' : 'training: utilization'}</td>
                 <td class="num">{p.achieved_tflops === null ? '–' : p.achieved_tflops.toLocaleString('en-US', { maximumFractionDigits: 3 })}</td>
                 <td class="num">{peak && p.achieved_tflops !== null ? f.percent(p.achieved_tflops / peak) : '–'}</td>
-                <td class="num">{p.power_w === null ? '–' : `${one(p.power_w)} W`}</td>
+                <td class="num">{p.power_w === null ? '–' : `${one(p.power_w)} W${p.power_estimated ? ' (estimate)' : ''}`}</td>
                 <td class="num">{p.power_w !== null && p.achieved_tflops ? one(p.power_w / p.achieved_tflops) : '–'}</td>
                 <td class="num">{p.scaling_efficiency === null ? '–' : p.scaling_efficiency.toFixed(2)}</td>
                 <td>{p.in_use === undefined ? '–' : p.in_use ? 'yes' : 'no (a better one exists)'}</td>

@@ -74,8 +74,12 @@ export interface ProfileJson {
   device_id: string;
   precision: string;
   provenance: 'measured' | 'published';
+  /** training: a training rate (the model's utilization); gemm: a GEMM sweep's best case (an achievable peak, never a utilization). */
+  kind?: 'training' | 'gemm';
   achieved_tflops: number | null;
   power_w: number | null;
+  /** True when the power is the tracker's estimate (no power meter), not a measurement. */
+  power_estimated?: boolean;
   scaling_efficiency: number | null;
   source: string;
   host: string | null;
