@@ -28,5 +28,7 @@ export { syntheticText, tokenize, splitTokens } from './lab/text.js';
 export type { Encoded } from './lab/text.js';
 export { TrainingSession } from './session.js';
 export type { SessionStep } from './session.js';
-export type { StepLayerMetrics } from './lab/store.js';
+export type { StepLayerMetrics, LayerStep } from './lab/store.js';
+// The JSON of `verdant moe show --json` and /api/moe (types only: nothing of the Node side is bundled).
+export type { TrainSummary } from './lab/run.js';
 export { VerdantError, isVerdantError } from '@verdant/core/errors';

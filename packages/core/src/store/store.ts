@@ -567,17 +567,11 @@ export class Store {
     if (this.conn.sqlite) {
       // Every statement here is prepared once per store (a tracker writes a batch every interval).
       const update = run ? runUpdate(run, () => '?', options.onWatched !== undefined) : undefined;
-      const wait = options.waitMs === undefined ? undefined : Math.max(0, Math.round(options.waitMs)) || 0;
-      const usual = this.conn.busyTimeoutMs ?? 0;
-      const swap = wait !== undefined && wait !== usual;
-      if (swap) this.sqliteStatement(`PRAGMA busy_timeout = ${wait}`).run();
-      try {
-        const { written, watched } = this.sqliteAppend()(samples, update && { stmt: this.sqliteStatement(update.sql), values: update.values, returns: options.onWatched !== undefined });
-        if (update) options.onWatched?.(watched);
-        return written;
-      } finally {
-        if (swap) this.sqliteStatement(`PRAGMA busy_timeout = ${usual}`).run();
-      }
+      const { written, watched } = this.withSqliteWait(options.waitMs, () =>
+        this.sqliteAppend()(samples, update && { stmt: this.sqliteStatement(update.sql), values: update.values, returns: options.onWatched !== undefined }),
+      );
+      if (update) options.onWatched?.(watched);
+      return written;
     }
     const pool = this.conn.pool;
     if (!pool) throw new Error('store: no driver');
@@ -627,6 +621,22 @@ export class Store {
     }
   }
 
+  /**
+   * Runs `fn` with SQLite's lock wait set to `waitMs` (none given: the store's busy timeout), then restores it. The
+   * wait blocks the whole process (better-sqlite3 is synchronous), so a tracker or a live reader asks for a short one.
+   */
+  private withSqliteWait<T>(waitMs: number | undefined, fn: () => T): T {
+    const usual = this.conn.busyTimeoutMs ?? 0;
+    const wait = waitMs === undefined ? usual : Math.max(0, Math.round(waitMs)) || 0;
+    if (wait === usual) return fn();
+    this.sqliteStatement(`PRAGMA busy_timeout = ${wait}`).run();
+    try {
+      return fn();
+    } finally {
+      this.sqliteStatement(`PRAGMA busy_timeout = ${usual}`).run();
+    }
+  }
+
   /** SQLite statements by their text, prepared on first use: the fixed ones of the write paths, never ad-hoc SQL. */
   private readonly sqliteStatements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
   private sqliteStatement(text: string): BetterSqlite3.Statement<unknown[]> {
@@ -665,14 +675,7 @@ export class Store {
     if (typeof scope !== 'string' || !scope) throw new Error('store.markWatched: scope must be a run id or WATCH_ALL_RUNS');
     const now = options.nowS ?? nowS();
     if (this.conn.sqlite) {
-      const wait = Math.max(0, Math.round(options.waitMs ?? 100));
-      const usual = this.conn.busyTimeoutMs ?? 0;
-      this.sqliteStatement(`PRAGMA busy_timeout = ${wait}`).run();
-      try {
-        this.sqliteMarkWatched()(scope, untilS, now);
-      } finally {
-        this.sqliteStatement(`PRAGMA busy_timeout = ${usual}`).run();
-      }
+      this.withSqliteWait(options.waitMs ?? 100, () => this.sqliteMarkWatched()(scope, untilS, now));
       return;
     }
     await this.conn.pool!.query(

@@ -111,7 +111,7 @@ export async function listTrainings(store: Store, options: { limit?: number } = 
   if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= 1000)) throw invalidInput('limit', `must be a whole number from 1 to 1000, got ${String(limit)}`, 'give a limit from 1 to 1000 (default 50)');
   const out: TrainingListItem[] = [];
   for (const t of await MoeStore.of(store).list(limit)) {
-    const { layers: _layers, ...summary } = await trainingSummary(store, t.id, undefined, { layers: false });
+    const { layers: _layers, ...summary } = await trainingSummary(store, t.id, undefined, { layers: false, training: t });
     out.push({ ...summary, source: t.source, created_at: t.createdAt, updated_at: t.updatedAt });
   }
   return out;

@@ -63,9 +63,10 @@ const ENDED_GRACE_S = 30;
  * The summary of a stored training, with the energy of its runs from the store. `layers: false` leaves the last
  * metrics of each layer out (an empty list; two queries fewer: a list of trainings has no use for them).
  */
-export async function trainingSummary(store: Store, trainingId: string, runId?: string, options: { layers?: boolean } = {}): Promise<TrainSummary> {
+export async function trainingSummary(store: Store, trainingId: string, runId?: string, options: { layers?: boolean; training?: Training } = {}): Promise<TrainSummary> {
   const moe = MoeStore.of(store);
-  const t = (await moe.get(trainingId))!;
+  // A caller that has just read the training (a list) passes it: no second read.
+  const t = options.training?.id === trainingId ? options.training : (await moe.get(trainingId))!;
   let energy = 0;
   let emissions = 0;
   let last: RunRow | undefined;

@@ -52,6 +52,8 @@ export function percent(fraction: number | null | undefined): string {
 export function duration(s: number | null | undefined): string {
   if (s === null || s === undefined || !Number.isFinite(s)) return '–';
   const sign = s < 0 ? '−' : '';
+  // Under a second (an agent's tool call, a model request): milliseconds, not "0 s".
+  if (Math.abs(s) > 0 && Math.abs(s) < 0.9995) return `${sign}${Math.max(1, Math.round(Math.abs(s) * 1000))} ms`;
   let r = Math.round(Math.abs(s));
   const d = Math.floor(r / 86400);
   r -= d * 86400;

@@ -1,49 +1,11 @@
 // The MoE lab's API objects (GET /api/moe/..., the same as `verdant moe list|show|compare --json`) and the
 // series the pages draw from them.
 
-export interface LayerStep {
-  step: number;
-  layer: number;
-  loadBefore: number[];
-  loadAfter: number[];
-  share: number[];
-  cv: number;
-  maxVio: number;
-  globalMaxVio: number | null;
-  tokenEntropy: number;
-  marginalEntropy: number;
-  droppedFraction: number;
-  unroutedFraction: number;
-  auxLoss: number | null;
-  zLoss: number | null;
-  seqAuxLoss: number | null;
-  bias: number[] | null;
-  expertsPerToken: number | null;
-  dead: number[];
-  nearDead: number[];
-  top1Change: number | null;
-}
+import type { LayerStep, TrainSummary } from '@verdant/moe/browser';
 
-export interface MoeSummary {
-  training_id: string;
-  run_id: string;
-  run_ids: string[];
-  name: string;
-  router: string;
-  status: string;
-  steps: number;
-  total_steps: number | null;
-  tokens: number;
-  final_loss: number | null;
-  eval_loss: number | null;
-  train_s: number;
-  tokens_per_s: number | null;
-  energy_j: number;
-  emissions_g: number;
-  j_per_token: number | null;
-  parameters: { total: number; active: number } | null;
-  notes: string[];
-}
+export type { LayerStep };
+/** A training's summary (the library's TrainSummary, without the last layers the list leaves out). */
+export type MoeSummary = Omit<TrainSummary, 'layers'>;
 
 export interface MoeListItem extends MoeSummary {
   source: string;
